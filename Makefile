@@ -1,0 +1,62 @@
+# Laminar: continuous SQL over event streams inside PostgreSQL.
+#
+#   make / make install     build and install with PGXS (PostgreSQL 15)
+#   make test               install packages, build, run every test suite
+#   make demo               install packages, build, run the demo cluster
+#
+# The PGXS include is guarded so that `make test` and `make demo` work on a
+# machine where postgresql-server-dev-15 is not installed yet: they install
+# it first (test/deps.sh) and then call make again.
+
+EXTENSION = laminar
+MODULE_big = laminar
+DATA = $(wildcard sql/laminar--*.sql)
+PGFILEDESC = "laminar - continuous SQL over event streams"
+
+OBJS = \
+	src/laminar.o \
+	src/guc.o \
+	src/shmem.o \
+	src/util/clock.o \
+	src/catalog/catalog.o \
+	src/ingest/fdw.o \
+	src/ingest/producer.o \
+	src/query/ddl.o \
+	src/query/compile.o \
+	src/ops/agg.o \
+	src/emit/emit.o \
+	src/worker/launcher.o \
+	src/worker/worker.o \
+	src/worker/affinity.o \
+	src/monitor.o
+
+PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Wno-declaration-after-statement
+SHLIB_LINK = -lxxhash -lnuma
+
+# pg_regress suites: inputs in sql/, expected output in expected/
+REGRESS = setup ddl errors aggregates windows emit_close txn security workers drop upgrade
+REGRESS_OPTS = --load-extension=laminar --dbname=laminar_regress
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
+ifneq ($(PG_CONFIG),)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+endif
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install:
+	@echo "PostgreSQL 15 server headers not found: run 'make test' or 'make demo' (they install them), or apt-get install postgresql-server-dev-15" >&2; exit 1
+endif
+
+.PHONY: test demo bench format
+test:
+	bash test/run.sh
+
+demo:
+	bash test/demo.sh
+
+bench:
+	bash bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h')
