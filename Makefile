@@ -18,7 +18,6 @@ OBJS = \
 	src/guc.o \
 	src/shmem.o \
 	src/util/clock.o \
-	src/catalog/catalog.o \
 	src/ingest/fdw.o \
 	src/ingest/producer.o \
 	src/query/ddl.o \
@@ -35,7 +34,7 @@ SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/
 REGRESS = setup ddl errors aggregates windows emit_close txn security workers drop upgrade
-REGRESS_OPTS = --load-extension=laminar --dbname=laminar_regress
+REGRESS_OPTS = --use-existing --dbname=laminar_regress
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
 ifneq ($(PG_CONFIG),)

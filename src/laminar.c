@@ -1,0 +1,240 @@
+/*-------------------------------------------------------------------------
+ *
+ * laminar.c
+ *	  Module entry point and the SQL-callable functions of Laminar.
+ *
+ * _PG_init defines the settings, and when loaded through
+ * shared_preload_libraries also requests shared memory, registers the
+ * launcher and installs the transaction callbacks and the utility hook.
+ * Loaded any other way (e.g. CREATE EXTENSION on a server without the
+ * preload), only the settings exist and every function that needs shared
+ * memory raises an error with a hint, so pg_dump/restore still works.
+ *
+ * The utility hook watches DROP DATABASE of laminar.database: it pauses
+ * the workers (they hold connections to it) before the drop proceeds.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "laminar.h"
+#include "query/ddl.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(laminar_execute);
+PG_FUNCTION_INFO_V1(laminar_flush);
+PG_FUNCTION_INFO_V1(laminar_catalog_changed);
+
+void		_PG_init(void);
+
+static ProcessUtility_hook_type prev_utility_hook = NULL;
+
+/*
+ * lm_pause_workers stops every stream worker and waits (up to 10 s) for
+ * them to disconnect, so that DROP DATABASE can proceed.
+ */
+static void
+lm_pause_workers(void)
+{
+	TimestampTz start = GetCurrentTimestamp();
+
+	pg_atomic_write_u32(&lm_shared->paused, 1);
+	for (;;)
+	{
+		bool		any = false;
+
+		for (int i = 0; i < lm_shared->nworkers; i++)
+		{
+			int			pid = lm_shared->workers[i].pid;
+
+			if (pid != 0)
+			{
+				any = true;
+				kill(pid, SIGTERM);
+			}
+		}
+		if (!any || TimestampDifferenceExceeds(start, GetCurrentTimestamp(), 10000))
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * lm_utility_hook pauses the workers around DROP DATABASE of the database
+ * they serve.
+ */
+static void
+lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				ProcessUtilityContext context, ParamListInfo params,
+				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	bool		paused = false;
+
+	if (lm_shared != NULL && IsA(parsetree, DropdbStmt) &&
+		strcmp(((DropdbStmt *) parsetree)->dbname, lm_database) == 0)
+	{
+		lm_pause_workers();
+		paused = true;
+	}
+	PG_TRY();
+	{
+		if (prev_utility_hook)
+			prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
+							  queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+									queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		if (paused)
+		{
+			pg_atomic_write_u32(&lm_shared->paused, 0);
+			if (lm_shared->launcher_procno >= 0)
+				SetLatch(&ProcGlobal->allProcs[lm_shared->launcher_procno].procLatch);
+		}
+	}
+	PG_END_TRY();
+}
+
+/*
+ * _PG_init is the module's entry point.
+ */
+void
+_PG_init(void)
+{
+	lm_guc_define();
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	lm_shmem_install_hooks();
+	lm_launcher_register();
+	lm_prod_register_callbacks();
+	prev_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = lm_utility_hook;
+}
+
+/*
+ * laminar_execute runs LaminarDB-style statements: laminar.execute(text).
+ */
+Datum
+laminar_execute(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("laminar.execute needs statements, not NULL")));
+	if (!lm_shmem_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("laminar is not loaded"),
+				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	PG_RETURN_TEXT_P(cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+}
+
+/*
+ * laminar_catalog_changed makes the current transaction's commit tell the
+ * workers and producers to reload the catalog (used by the drop trigger).
+ */
+Datum
+laminar_catalog_changed(PG_FUNCTION_ARGS)
+{
+	lm_prod_mark_catalog_changed();
+	PG_RETURN_VOID();
+}
+
+/*
+ * laminar_flush waits until every event committed before the call has been
+ * processed and its effects committed to the result tables:
+ * laminar.flush(timeout interval).
+ */
+Datum
+laminar_flush(PG_FUNCTION_ARGS)
+{
+	int64		timeout_us = lm_ddl_interval_us(PG_GETARG_DATUM(0), "laminar.flush timeout");
+	uint64	   *heads;
+	int			np,
+				nw;
+	TimestampTz start = GetCurrentTimestamp();
+	uint64		gen;
+
+	if (!lm_shmem_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("laminar is not loaded"),
+				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	if (lm_prod_xact_has_events())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("laminar.flush() cannot be called in a transaction that has written to a stream"),
+				 errhint("Commit the transaction first: its events become visible only when it commits.")));
+
+	np = lm_shared->nproducers;
+	nw = lm_shared->nworkers;
+	heads = palloc(sizeof(uint64) * np * nw);
+	for (int p = 0; p < np; p++)
+		for (int w = 0; w < nw; w++)
+			heads[p * nw + w] = pg_atomic_read_u64(&lm_ring_get(p, w)->head);
+
+	/* phase 1: every record published before the call is consumed */
+	for (;;)
+	{
+		bool		behind = false;
+
+		for (int p = 0; p < np && !behind; p++)
+			for (int w = 0; w < nw && !behind; w++)
+				if (pg_atomic_read_u64(&lm_ring_get(p, w)->tail) < heads[p * nw + w])
+					behind = true;
+		if (!behind)
+			break;
+		lm_wake_all_workers();
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("laminar.flush() timed out waiting for stream workers to consume events"),
+					 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	/* phase 2: every worker emits and commits what it holds */
+	gen = pg_atomic_add_fetch_u64(&lm_shared->flush_gen, 1);
+	for (;;)
+	{
+		bool		behind = false;
+
+		for (int w = 0; w < nw; w++)
+			if (pg_atomic_read_u64(&lm_shared->workers[w].emit_done) < gen)
+				behind = true;
+		if (!behind)
+			break;
+		lm_wake_all_workers();
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("laminar.flush() timed out waiting for stream workers to emit results"),
+					 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,205 @@
+/*-------------------------------------------------------------------------
+ *
+ * laminar.h
+ *	  Declarations shared by every Laminar subsystem.
+ *
+ * Naming: every exported symbol starts with lm_ (functions, variables) or
+ * Lm (types); constants are LM_UPPER_CASE.  Each subsystem keeps a second
+ * prefix: lm_ring_, lm_prod_ (ingest), lm_ddl_ (query language), lm_cat_
+ * (catalog), lm_agg_ (operators), lm_emit_, lm_worker_, lm_launcher_.
+ *
+ * Shared memory (struct LmShared) is laid out once by the postmaster in
+ * shmem.c.  Its ownership rules:
+ *	- LmWorkerShared[i] is written by stream worker i (its counters, pid,
+ *	  placement) and by the launcher (restarts); text fields under mutex;
+ *	- LmStreamShared / LmViewShared slots are claimed and released under
+ *	  the laminar "slots" LWLock, counters are atomics written lock-free;
+ *	- producer slots are claimed under the "producers" LWLock, once per
+ *	  backend lifetime, and released at backend exit;
+ *	- rings are single-producer single-consumer (see ring/ring.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LAMINAR_H
+#define LAMINAR_H
+
+#include "postgres.h"
+
+#include "port/atomics.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+#include "ring/ring.h"
+
+#define LM_MAX_WORKERS		64
+#define LM_MAX_STREAMS		256
+#define LM_MAX_VIEWS		1024
+#define LM_ERRMSG_LEN		256
+
+/* ---------------------------------------------------------------------
+ * Settings (guc.c)
+ * ---------------------------------------------------------------------
+ */
+typedef enum LmBackpressure
+{
+	LM_BACKPRESSURE_BLOCK,
+	LM_BACKPRESSURE_ERROR
+} LmBackpressure;
+
+extern char *lm_database;
+extern int	lm_workers;
+extern bool lm_cpu_pinning;
+extern int	lm_ring_size_kb;
+extern int	lm_flush_interval_ms;
+extern int	lm_backpressure;
+extern int	lm_backpressure_timeout_ms;
+extern int	lm_max_producers;
+
+extern void lm_guc_define(void);
+
+/* ---------------------------------------------------------------------
+ * Ring records.  Every record starts with this 16-byte header and its
+ * total length is a multiple of 8.  Types are the vocabulary of the whole
+ * pipeline: later barriers (checkpoints) and shuffles reuse the format.
+ * ---------------------------------------------------------------------
+ */
+typedef enum LmRecType
+{
+	LM_REC_EVENT = 1,			/* header + MinimalTuple; view_id names the view */
+	LM_REC_COMMIT = 2,			/* the producer's staged events are committed */
+	LM_REC_ABORT = 3,			/* ... are rolled back */
+	LM_REC_TRUNCATE = 4,		/* savepoint rollback: keep only `keep` bytes */
+	LM_REC_WATERMARK = 5,		/* stream `aux` watermark is now `value` */
+	LM_REC_BARRIER = 6			/* reserved for checkpoints */
+} LmRecType;
+
+typedef struct LmRecHeader
+{
+	uint32		len;			/* total bytes including this header */
+	uint16		type;			/* LmRecType */
+	uint16		flags;
+	int32		view_id;		/* EVENT: target view */
+	uint32		aux;			/* WATERMARK: stream relid */
+} LmRecHeader;
+
+typedef struct LmRecValue
+{
+	LmRecHeader hdr;
+	int64		value;			/* TRUNCATE: bytes kept; WATERMARK: watermark */
+} LmRecValue;
+
+StaticAssertDecl(sizeof(LmRecHeader) == 16, "record header is 16 bytes");
+StaticAssertDecl(sizeof(LmRecValue) == 24, "value record is 24 bytes");
+
+/* ---------------------------------------------------------------------
+ * Shared memory (shmem.c)
+ * ---------------------------------------------------------------------
+ */
+typedef struct LmWorkerShared
+{
+	slock_t		mutex;			/* protects the text fields */
+	int			pid;			/* 0 when not running */
+	int			procno;			/* PGPROC number, for SetLatch; -1 if none */
+	int			cpu;			/* pinned CPU, -1 if not pinned */
+	int			numa_node;		/* NUMA node of its memory, -1 unknown */
+	bool		pinned;
+	int			restarts;		/* starts after the first one */
+	TimestampTz started_at;
+	pg_atomic_uint64 events_in;
+	pg_atomic_uint64 groups_held;
+	pg_atomic_uint64 emit_done; /* last flush generation fully emitted */
+	char		placement[LM_ERRMSG_LEN];	/* how affinity/NUMA were set up */
+	char		last_error[LM_ERRMSG_LEN];
+} LmWorkerShared;
+
+typedef struct LmStreamShared
+{
+	Oid			dboid;
+	Oid			relid;			/* InvalidOid: slot free */
+	pg_atomic_uint64 max_ts;	/* largest committed event time (int64) */
+	pg_atomic_uint64 events_in;
+} LmStreamShared;
+
+typedef struct LmViewShared
+{
+	Oid			dboid;
+	int32		view_id;		/* 0: slot free */
+	pg_atomic_uint64 events_in;
+	pg_atomic_uint64 late_events;
+	pg_atomic_uint64 null_time_events;
+	pg_atomic_uint64 rows_emitted;
+	slock_t		mutex;
+	char		last_error[LM_ERRMSG_LEN];
+} LmViewShared;
+
+typedef struct LmProducerShared
+{
+	int			pid;			/* 0: slot free */
+	int			procno;
+} LmProducerShared;
+
+typedef struct LmShared
+{
+	int			nworkers;
+	int			nproducers;
+	uint64		ring_capacity;
+	Size		ring_stride;
+	Size		rings_offset;	/* from the start of LmShared */
+	int			launcher_procno;	/* -1 when not running */
+	pg_atomic_uint64 catalog_gen;	/* bumped at commit of any Laminar DDL */
+	pg_atomic_uint64 flush_gen; /* bumped by laminar.flush() */
+	pg_atomic_uint32 paused;	/* DROP DATABASE in progress */
+	LWLock	   *slots_lock;
+	LWLock	   *producers_lock;
+	LmWorkerShared workers[LM_MAX_WORKERS];
+	LmStreamShared streams[LM_MAX_STREAMS];
+	LmViewShared views[LM_MAX_VIEWS];
+	LmProducerShared producers[FLEXIBLE_ARRAY_MEMBER];
+} LmShared;
+
+extern LmShared *lm_shared;
+
+extern void lm_shmem_install_hooks(void);
+extern bool lm_shmem_ready(void);
+extern LmRing *lm_ring_get(int producer, int worker);
+extern LmStreamShared *lm_stream_slot(Oid relid, bool create);
+extern LmViewShared *lm_view_slot(int32 view_id, bool create);
+extern void lm_view_slot_release_missing(int32 *live_ids, int nlive);
+extern void lm_wake_worker(int worker);
+extern void lm_wake_all_workers(void);
+extern void lm_set_worker_error(int worker, const char *msg);
+extern void lm_set_view_error(LmViewShared *slot, const char *msg);
+
+/* ---------------------------------------------------------------------
+ * Ingest (ingest/producer.c, ingest/fdw.c)
+ * ---------------------------------------------------------------------
+ */
+struct TupleTableSlot;
+struct LmStreamRoute;
+extern void lm_prod_register_callbacks(void);
+extern struct LmStreamRoute *lm_prod_begin_statement(Oid relid);
+extern void lm_prod_insert(struct LmStreamRoute *route, struct TupleTableSlot *slot);
+extern bool lm_prod_xact_has_events(void);
+extern void lm_prod_mark_catalog_changed(void);
+
+/* ---------------------------------------------------------------------
+ * Worker, launcher (worker/)
+ * ---------------------------------------------------------------------
+ */
+PGDLLEXPORT void lm_launcher_main(Datum arg);
+PGDLLEXPORT void lm_worker_main(Datum arg);
+extern void lm_launcher_register(void);
+extern void lm_affinity_apply(int worker, char *placement, Size len,
+							  int *cpu, int *numa_node, bool *pinned);
+extern void *lm_numa_alloc_hint(void);
+
+/* ---------------------------------------------------------------------
+ * Misc
+ * ---------------------------------------------------------------------
+ */
+extern int64 lm_clock_now_us(void);	/* util/clock.c, a seam for tests */
+
+/* stored timestamp value for "no event time seen" */
+#define LM_NO_TIME	PG_INT64_MIN
+
+#endif							/* LAMINAR_H */

@@ -1,0 +1,170 @@
+/*-------------------------------------------------------------------------
+ *
+ * monitor.c
+ *	  Set-returning functions behind the laminar.streams, laminar.views and
+ *	  laminar.workers monitoring views.
+ *
+ * They read shared counters without locks (atomics) and text fields under
+ * their spinlocks; a snapshot is therefore consistent per field, not
+ * across fields.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "laminar.h"
+
+PG_FUNCTION_INFO_V1(laminar_stream_stats);
+PG_FUNCTION_INFO_V1(laminar_view_stats);
+PG_FUNCTION_INFO_V1(laminar_worker_stats);
+
+/*
+ * lm_monitor_check errors out if the library was not preloaded.
+ */
+static void
+lm_monitor_check(void)
+{
+	if (!lm_shmem_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("laminar is not loaded"),
+				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+}
+
+/*
+ * laminar_stream_stats returns (stream oid, max_time timestamptz,
+ * events_in int8) for the streams of this database that saw events.
+ */
+Datum
+laminar_stream_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	lm_monitor_check();
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < LM_MAX_STREAMS; i++)
+	{
+		LmStreamShared *s = &lm_shared->streams[i];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		int64		max;
+
+		if (s->relid == InvalidOid || s->dboid != MyDatabaseId)
+			continue;
+		max = (int64) pg_atomic_read_u64(&s->max_ts);
+		values[0] = ObjectIdGetDatum(s->relid);
+		values[1] = TimestampTzGetDatum(max);
+		nulls[1] = (max == LM_NO_TIME);
+		values[2] = Int64GetDatum((int64) pg_atomic_read_u64(&s->events_in));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * laminar_view_stats returns (view_id, events_in, late_events,
+ * null_time_events, rows_emitted, last_error) for this database's views.
+ */
+Datum
+laminar_view_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	lm_monitor_check();
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < LM_MAX_VIEWS; i++)
+	{
+		LmViewShared *v = &lm_shared->views[i];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		char		err[LM_ERRMSG_LEN];
+
+		if (v->view_id == 0 || v->dboid != MyDatabaseId)
+			continue;
+		values[0] = Int32GetDatum(v->view_id);
+		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&v->events_in));
+		values[2] = Int64GetDatum((int64) pg_atomic_read_u64(&v->late_events));
+		values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&v->null_time_events));
+		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&v->rows_emitted));
+		SpinLockAcquire(&v->mutex);
+		strlcpy(err, v->last_error, sizeof(err));
+		SpinLockRelease(&v->mutex);
+		values[5] = CStringGetTextDatum(err);
+		nulls[5] = (err[0] == '\0');
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * laminar_worker_stats returns one row per configured stream worker.
+ */
+Datum
+laminar_worker_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	lm_monitor_check();
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < lm_shared->nworkers; i++)
+	{
+		LmWorkerShared *w = &lm_shared->workers[i];
+		Datum		values[13];
+		bool		nulls[13];
+		char		err[LM_ERRMSG_LEN];
+		char		placement[LM_ERRMSG_LEN];
+		int			pid,
+					cpu,
+					node,
+					restarts;
+		bool		pinned;
+		TimestampTz started;
+		uint64		used = 0;
+
+		memset(nulls, 0, sizeof(nulls));
+		SpinLockAcquire(&w->mutex);
+		pid = w->pid;
+		cpu = w->cpu;
+		node = w->numa_node;
+		pinned = w->pinned;
+		restarts = w->restarts;
+		started = w->started_at;
+		strlcpy(err, w->last_error, sizeof(err));
+		strlcpy(placement, w->placement, sizeof(placement));
+		SpinLockRelease(&w->mutex);
+		for (int p = 0; p < lm_shared->nproducers; p++)
+		{
+			LmRing	   *r = lm_ring_get(p, i);
+
+			used += pg_atomic_read_u64(&r->head) - pg_atomic_read_u64(&r->tail);
+		}
+		values[0] = Int32GetDatum(i);
+		values[1] = Int32GetDatum(pid);
+		nulls[1] = (pid == 0);
+		values[2] = Int32GetDatum(cpu);
+		nulls[2] = (cpu < 0);
+		values[3] = BoolGetDatum(pinned);
+		values[4] = Int32GetDatum(node);
+		nulls[4] = (node < 0);
+		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&w->events_in));
+		values[6] = Int64GetDatum((int64) used);
+		values[7] = Int64GetDatum((int64) (lm_shared->ring_capacity * lm_shared->nproducers));
+		values[8] = Int64GetDatum((int64) pg_atomic_read_u64(&w->groups_held));
+		values[9] = Int32GetDatum(restarts);
+		values[10] = CStringGetTextDatum(err);
+		nulls[10] = (err[0] == '\0');
+		values[11] = CStringGetTextDatum(placement);
+		nulls[11] = (placement[0] == '\0');
+		values[12] = TimestampTzGetDatum(started);
+		nulls[12] = (started == 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

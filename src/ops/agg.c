@@ -1,0 +1,425 @@
+/*-------------------------------------------------------------------------
+ *
+ * agg.c
+ *	  The per-event operators of a view: lateness, window assignment,
+ *	  filter, grouping and aggregate transition; and window closing.
+ *
+ * Aggregates run on PostgreSQL's own transition and final functions, with
+ * nodeAgg's semantics reproduced (strict transition functions skip NULL
+ * input and adopt the first non-NULL input as state; by-reference states
+ * are copied into the window's memory context; initial values are copied
+ * per group because some transition functions update their state in
+ * place).  Functions that insist on an aggregate context get a fake
+ * AggState whose curaggcontext points at the window's memory context.
+ *
+ * Groups of one window live in a TupleHashTable (execGrouping.c, the one
+ * nodeAgg uses) allocated in the window's context; a view without plain
+ * keys has a single group per window.  Nothing here allocates per event
+ * beyond what the hash table does for a new group and what the functions
+ * themselves do in the per-tuple context, which is reset in batches.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/datum.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
+
+#include "laminar.h"
+#include "ops/view.h"
+
+/* microseconds from the PostgreSQL epoch (2000-01-01) back to 1970-01-01 */
+#define LM_UNIX_EPOCH_US	INT64CONST(-946684800000000)
+#define LM_RESET_EVERY		64
+
+/*
+ * lm_agg_window_start returns the start of the TUMBLE window holding ts,
+ * aligned like date_bin(size, ts, '1970-01-01').
+ */
+static inline int64
+lm_agg_window_start(int64 ts, int64 size)
+{
+	int64		diff = ts - LM_UNIX_EPOCH_US;
+	int64		r = diff % size;
+
+	if (r < 0)
+		r += size;
+	return ts - r;
+}
+
+/*
+ * lm_agg_find_window returns the window starting at start, creating it.
+ */
+static LmWindow *
+lm_agg_find_window(LmView *v, int64 start)
+{
+	LmWindow   *win;
+	MemoryContext old;
+	int			pos;
+
+	/* most events hit the newest window */
+	for (int i = v->nwins - 1; i >= 0; i--)
+		if (v->wins[i]->start == start)
+			return v->wins[i];
+
+	if (v->nwins == v->wins_cap)
+	{
+		int			ncap = Max(4, v->wins_cap * 2);
+
+		v->wins = v->wins ? repalloc(v->wins, sizeof(LmWindow *) * ncap)
+			: MemoryContextAlloc(v->cxt, sizeof(LmWindow *) * ncap);
+		v->wins_cap = ncap;
+	}
+	win = MemoryContextAllocZero(v->cxt, sizeof(LmWindow));
+	win->start = start;
+	win->cxt = AllocSetContextCreate(v->cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
+	if (v->nkeys > 0)
+	{
+		old = MemoryContextSwitchTo(win->cxt);
+		win->table = BuildTupleHashTableExt(NULL, v->keydesc, v->nkeys, v->keycolidx,
+											v->eqfuncs, v->hashfns, v->keycoll,
+											256, 0, win->cxt, win->cxt,
+											v->econtext->ecxt_per_tuple_memory, false);
+		MemoryContextSwitchTo(old);
+	}
+	/* keep windows ordered by start */
+	pos = v->nwins;
+	while (pos > 0 && v->wins[pos - 1]->start > start)
+	{
+		v->wins[pos] = v->wins[pos - 1];
+		pos--;
+	}
+	v->wins[pos] = win;
+	v->nwins++;
+	return win;
+}
+
+/*
+ * lm_agg_new_group allocates a group with every aggregate at its initial
+ * value.
+ */
+static LmGroup *
+lm_agg_new_group(LmView *v, LmWindow *win)
+{
+	LmGroup    *g = MemoryContextAllocZero(win->cxt, v->group_size);
+
+	for (int i = 0; i < v->naggs; i++)
+	{
+		LmAggSpec  *a = &v->aggs[i];
+
+		if (a->initnull)
+		{
+			g->vals[i].isnull = true;
+			g->vals[i].notrans = true;
+		}
+		else
+		{
+			MemoryContext old = MemoryContextSwitchTo(win->cxt);
+
+			g->vals[i].value = datumCopy(a->initval, a->transbyval, a->translen);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	win->ngroups++;
+	v->ngroups++;
+	return g;
+}
+
+/*
+ * lm_agg_advance feeds one event to one aggregate of one group.
+ */
+static inline void
+lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
+{
+	ExprContext *ec = v->econtext;
+	FunctionCallInfo fc = a->transcall;
+	MemoryContext old;
+	Datum		newv;
+
+	if (a->filter)
+	{
+		bool		isnull;
+		Datum		f = ExecEvalExprSwitchContext(a->filter, ec, &isnull);
+
+		if (isnull || !DatumGetBool(f))
+			return;
+	}
+	for (int i = 0; i < a->nargs; i++)
+		fc->args[i + 1].value = ExecEvalExprSwitchContext(a->args[i], ec, &fc->args[i + 1].isnull);
+
+	if (a->transstrict)
+	{
+		for (int i = 0; i < a->nargs; i++)
+			if (fc->args[i + 1].isnull)
+				return;
+		if (val->notrans)
+		{
+			old = MemoryContextSwitchTo(gcxt);
+			val->value = datumCopy(fc->args[1].value, a->transbyval, a->translen);
+			MemoryContextSwitchTo(old);
+			val->isnull = false;
+			val->notrans = false;
+			return;
+		}
+		if (val->isnull)
+			return;
+	}
+
+	v->fake_agg->curaggcontext->ecxt_per_tuple_memory = gcxt;
+	fc->args[0].value = val->value;
+	fc->args[0].isnull = val->isnull;
+	fc->isnull = false;
+	old = MemoryContextSwitchTo(v->tmpcxt);
+	newv = FunctionCallInvoke(fc);
+	MemoryContextSwitchTo(old);
+
+	if (!a->transbyval && DatumGetPointer(newv) != DatumGetPointer(val->value))
+	{
+		if (!fc->isnull)
+		{
+			if (!(DatumIsReadWriteExpandedObject(newv, false, a->translen) &&
+				  MemoryContextGetParent(DatumGetEOHP(newv)->eoh_context) == gcxt))
+			{
+				old = MemoryContextSwitchTo(gcxt);
+				newv = datumCopy(newv, false, a->translen);
+				MemoryContextSwitchTo(old);
+			}
+		}
+		if (!val->isnull)
+		{
+			if (DatumIsReadWriteExpandedObject(val->value, false, a->translen))
+				DeleteExpandedObject(val->value);
+			else
+				pfree(DatumGetPointer(val->value));
+		}
+	}
+	val->value = newv;
+	val->isnull = fc->isnull;
+	val->notrans = false;
+}
+
+/*
+ * lm_agg_stateless_row evaluates the select list for one event and keeps
+ * the row until the next emit.
+ */
+static void
+lm_agg_stateless_row(LmView *v)
+{
+	MemoryContext old;
+	Datum	   *vals;
+	bool	   *nulls;
+
+	if (v->nrows == v->rows_cap)
+	{
+		int			ncap = Max(256, v->rows_cap * 2);
+
+		old = MemoryContextSwitchTo(v->cxt);
+		v->rowvals = v->rowvals ? repalloc(v->rowvals, sizeof(Datum *) * ncap) : palloc(sizeof(Datum *) * ncap);
+		v->rownulls = v->rownulls ? repalloc(v->rownulls, sizeof(bool *) * ncap) : palloc(sizeof(bool *) * ncap);
+		MemoryContextSwitchTo(old);
+		v->rows_cap = ncap;
+	}
+	vals = MemoryContextAlloc(v->rowcxt, sizeof(Datum) * v->nout);
+	nulls = MemoryContextAlloc(v->rowcxt, sizeof(bool) * v->nout);
+	for (int c = 0; c < v->nout; c++)
+	{
+		Datum		d = ExecEvalExprSwitchContext(v->outexprs[c], v->econtext, &nulls[c]);
+
+		if (!nulls[c])
+		{
+			old = MemoryContextSwitchTo(v->rowcxt);
+			d = datumCopy(d, v->outbyval[c], v->outlen[c]);
+			MemoryContextSwitchTo(old);
+		}
+		vals[c] = d;
+	}
+	v->rowvals[v->nrows] = vals;
+	v->rownulls[v->nrows] = nulls;
+	v->nrows++;
+}
+
+/*
+ * lm_agg_event runs one committed event through the view's operators.
+ */
+void
+lm_agg_event(LmView *v, MinimalTuple tup)
+{
+	ExprContext *ec = v->econtext;
+	int64		ws = 0;
+	LmWindow   *win;
+	LmGroup    *g;
+
+	v->pend_events++;
+	ExecStoreMinimalTuple(tup, v->evslot, false);
+
+	if (v->window_us > 0)
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(v->evslot, v->ts_attnum, &isnull);
+		int64		ts;
+
+		if (isnull)
+		{
+			v->pend_null++;
+			return;
+		}
+		ts = DatumGetInt64(d);
+		if (v->wm->wm != LM_NO_TIME && ts < v->wm->wm)
+		{
+			v->pend_late++;
+			return;
+		}
+		ws = lm_agg_window_start(ts, v->window_us);
+		v->params[v->param_ws].value = Int64GetDatum(ws);
+		v->params[v->param_ws].isnull = false;
+		v->params[v->param_we].value = Int64GetDatum(ws + v->window_us);
+		v->params[v->param_we].isnull = false;
+	}
+
+	ec->ecxt_scantuple = v->evslot;
+	if (v->qual && !ExecQual(v->qual, ec))
+		goto done;
+
+	if (v->kind == LM_VIEW_STATELESS)
+	{
+		lm_agg_stateless_row(v);
+		goto done;
+	}
+
+	win = lm_agg_find_window(v, ws);
+	if (v->nkeys == 0)
+	{
+		if (win->single == NULL)
+			win->single = lm_agg_new_group(v, win);
+		g = win->single;
+	}
+	else
+	{
+		TupleTableSlot *ks = v->keyslot;
+		TupleHashEntry entry;
+		bool		isnew;
+
+		ExecClearTuple(ks);
+		for (int k = 0; k < v->nkeys; k++)
+			ks->tts_values[k] = ExecEvalExprSwitchContext(v->keyexprs[k], ec, &ks->tts_isnull[k]);
+		ExecStoreVirtualTuple(ks);
+		entry = LookupTupleHashEntry(win->table, ks, &isnew, NULL);
+		if (isnew)
+		{
+			g = lm_agg_new_group(v, win);
+			g->key = entry->firstTuple;
+			entry->additional = g;
+		}
+		else
+			g = (LmGroup *) entry->additional;
+	}
+
+	for (int i = 0; i < v->naggs; i++)
+		lm_agg_advance(v, &v->aggs[i], &g->vals[i], win->cxt);
+
+	if (!g->dirty)
+	{
+		g->dirty = true;
+		g->next_dirty = win->dirty;
+		win->dirty = g;
+	}
+
+done:
+	if (++v->since_reset >= LM_RESET_EVERY)
+	{
+		ResetExprContext(ec);
+		MemoryContextReset(v->tmpcxt);
+		v->since_reset = 0;
+	}
+}
+
+/*
+ * lm_agg_end_batch releases per-event memory and publishes the counters.
+ */
+void
+lm_agg_end_batch(LmView *v)
+{
+	ResetExprContext(v->econtext);
+	MemoryContextReset(v->tmpcxt);
+	v->since_reset = 0;
+	if (v->stats)
+	{
+		if (v->pend_events)
+			pg_atomic_fetch_add_u64(&v->stats->events_in, v->pend_events);
+		if (v->pend_late)
+			pg_atomic_fetch_add_u64(&v->stats->late_events, v->pend_late);
+		if (v->pend_null)
+			pg_atomic_fetch_add_u64(&v->stats->null_time_events, v->pend_null);
+	}
+	v->pend_events = v->pend_late = v->pend_null = 0;
+}
+
+/*
+ * lm_agg_has_dirty says whether the view has results not yet emitted.
+ */
+bool
+lm_agg_has_dirty(LmView *v)
+{
+	if (v->kind == LM_VIEW_STATELESS)
+		return v->nrows > 0;
+	if (v->emit_close)
+		return false;
+	for (int i = 0; i < v->nwins; i++)
+		if (v->wins[i]->dirty)
+			return true;
+	return false;
+}
+
+/*
+ * lm_agg_emit_dirty writes every changed group (ON UPDATE) or the buffered
+ * rows (stateless views).
+ */
+void
+lm_agg_emit_dirty(LmView *v)
+{
+	if (v->kind == LM_VIEW_STATELESS)
+	{
+		if (v->nrows > 0)
+			lm_emit_rows(v);
+		return;
+	}
+	if (v->emit_close)
+		return;
+	for (int i = 0; i < v->nwins; i++)
+		if (v->wins[i]->dirty)
+			lm_emit_groups(v, v->wins[i], false);
+}
+
+/*
+ * lm_agg_close_windows finishes every window the watermark has passed:
+ * ON WINDOW CLOSE writes its rows once, ON UPDATE writes what changed; then
+ * the window's state is freed.
+ */
+void
+lm_agg_close_windows(LmView *v, bool force_all)
+{
+	int			keep = 0;
+	int64		wm = v->wm ? v->wm->wm : LM_NO_TIME;
+
+	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || wm == LM_NO_TIME)
+		return;
+	for (int i = 0; i < v->nwins; i++)
+	{
+		LmWindow   *win = v->wins[i];
+
+		if (win->start + v->window_us <= wm)
+		{
+			if (v->emit_close)
+				lm_emit_groups(v, win, true);
+			else if (win->dirty)
+				lm_emit_groups(v, win, false);
+			v->ngroups -= win->ngroups;
+			MemoryContextDelete(win->cxt);
+			pfree(win);
+		}
+		else
+			v->wins[keep++] = win;
+	}
+	v->nwins = keep;
+}

@@ -1,0 +1,199 @@
+/*-------------------------------------------------------------------------
+ *
+ * view.h
+ *	  The runtime of one continuous view inside one stream worker: a chain
+ *	  of operators  filter -> window assign -> group/aggregate -> emit.
+ *
+ * A view is compiled by query/compile.c from its stored Query, holds its
+ * state in ops/agg.c and writes results through emit/emit.c.  Everything a
+ * view owns lives in its memory context (cxt); each open window has a
+ * child context, so closing a window is one MemoryContextDelete.  Per-event
+ * work uses only the per-tuple memory of the view's ExprContext, reset in
+ * batches.  The struct is process-local to the worker that owns it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LAMINAR_VIEW_H
+#define LAMINAR_VIEW_H
+
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "nodes/execnodes.h"
+
+#include "laminar.h"
+
+/* one aggregate of the view, set up like nodeAgg's per-transition data */
+typedef struct LmAggSpec
+{
+	Oid			aggfnoid;
+	Oid			transtype;
+	bool		transbyval;
+	int16		translen;
+	bool		transstrict;
+	bool		hasfinal;
+	bool		finalstrict;
+	int			nfinalextra;	/* extra NULL args of the final function */
+	Datum		initval;
+	bool		initnull;
+	int			nargs;
+	ExprState **args;
+	ExprState  *filter;
+	Oid			collation;
+	FmgrInfo	transfn;
+	FmgrInfo	finalfn;
+	FunctionCallInfo transcall;
+	FunctionCallInfo finalcall;
+} LmAggSpec;
+
+typedef struct LmAggVal
+{
+	Datum		value;
+	bool		isnull;
+	bool		notrans;		/* no transition value yet (strict, no initval) */
+} LmAggVal;
+
+typedef struct LmGroup
+{
+	struct LmGroup *next_dirty;
+	MinimalTuple key;			/* the group's key values (hash table copy) */
+	bool		dirty;
+	LmAggVal	vals[FLEXIBLE_ARRAY_MEMBER];
+} LmGroup;
+
+typedef struct LmWindow
+{
+	int64		start;			/* window_start (0 for unwindowed views) */
+	MemoryContext cxt;
+	TupleHashTable table;		/* NULL when the view has no plain keys */
+	LmGroup    *single;			/* the one group when there are no keys */
+	LmGroup    *dirty;			/* groups changed since the last emit */
+	int64		ngroups;
+} LmWindow;
+
+typedef enum LmViewKind
+{
+	LM_VIEW_STATELESS,
+	LM_VIEW_AGGREGATE,
+	LM_VIEW_WINDOW
+} LmViewKind;
+
+typedef struct LmStreamWm
+{
+	Oid			relid;
+	int64		wm;				/* current watermark, LM_NO_TIME if none */
+} LmStreamWm;
+
+typedef struct LmView
+{
+	int32		id;
+	Oid			result_relid;
+	Oid			stream_relid;
+	Oid			owner;
+	LmViewKind	kind;
+	bool		emit_close;
+	bool		failed;
+	int64		window_us;
+	AttrNumber	ts_attnum;		/* stream attribute of event time */
+	char	   *timezone;
+	char	   *datestyle;
+	char	   *intervalstyle;
+	LmViewShared *stats;
+	LmStreamWm *wm;				/* the worker's watermark of our stream */
+
+	MemoryContext cxt;
+	MemoryContext tmpcxt;		/* transition-call scratch, reset per batch */
+	EState	   *estate;
+	ExprContext *econtext;
+	TupleTableSlot *evslot;		/* an event, as a stream row */
+	ParamExecData *params;		/* aggregates, keys, window bounds */
+	int			param_ws;
+	int			param_we;
+	ExprState  *qual;
+
+	/* grouping */
+	int			nkeys;
+	ExprState **keyexprs;
+	TupleDesc	keydesc;
+	TupleTableSlot *keyslot;	/* input to the hash table */
+	TupleTableSlot *keyread;	/* deforms a stored key */
+	AttrNumber *keycolidx;
+	Oid		   *eqfuncs;
+	FmgrInfo   *hashfns;
+	Oid		   *keycoll;
+	int			naggs;
+	LmAggSpec  *aggs;
+	AggState   *fake_agg;		/* makes AggCheckCallContext() succeed */
+	Size		group_size;
+
+	/* windows, oldest first */
+	LmWindow  **wins;
+	int			nwins;
+	int			wins_cap;
+
+	/* output */
+	int			nout;
+	ExprState **outexprs;
+	Oid		   *outtypes;
+	int16	   *outlen;
+	bool	   *outbyval;
+	char	   *outalign;
+	Oid		   *outarraytypes;
+	char	  **outnames;
+	int			nkeycols;		/* first nkeycols of key_columns */
+	char	  **keycols;
+
+	/* stateless output rows waiting for the next emit */
+	MemoryContext rowcxt;
+	Datum	  **rowvals;
+	bool	  **rownulls;
+	int			nrows;
+	int			rows_cap;
+
+	SPIPlanPtr plan;			/* upsert / insert / update of the result table */
+
+	/* counters not yet added to the shared ones */
+	uint64		pend_events;
+	uint64		pend_late;
+	uint64		pend_null;
+	int64		ngroups;
+	int			since_reset;
+} LmView;
+
+/* the catalog row of a view, as read by the worker */
+typedef struct LmViewCatalog
+{
+	int32		id;
+	Oid			result_relid;
+	Oid			stream_relid;
+	Oid			owner;
+	char	   *kind;
+	char	   *emit;
+	int64		window_us;
+	char	   *query;
+	char	   *timezone;
+	char	   *datestyle;
+	char	   *intervalstyle;
+	int			nkeycols;
+	char	  **keycols;
+	AttrNumber	ts_attnum;
+} LmViewCatalog;
+
+/* query/compile.c */
+extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);
+extern void lm_view_free(LmView *v);
+
+/* ops/agg.c */
+extern void lm_agg_event(LmView *v, MinimalTuple tup);
+extern void lm_agg_end_batch(LmView *v);
+extern bool lm_agg_has_dirty(LmView *v);
+extern void lm_agg_close_windows(LmView *v, bool force_all);
+extern void lm_agg_emit_dirty(LmView *v);
+
+/* emit/emit.c */
+extern void lm_emit_prepare(LmView *v);
+extern void lm_emit_groups(LmView *v, LmWindow *win, bool all_groups);
+extern void lm_emit_rows(LmView *v);
+extern void lm_view_enter(LmView *v, Oid *save_uid, int *save_sec);
+extern void lm_view_leave(LmView *v, Oid save_uid, int save_sec);
+
+#endif							/* LAMINAR_VIEW_H */

@@ -1,0 +1,711 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  A stream worker: one per core, pinned, draining its rings and running
+ *	  the continuous views whose groups it owns.
+ *
+ * State machine of a worker:
+ *
+ *	 START -> (pin, connect, claim slot) -> RESYNC -> RUN <-> WAIT -> EXIT
+ *
+ *	- RESYNC: a ring whose previous consumer died between a transaction's
+ *	  first event and its COMMIT/ABORT (txn_open set) is skipped up to the
+ *	  next COMMIT/ABORT: that transaction's events were partly consumed by
+ *	  the dead worker and are lost with its state;
+ *	- RUN, one pass: reload views if the catalog generation moved; drain
+ *	  every ring (EVENT records are staged per producer, COMMIT applies the
+ *	  staged events, ABORT/TRUNCATE discard, WATERMARK raises the stream's
+ *	  watermark); close the windows the watermark passed; emit changed
+ *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked;
+ *	  commit; publish counters;
+ *	- WAIT: WaitLatch until a producer, flush() or the timer wakes us.
+ *
+ * Memory: lm_worker_cxt lives as long as the process (views, staging
+ * buffers); each pass runs inside one transaction whose memory is released
+ * at commit; a view's per-event memory is reset in batches (ops/agg.c).
+ *
+ * Errors: an error while running one view's operators or writing its
+ * results marks that view failed (shown in laminar.views.last_error), the
+ * transaction is rolled back and the pass resumes after the failing event,
+ * so other views keep running.  Any other error ends the process with exit
+ * code 1; the launcher starts a new worker.  Neither takes the cluster down.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "laminar.h"
+#include "ops/view.h"
+#include "util/clock.h"
+
+typedef struct LmStaging
+{
+	char	   *buf;
+	Size		len;
+	Size		cap;
+	bool		skip;			/* resync: drop records up to the next end */
+} LmStaging;
+
+static int	lm_me = -1;
+static LmWorkerShared *lm_self = NULL;
+static MemoryContext lm_worker_cxt = NULL;
+static LmStaging *lm_staging = NULL;
+static List *lm_views = NIL;	/* LmView *, in id order */
+static LmStreamWm *lm_wms = NULL;
+static int	lm_nwms = 0;
+static uint64 lm_loaded_gen = 0;
+static LmView *lm_current_view = NULL;	/* whose operators are running */
+static LmView *lm_last_view = NULL; /* lookup cache */
+static uint64 lm_pass_events = 0;
+
+/*
+ * lm_worker_detach clears our shared slot at exit.
+ */
+static void
+lm_worker_detach(int code, Datum arg)
+{
+	if (lm_self == NULL)
+		return;
+	SpinLockAcquire(&lm_self->mutex);
+	lm_self->pid = 0;
+	lm_self->procno = -1;
+	SpinLockRelease(&lm_self->mutex);
+}
+
+/*
+ * lm_worker_stream_wm returns the worker's watermark entry of a stream,
+ * seeded from the stream's shared max event time.
+ */
+static LmStreamWm *
+lm_worker_stream_wm(Oid relid, int64 delay, bool has_wm)
+{
+	LmStreamShared *slot;
+
+	for (int i = 0; i < lm_nwms; i++)
+		if (lm_wms[i].relid == relid)
+			return &lm_wms[i];
+	if (lm_nwms % 16 == 0)
+		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm) * (lm_nwms + 16))
+			: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm) * 16);
+	lm_wms[lm_nwms].relid = relid;
+	lm_wms[lm_nwms].wm = LM_NO_TIME;
+	slot = lm_stream_slot(relid, false);
+	if (slot && has_wm)
+	{
+		int64		max = (int64) pg_atomic_read_u64(&slot->max_ts);
+
+		if (max != LM_NO_TIME)
+			lm_wms[lm_nwms].wm = max - delay;
+	}
+	return &lm_wms[lm_nwms++];
+}
+
+/*
+ * lm_worker_view returns the loaded view with the given id, or NULL.
+ */
+static LmView *
+lm_worker_view(int32 id)
+{
+	ListCell   *lc;
+
+	if (lm_last_view && lm_last_view->id == id)
+		return lm_last_view;
+	foreach(lc, lm_views)
+	{
+		LmView	   *v = (LmView *) lfirst(lc);
+
+		if (v->id == id)
+		{
+			lm_last_view = v;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * lm_worker_fail_view marks a view failed after an error in its operators
+ * and frees its state.  Called after the transaction was rolled back.
+ */
+static void
+lm_worker_fail_view(LmView *v, const char *msg)
+{
+	v->failed = true;
+	if (v->stats)
+		lm_set_view_error(v->stats, msg);
+	for (int i = 0; i < v->nwins; i++)
+		MemoryContextDelete(v->wins[i]->cxt);
+	v->nwins = 0;
+	v->ngroups = 0;
+	v->nrows = 0;
+	MemoryContextReset(v->rowcxt);
+	v->plan = NULL;				/* freed with the aborted transaction's SPI */
+}
+
+/*
+ * lm_worker_load_views makes the loaded views match the catalog.  Runs in
+ * a transaction.
+ */
+static void
+lm_worker_load_views(void)
+{
+	List	   *keep = NIL;
+	int32	   *live;
+	int			nlive = 0;
+	bool		installed;
+
+	installed = OidIsValid(get_extension_oid("laminar", true));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "laminar: SPI_connect failed");
+	if (installed &&
+		SPI_execute("SELECT v.id, v.view::oid, v.stream::oid, v.owner::oid, v.kind, v.emit, "
+					"(extract(epoch FROM v.window_size) * 1000000)::int8, v.query, "
+					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
+					"s.ts_attnum, s.watermark_delay_us "
+					"FROM laminar._views v JOIN laminar._streams s ON s.stream = v.stream "
+					"ORDER BY v.id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "laminar: could not read laminar._views");
+	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
+	for (uint64 r = 0; installed && r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		LmView	   *v = lm_worker_view(id);
+
+		live[nlive++] = id;
+		if (v == NULL)
+		{
+			LmViewCatalog cat;
+			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+			Datum		d;
+			Datum		delay;
+			bool		delay_null;
+
+			memset(&cat, 0, sizeof(cat));
+			cat.id = id;
+			cat.result_relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+			cat.stream_relid = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
+			cat.owner = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
+			cat.kind = SPI_getvalue(tup, td, 5);
+			cat.emit = SPI_getvalue(tup, td, 6);
+			d = SPI_getbinval(tup, td, 7, &isnull);
+			cat.window_us = isnull ? 0 : DatumGetInt64(d);
+			cat.query = SPI_getvalue(tup, td, 8);
+			cat.timezone = SPI_getvalue(tup, td, 9);
+			cat.datestyle = SPI_getvalue(tup, td, 10);
+			cat.intervalstyle = SPI_getvalue(tup, td, 11);
+			d = SPI_getbinval(tup, td, 12, &isnull);
+			if (!isnull)
+			{
+				Datum	   *elems;
+				bool	   *enulls;
+				int			n;
+
+				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+								  &elems, &enulls, &n);
+				cat.nkeycols = n;
+				cat.keycols = palloc(sizeof(char *) * Max(n, 1));
+				for (int k = 0; k < n; k++)
+					cat.keycols[k] = TextDatumGetCString(elems[k]);
+			}
+			d = SPI_getbinval(tup, td, 13, &isnull);
+			cat.ts_attnum = isnull ? 0 : DatumGetInt16(d);
+			delay = SPI_getbinval(tup, td, 14, &delay_null);
+			MemoryContextSwitchTo(old);
+
+			PG_TRY();
+			{
+				v = lm_view_compile(&cat, lm_worker_cxt);
+			}
+			PG_CATCH();
+			{
+				/* a view that cannot compile stays failed; others go on */
+				ErrorData  *edata;
+				MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
+
+				edata = CopyErrorData();
+				FlushErrorState();
+				MemoryContextSwitchTo(ecxt);
+				v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
+				v->id = id;
+				v->failed = true;
+				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
+				v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
+				v->stats = lm_view_slot(id, true);
+				if (v->stats)
+					lm_set_view_error(v->stats, edata->message);
+				ereport(LOG,
+						(errmsg("laminar worker %d: cannot start view %d: %s", lm_me, id, edata->message)));
+			}
+			PG_END_TRY();
+			if (!v->failed)
+			{
+				v->stats = lm_view_slot(id, true);
+				v->wm = lm_worker_stream_wm(cat.stream_relid, delay_null ? 0 : DatumGetInt64(delay),
+											!delay_null);
+			}
+		}
+		keep = lappend(keep, v);
+	}
+	SPI_finish();
+
+	/* views dropped from the catalog */
+	{
+		ListCell   *lc;
+
+		foreach(lc, lm_views)
+		{
+			LmView	   *v = (LmView *) lfirst(lc);
+
+			if (!list_member_ptr(keep, v))
+				lm_view_free(v);
+		}
+	}
+	lm_last_view = NULL;
+	{
+		MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+
+		list_free(lm_views);
+		lm_views = list_copy(keep);
+		MemoryContextSwitchTo(old);
+	}
+	lm_view_slot_release_missing(live, nlive);
+}
+
+/*
+ * lm_worker_apply runs the staged, now committed events of one producer
+ * through their views, starting at *pos; *pos ends at len.
+ */
+static void
+lm_worker_apply_range(char *buf, Size len, Size *pos)
+{
+	Oid			save_uid = InvalidOid;
+	int			save_sec = 0;
+	LmView	   *entered = NULL;
+
+	PG_TRY();
+	{
+		while (*pos < len)
+		{
+			LmRecHeader *h = (LmRecHeader *) (buf + *pos);
+			LmView	   *v = lm_worker_view(h->view_id);
+
+			if (v != NULL && !v->failed)
+			{
+				if (v != entered)
+				{
+					if (entered)
+						lm_view_leave(entered, save_uid, save_sec);
+					lm_view_enter(v, &save_uid, &save_sec);
+					entered = v;
+				}
+				lm_current_view = v;
+				lm_agg_event(v, (MinimalTuple) (buf + *pos + sizeof(LmRecHeader)));
+				lm_pass_events++;
+			}
+			*pos += h->len;
+		}
+		if (entered)
+			lm_view_leave(entered, save_uid, save_sec);
+		lm_current_view = NULL;
+	}
+	PG_CATCH();
+	{
+		/* step over the event that failed; the caller handles the error */
+		LmRecHeader *h = (LmRecHeader *) (buf + *pos);
+
+		*pos += h->len;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * lm_worker_start_xact opens the pass's transaction if none is open.
+ */
+static void
+lm_worker_start_xact(void)
+{
+	if (IsTransactionState())
+		return;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/*
+ * lm_worker_commit_xact commits the pass's transaction if one is open.
+ */
+static void
+lm_worker_commit_xact(void)
+{
+	if (!IsTransactionState())
+		return;
+	if (ActiveSnapshotSet())
+		PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+}
+
+/*
+ * lm_worker_recover handles an error raised while running one view: the
+ * view is marked failed, the transaction rolled back, and work goes on.
+ * Errors outside any view are re-thrown (the worker exits and restarts).
+ */
+static void
+lm_worker_recover(void)
+{
+	ErrorData  *edata;
+	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+	LmView	   *v = lm_current_view;
+
+	edata = CopyErrorData();
+	MemoryContextSwitchTo(old);
+	if (v == NULL)
+		PG_RE_THROW();
+	FlushErrorState();
+	ereport(LOG,
+			(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
+			 errhint("Drop and re-create the materialized view after fixing the cause.")));
+	lm_set_worker_error(lm_me, edata->message);
+	AbortCurrentTransaction();
+	lm_worker_fail_view(v, edata->message);
+	lm_current_view = NULL;
+	FreeErrorData(edata);
+}
+
+/*
+ * lm_worker_commit_staged applies producer p's staged transaction.
+ */
+static void
+lm_worker_commit_staged(LmStaging *st)
+{
+	Size		pos = 0;
+
+	while (pos < st->len)
+	{
+		lm_worker_start_xact();
+		PG_TRY();
+		{
+			lm_worker_apply_range(st->buf, st->len, &pos);
+		}
+		PG_CATCH();
+		{
+			lm_worker_recover();
+		}
+		PG_END_TRY();
+	}
+	st->len = 0;
+}
+
+/*
+ * lm_worker_stage appends one record to a producer's staging buffer.
+ */
+static void
+lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
+{
+	if (st->len + len > st->cap)
+	{
+		Size		ncap = Max(st->cap * 2, st->len + len);
+
+		ncap = Max(ncap, 64 * 1024);
+		st->buf = st->buf ? repalloc_huge(st->buf, ncap) : MemoryContextAllocHuge(lm_worker_cxt, ncap);
+		st->cap = ncap;
+	}
+	lm_ring_read(r, pos, st->buf + st->len, len);
+	st->len += len;
+}
+
+/*
+ * lm_worker_drain consumes everything available in the rings; returns
+ * whether a watermark moved.
+ */
+static bool
+lm_worker_drain(void)
+{
+	bool		wm_moved = false;
+
+	for (int p = 0; p < lm_shared->nproducers; p++)
+	{
+		LmRing	   *r = lm_ring_get(p, lm_me);
+		uint64		tail = pg_atomic_read_u64(&r->tail);
+		uint64		avail = lm_ring_available(r, tail);
+		uint64		pos = tail,
+					end = tail + avail;
+		LmStaging  *st = &lm_staging[p];
+
+		if (avail == 0)
+			continue;
+		while (pos < end)
+		{
+			LmRecValue	rec;
+
+			lm_ring_read(r, pos, &rec, Min(sizeof(rec), end - pos));
+			if (rec.hdr.len < sizeof(LmRecHeader) || rec.hdr.len > end - pos || rec.hdr.len % 8 != 0)
+				elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
+			switch (rec.hdr.type)
+			{
+				case LM_REC_EVENT:
+					if (!st->skip)
+					{
+						lm_worker_stage(st, r, pos, rec.hdr.len);
+						pg_atomic_write_u32(&r->txn_open, 1);
+					}
+					break;
+				case LM_REC_TRUNCATE:
+					if (!st->skip && rec.value >= 0 && (Size) rec.value < st->len)
+						st->len = rec.value;
+					break;
+				case LM_REC_ABORT:
+					st->len = 0;
+					st->skip = false;
+					pg_atomic_write_u32(&r->txn_open, 0);
+					break;
+				case LM_REC_COMMIT:
+					if (!st->skip)
+						lm_worker_commit_staged(st);
+					st->len = 0;
+					st->skip = false;
+					pg_atomic_write_u32(&r->txn_open, 0);
+					break;
+				case LM_REC_WATERMARK:
+					for (int i = 0; i < lm_nwms; i++)
+						if (lm_wms[i].relid == rec.hdr.aux &&
+							(lm_wms[i].wm == LM_NO_TIME || rec.value > lm_wms[i].wm))
+						{
+							lm_wms[i].wm = rec.value;
+							wm_moved = true;
+						}
+					break;
+				default:
+					break;
+			}
+			pos += rec.hdr.len;
+		}
+		lm_ring_release(r, end);
+		if (pg_atomic_read_u32(&r->producer_waiting))
+		{
+			int			procno = r->producer_procno;
+
+			if (procno >= 0)
+				SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+		}
+	}
+	return wm_moved;
+}
+
+/*
+ * lm_worker_run_view_step runs fn on every healthy view, isolating errors.
+ */
+static void
+lm_worker_each_view(void (*fn) (LmView *))
+{
+	ListCell   *lc;
+
+	foreach(lc, lm_views)
+	{
+		LmView	   *v = (LmView *) lfirst(lc);
+		Oid			save_uid;
+		int			save_sec;
+
+		if (v->failed)
+			continue;
+		lm_worker_start_xact();
+		PG_TRY();
+		{
+			lm_current_view = v;
+			lm_view_enter(v, &save_uid, &save_sec);
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "laminar: SPI_connect failed");
+			fn(v);
+			SPI_finish();
+			lm_view_leave(v, save_uid, save_sec);
+			lm_current_view = NULL;
+		}
+		PG_CATCH();
+		{
+			lm_worker_recover();
+		}
+		PG_END_TRY();
+	}
+}
+
+/* lm_worker_step_close closes the windows the watermark passed. */
+static void
+lm_worker_step_close(LmView *v)
+{
+	lm_agg_close_windows(v, false);
+}
+
+/* lm_worker_step_emit writes a view's changed results. */
+static void
+lm_worker_step_emit(LmView *v)
+{
+	lm_agg_emit_dirty(v);
+}
+
+/*
+ * lm_worker_publish_stats updates the counters shown in laminar.workers
+ * and laminar.views.
+ */
+static void
+lm_worker_publish_stats(void)
+{
+	ListCell   *lc;
+	int64		groups = 0;
+
+	foreach(lc, lm_views)
+	{
+		LmView	   *v = (LmView *) lfirst(lc);
+
+		if (!v->failed)
+		{
+			lm_agg_end_batch(v);
+			groups += v->ngroups;
+		}
+	}
+	pg_atomic_write_u64(&lm_self->groups_held, (uint64) groups);
+	if (lm_pass_events)
+		pg_atomic_fetch_add_u64(&lm_self->events_in, lm_pass_events);
+	lm_pass_events = 0;
+}
+
+/*
+ * lm_worker_main is the entry point of stream worker number arg.
+ */
+void
+lm_worker_main(Datum arg)
+{
+	int64		next_emit;
+	int			cpu,
+				node;
+	bool		pinned;
+	char		placement[LM_ERRMSG_LEN];
+
+	lm_me = DatumGetInt32(arg);
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	if (lm_shared == NULL || lm_me < 0 || lm_me >= lm_shared->nworkers)
+		proc_exit(0);
+	lm_self = &lm_shared->workers[lm_me];
+
+	/* only one process may own a worker slot */
+	SpinLockAcquire(&lm_self->mutex);
+	if (lm_self->pid != 0 && lm_self->pid != MyProcPid && kill(lm_self->pid, 0) == 0)
+	{
+		SpinLockRelease(&lm_self->mutex);
+		proc_exit(0);
+	}
+	if (lm_self->started_at != 0)
+		lm_self->restarts++;
+	lm_self->pid = MyProcPid;
+	lm_self->procno = MyProc->pgprocno;
+	lm_self->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&lm_self->mutex);
+	before_shmem_exit(lm_worker_detach, 0);
+
+	lm_affinity_apply(lm_me, placement, sizeof(placement), &cpu, &node, &pinned);
+	SpinLockAcquire(&lm_self->mutex);
+	lm_self->cpu = cpu;
+	lm_self->numa_node = node;
+	lm_self->pinned = pinned;
+	strlcpy(lm_self->placement, placement, LM_ERRMSG_LEN);
+	SpinLockRelease(&lm_self->mutex);
+
+	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
+	pgstat_report_appname("laminar worker");
+
+	lm_worker_cxt = AllocSetContextCreate(TopMemoryContext, "laminar worker",
+										  ALLOCSET_DEFAULT_SIZES);
+	lm_staging = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmStaging) * lm_shared->nproducers);
+	for (int p = 0; p < lm_shared->nproducers; p++)
+		if (pg_atomic_read_u32(&lm_ring_get(p, lm_me)->txn_open))
+			lm_staging[p].skip = true;
+
+	ereport(LOG, (errmsg("laminar worker %d started: %s", lm_me, placement)));
+	next_emit = lm_clock_now_us();
+
+	for (;;)
+	{
+		uint64		gen;
+		uint64		flush_gen;
+		bool		wm_moved;
+		bool		dirty = false;
+		int64		now;
+		long		timeout;
+		ListCell   *lc;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (pg_atomic_read_u32(&lm_shared->paused))
+			proc_exit(0);
+
+		gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+		if (gen != lm_loaded_gen)
+		{
+			lm_worker_start_xact();
+			lm_worker_load_views();
+			lm_loaded_gen = gen;
+		}
+
+		pgstat_report_activity(STATE_RUNNING, NULL);
+		flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
+		wm_moved = lm_worker_drain();
+		if (wm_moved || flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
+			lm_worker_each_view(lm_worker_step_close);
+
+		now = lm_clock_now_us();
+		foreach(lc, lm_views)
+		{
+			LmView	   *v = (LmView *) lfirst(lc);
+
+			if (!v->failed && lm_agg_has_dirty(v))
+				dirty = true;
+		}
+		if (dirty && (now >= next_emit || flush_gen > pg_atomic_read_u64(&lm_self->emit_done)))
+		{
+			lm_worker_each_view(lm_worker_step_emit);
+			next_emit = now + (int64) lm_flush_interval_ms * 1000;
+			dirty = false;
+		}
+		lm_worker_publish_stats();
+		lm_worker_commit_xact();
+		if (flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
+			pg_atomic_write_u64(&lm_self->emit_done, flush_gen);
+		pgstat_report_activity(STATE_IDLE, NULL);
+
+		if (dirty)
+			timeout = Max(1, (next_emit - lm_clock_now_us()) / 1000);
+		else
+			timeout = 1000;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
