@@ -33,8 +33,8 @@ PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Wno-declara
 SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/
-REGRESS = setup ddl errors aggregates windows emit_close txn security workers drop upgrade
-REGRESS_OPTS = --use-existing --dbname=laminar_regress
+REGRESS = setup ddl errors aggregates windows emit_close txn security workers drop
+REGRESS_OPTS = --use-existing
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
 ifneq ($(PG_CONFIG),)
@@ -42,6 +42,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 endif
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+# the workers serve one database (laminar.database): run the tests there
+CONTRIB_TESTDB = laminar_regress
 else
 all install:
 	@echo "PostgreSQL 15 server headers not found: run 'make test' or 'make demo' (they install them), or apt-get install postgresql-server-dev-15" >&2; exit 1

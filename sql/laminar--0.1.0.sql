@@ -4,6 +4,7 @@
 -- The stream relation: foreign tables of server laminar.
 CREATE FUNCTION laminar._fdw_handler() RETURNS fdw_handler
     AS 'MODULE_PATHNAME', 'laminar_fdw_handler' LANGUAGE C STRICT;
+GRANT USAGE ON SCHEMA laminar TO PUBLIC;
 CREATE FOREIGN DATA WRAPPER laminar HANDLER laminar._fdw_handler;
 CREATE SERVER laminar FOREIGN DATA WRAPPER laminar;
 GRANT USAGE ON FOREIGN SERVER laminar TO PUBLIC;

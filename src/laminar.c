@@ -88,6 +88,10 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		paused = false;
 
+	/* dropping the extension removes every view: tell the workers */
+	if (lm_shared != NULL && IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+		lm_prod_mark_catalog_changed();
 	if (lm_shared != NULL && IsA(parsetree, DropdbStmt) &&
 		strcmp(((DropdbStmt *) parsetree)->dbname, lm_database) == 0)
 	{
@@ -180,6 +184,11 @@ laminar_flush(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("laminar is not loaded"),
 				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	if (timeout_us <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("laminar.flush() timeout must be positive"),
+				 errhint("Pass an interval such as '30 seconds'.")));
 	if (lm_prod_xact_has_events())
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),

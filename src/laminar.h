@@ -128,6 +128,7 @@ typedef struct LmViewShared
 	pg_atomic_uint64 late_events;
 	pg_atomic_uint64 null_time_events;
 	pg_atomic_uint64 rows_emitted;
+	pg_atomic_uint32 failed;	/* set by the first worker the view fails on */
 	slock_t		mutex;
 	char		last_error[LM_ERRMSG_LEN];
 } LmViewShared;

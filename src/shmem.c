@@ -126,6 +126,7 @@ lm_shmem_startup(void)
 			pg_atomic_init_u64(&v->late_events, 0);
 			pg_atomic_init_u64(&v->null_time_events, 0);
 			pg_atomic_init_u64(&v->rows_emitted, 0);
+			pg_atomic_init_u32(&v->failed, 0);
 		}
 		for (int p = 0; p < lm_max_producers; p++)
 			for (int w = 0; w < lm_workers; w++)
@@ -236,6 +237,7 @@ lm_view_slot(int32 view_id, bool create)
 		pg_atomic_write_u64(&free_slot->late_events, 0);
 		pg_atomic_write_u64(&free_slot->null_time_events, 0);
 		pg_atomic_write_u64(&free_slot->rows_emitted, 0);
+		pg_atomic_write_u32(&free_slot->failed, 0);
 		free_slot->last_error[0] = '\0';
 	}
 	else

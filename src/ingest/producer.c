@@ -345,14 +345,14 @@ lm_prod_load_route(Oid relid)
 	route->views = palloc0(sizeof(LmViewRoute) * SPI_processed);
 	rel = RelationIdGetRelation(relid);
 	desc = CreateTupleDescCopy(RelationGetDescr(rel));
-	RelationClose(rel);
 	route->desc = desc;
 	route->natts = desc->natts;
 	route->varlena_atts = palloc(sizeof(int) * desc->natts);
 	route->notnull_atts = palloc(sizeof(int) * desc->natts);
 	for (int i = 0; i < desc->natts; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
+		/* the copy drops attnotnull: read it from the relation */
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
 
 		if (att->attisdropped)
 			continue;
@@ -361,6 +361,7 @@ lm_prod_load_route(Oid relid)
 		if (att->attnotnull)
 			route->notnull_atts[route->nnotnull++] = i;
 	}
+	RelationClose(rel);
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -602,7 +603,8 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	}
 	hdr = (LmRecHeader *) lm_scratch;
 	tup = (MinimalTuple) (lm_scratch + sizeof(LmRecHeader));
-	memset(lm_scratch, 0, sizeof(LmRecHeader) + hoff);
+	/* zeroed: deforming takes a zero byte before a varlena for padding */
+	memset(lm_scratch, 0, rec_len);
 	tup->t_len = tup_len;
 	HeapTupleHeaderSetNatts(tup, route->natts);
 	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;

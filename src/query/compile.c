@@ -382,7 +382,8 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 			i++;
 		}
 		execTuplesHashPrepare(v->nkeys, eqarr, &v->eqfuncs, &v->hashfns);
-		v->keyslot = MakeSingleTupleTableSlot(v->keydesc, &TTSOpsVirtual);
+		/* like nodeAgg's hashslot: a minimal-tuple slot holding virtual values */
+		v->keyslot = MakeSingleTupleTableSlot(v->keydesc, &TTSOpsMinimalTuple);
 		v->keyread = MakeSingleTupleTableSlot(v->keydesc, &TTSOpsMinimalTuple);
 	}
 

@@ -644,6 +644,36 @@ lm_ddl_check_aggs_walker(Node *node, void *ctx)
 }
 
 /*
+ * lm_ddl_check_exec_priv refuses a function the creating role may not
+ * EXECUTE (the view would fail in the worker, which runs as that role).
+ */
+static bool
+lm_ddl_check_exec_priv(Oid func_id, void *ctx)
+{
+	if (pg_proc_aclcheck(func_id, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s", get_func_name(func_id)),
+				 errhint("A continuous view runs with its owner's privileges.")));
+	return false;
+}
+
+/*
+ * lm_ddl_check_exec_walker applies lm_ddl_check_exec_priv to every
+ * function and operator of an expression tree.
+ */
+static bool
+lm_ddl_check_exec_walker(Node *node, void *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref))
+		(void) lm_ddl_check_exec_priv(((Aggref *) node)->aggfnoid, ctx);
+	(void) check_functions_in_node(node, lm_ddl_check_exec_priv, ctx);
+	return expression_tree_walker(node, lm_ddl_check_exec_walker, ctx);
+}
+
+/*
  * lm_ddl_unsupported raises the standard "not supported yet" error.
  */
 static void
@@ -651,7 +681,7 @@ lm_ddl_unsupported(const char *what, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s is not supported in continuous views yet", what),
+			 errmsg("continuous views do not support %s yet", what),
 			 hint ? errhint("%s", hint) : 0));
 }
 
@@ -845,6 +875,70 @@ lm_ddl_is_window_var(Node *expr, int ws_attno)
 }
 
 /*
+ * lm_ddl_reposition rethrows the current error with its cursor position
+ * moved to the inner query text, so that clients point into the view's
+ * SELECT rather than into the laminar.execute() call.
+ */
+static void
+lm_ddl_reposition(MemoryContext cxt, const char *text)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (edata->cursorpos > 0)
+	{
+		edata->internalquery = pstrdup(text);
+		edata->internalpos = edata->cursorpos;
+		edata->cursorpos = 0;
+	}
+	ReThrowError(edata);
+}
+
+/*
+ * lm_ddl_parse_select runs the core grammar over a view's SELECT.
+ */
+static List *
+lm_ddl_parse_select(const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *raw = NIL;
+
+	PG_TRY();
+	{
+		raw = raw_parser(text, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		lm_ddl_reposition(cxt, text);
+	}
+	PG_END_TRY();
+	return raw;
+}
+
+/*
+ * lm_ddl_analyze runs parse analysis over a view's (rewritten) SELECT.
+ */
+static Query *
+lm_ddl_analyze(RawStmt *rs, const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Query	   *q = NULL;
+
+	PG_TRY();
+	{
+		q = parse_analyze_fixedparams(rs, text, NULL, 0, NULL);
+	}
+	PG_CATCH();
+	{
+		lm_ddl_reposition(cxt, text);
+	}
+	PG_END_TRY();
+	return q;
+}
+
+/*
  * lm_ddl_create_view executes CREATE MATERIALIZED VIEW.
  */
 static const char *
@@ -907,7 +1001,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 					 errhint("Laminar 0.1 supports EMIT ON UPDATE and EMIT ON WINDOW CLOSE.")));
 	}
 
-	raw = raw_parser(select_text, RAW_PARSE_DEFAULT);
+	raw = lm_ddl_parse_select(select_text);
 	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, SelectStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
@@ -928,7 +1022,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				 errhint("A continuous view can only read streams its owner may SELECT from.")));
 	if (def.windowed)
 	{
-		int64		wm_att = lm_ddl_count("SELECT coalesce(ts_attnum, 0)::int8 FROM laminar._streams WHERE stream = $1 AND watermark_delay_us IS NOT NULL",
+		int64		wm_att = lm_ddl_count("SELECT coalesce((SELECT ts_attnum FROM laminar._streams WHERE stream = $1 AND watermark_delay_us IS NOT NULL), 0)::int8",
 										  def.stream);
 
 		if (wm_att == 0)
@@ -944,7 +1038,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 					 errhint("Windows close when the watermark passes them, so they must be over event time.")));
 	}
 
-	q = parse_analyze_fixedparams(rs, select_text, NULL, 0, NULL);
+	q = lm_ddl_analyze(rs, select_text);
 
 	if (q->hasSubLinks)
 		lm_ddl_unsupported("subqueries", NULL);
@@ -959,6 +1053,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
 	lm_ddl_check_aggs_walker((Node *) q->targetList, NULL);
+	lm_ddl_check_exec_walker((Node *) q->targetList, NULL);
+	lm_ddl_check_exec_walker(q->jointree->quals, NULL);
 
 	rte = rt_fetch(1, q->rtable);
 	if (def.windowed)

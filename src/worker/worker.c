@@ -149,8 +149,13 @@ static void
 lm_worker_fail_view(LmView *v, const char *msg)
 {
 	v->failed = true;
-	if (v->stats)
+	if (v->stats && msg)
+	{
 		lm_set_view_error(v->stats, msg);
+		/* the view stops on every worker, not only on this one */
+		pg_atomic_write_u32(&v->stats->failed, 1);
+		lm_wake_all_workers();
+	}
 	for (int i = 0; i < v->nwins; i++)
 		MemoryContextDelete(v->wins[i]->cxt);
 	v->nwins = 0;
@@ -190,8 +195,12 @@ lm_worker_load_views(void)
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 		int32		id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
 		LmView	   *v = lm_worker_view(id);
 
+		/* ids restart after DROP/CREATE EXTENSION: the relation tells */
+		if (v != NULL && !v->failed && v->result_relid != relid)
+			v = NULL;
 		live[nlive++] = id;
 		if (v == NULL)
 		{
@@ -248,6 +257,7 @@ lm_worker_load_views(void)
 				MemoryContextSwitchTo(ecxt);
 				v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
 				v->id = id;
+				v->result_relid = relid;
 				v->failed = true;
 				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
 				v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
@@ -310,6 +320,19 @@ lm_worker_apply_range(char *buf, Size len, Size *pos)
 			LmRecHeader *h = (LmRecHeader *) (buf + *pos);
 			LmView	   *v = lm_worker_view(h->view_id);
 
+			/*
+			 * A producer routes only to committed views, but we may not have
+			 * reloaded the catalog since that commit: do it now.
+			 */
+			if (v == NULL && pg_atomic_read_u64(&lm_shared->catalog_gen) != lm_loaded_gen)
+			{
+				if (entered)
+					lm_view_leave(entered, save_uid, save_sec);
+				entered = NULL;
+				lm_loaded_gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+				lm_worker_load_views();
+				v = lm_worker_view(h->view_id);
+			}
 			if (v != NULL && !v->failed)
 			{
 				if (v != entered)
@@ -672,6 +695,14 @@ lm_worker_main(Datum arg)
 			lm_worker_start_xact();
 			lm_worker_load_views();
 			lm_loaded_gen = gen;
+		}
+
+		foreach(lc, lm_views)
+		{
+			LmView	   *v = (LmView *) lfirst(lc);
+
+			if (!v->failed && v->stats && pg_atomic_read_u32(&v->stats->failed))
+				lm_worker_fail_view(v, NULL);
 		}
 
 		pgstat_report_activity(STATE_RUNNING, NULL);

@@ -1,0 +1,32 @@
+-- Stream workers: monitoring, and a worker ended with pg_terminate_backend is restarted.
+SELECT bool_and(pid IS NOT NULL) AS running, bool_and(ring_capacity > 0) AS has_rings,
+       bool_and(placement IS NOT NULL) AS placed, bool_and(last_error IS NULL) AS no_errors
+  FROM laminar.workers;
+SELECT count(*) = current_setting('laminar.workers')::int AS one_row_per_worker FROM laminar.workers;
+SELECT laminar.execute($$
+  CREATE STREAM wk (k int8, v int8);
+  CREATE MATERIALIZED VIEW wk_v AS SELECT k, count(*) AS n FROM wk GROUP BY k;
+$$);
+INSERT INTO wk SELECT g % 10, g FROM generate_series(1, 1000) g;
+SELECT laminar.flush();
+SELECT sum(n) FROM wk_v;
+SELECT sum(events_in) >= 1000 AS counted, sum(groups_held) AS groups FROM laminar.workers;
+CREATE TEMP TABLE before AS SELECT worker_id, pid, restarts FROM laminar.workers;
+SELECT pg_terminate_backend(pid) FROM laminar.workers WHERE worker_id = 0;
+-- the launcher starts a new worker within a few seconds
+DO $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    PERFORM 1 FROM laminar.workers w JOIN before b USING (worker_id)
+     WHERE w.worker_id = 0 AND w.pid IS NOT NULL AND w.pid <> b.pid;
+    EXIT WHEN FOUND;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+SELECT w.pid <> b.pid AS new_pid, w.restarts = b.restarts + 1 AS restart_counted
+  FROM laminar.workers w JOIN before b USING (worker_id) WHERE worker_id = 0;
+-- the cluster stayed up and the view goes on with new events
+INSERT INTO wk SELECT g % 10, g FROM generate_series(1, 100) g;
+SELECT laminar.flush();
+SELECT count(*) AS groups FROM wk_v;
+SELECT laminar.execute('DROP STREAM wk CASCADE');
