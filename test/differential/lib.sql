@@ -1,0 +1,175 @@
+-- Laminar differential test: the plain-SQL oracle and the comparison helpers.
+--
+-- diff_oracle holds exactly the events of the committed transactions so far
+-- (run.sh copies a batch from diff_gen after its stream transaction commits),
+-- each with its batch (= transaction, in commit order).
+--
+-- Lateness (windowed views only): an event of batch b is late iff
+--   ts < W_b,  W_b = max(ts over all events of batches < b) - 5 s
+-- (W_b = -infinity when there is no earlier non-NULL ts).  Events of one
+-- batch never make each other late.
+
+DROP VIEW IF EXISTS diff_oracle_tumble;
+DROP VIEW IF EXISTS diff_oracle_w;
+DROP TABLE IF EXISTS diff_oracle;
+
+CREATE TABLE diff_oracle (LIKE diff_gen);
+
+-- every committed event, with the watermark its transaction saw and 'late'
+CREATE VIEW diff_oracle_w AS
+WITH bm AS (
+	SELECT batch, max(ts) AS mts FROM diff_oracle GROUP BY batch
+), bw AS (
+	SELECT batch,
+		max(mts) OVER (ORDER BY batch ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+			- interval '5 seconds' AS w
+	FROM bm
+)
+SELECT o.*, bw.w, coalesce(o.ts < bw.w, false) AS late
+FROM diff_oracle o JOIN bw USING (batch);
+
+-- what TUMBLE(diff_ev, ts, INTERVAL '10 seconds') feeds a windowed view:
+-- non-late events with a non-NULL ts, plus window_start / window_end
+CREATE VIEW diff_oracle_tumble AS
+SELECT k, grp, amount, v, payload, ts,
+	date_bin('10 seconds', ts, timestamptz '1970-01-01 00:00:00+00') AS window_start,
+	date_bin('10 seconds', ts, timestamptz '1970-01-01 00:00:00+00') + interval '10 seconds' AS window_end
+FROM diff_oracle_w
+WHERE NOT late AND ts IS NOT NULL;
+
+-- watermark after the last committed transaction (NULL = -infinity)
+CREATE OR REPLACE FUNCTION diff_final_w() RETURNS timestamptz
+LANGUAGE sql STABLE AS $$ SELECT max(ts) - interval '5 seconds' FROM diff_oracle $$;
+
+-- float comparison: relative 1e-9 (summation order), tiny absolute floor
+CREATE OR REPLACE FUNCTION diff_float_eq(a float8, b float8) RETURNS bool
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+		WHEN a IS NULL OR b IS NULL THEN a IS NULL AND b IS NULL
+		WHEN a = b THEN true
+		ELSE abs(a - b) <= 1e-9 * greatest(abs(a), abs(b)) + 1e-12
+	END
+$$;
+
+-- "name type, name type, ..." of a relation's columns, in order
+CREATE OR REPLACE FUNCTION diff_cols(rel regclass) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+	FROM pg_attribute
+	WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped
+$$;
+
+-- Column names and types of the result table vs. CREATE TABLE AS of the
+-- oracle query.  First line 'OK' or 'FAIL', then diagnostics.
+CREATE OR REPLACE FUNCTION diff_check_types(res text, oracle text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+	b text;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.diff_o;
+	EXECUTE format('CREATE TEMP TABLE diff_o AS %s', oracle);
+	a := diff_cols(res::regclass);
+	b := diff_cols('pg_temp.diff_o'::regclass);
+	IF a IS NOT DISTINCT FROM b THEN
+		RETURN NEXT 'OK';
+	ELSE
+		RETURN NEXT 'FAIL';
+	END IF;
+	RETURN NEXT 'result: ' || coalesce(a, '(no columns)');
+	RETURN NEXT 'oracle: ' || coalesce(b, '(no columns)');
+END
+$$;
+
+-- Contents of the result table vs. the oracle query.
+--   keys IS NULL: compare as multisets of rows (all columns, as text);
+--   otherwise: keys identify a row (must be unique in the result); rows are
+--   matched on the keys' text, float4/float8 columns compared with
+--   diff_float_eq, every other column compared as text (numeric display
+--   scale included: the results must be exactly Postgres's).
+-- First line 'OK' or 'FAIL', then diagnostics (at most maxshow sample rows).
+CREATE OR REPLACE FUNCTION diff_check_rows(res text, oracle text, keys text[], maxshow int DEFAULT 5)
+RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	cols text[];
+	ftypes oid[];
+	rowexpr text;
+	kexpr text;
+	conds text;
+	q text;
+	n_res int8;
+	n_ora int8;
+	n_dup int8 := 0;
+	n_bad int8;
+	rec record;
+	i int;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.diff_o;
+	EXECUTE format('CREATE TEMP TABLE diff_o AS %s', oracle);
+	SELECT array_agg(attname::text ORDER BY attnum), array_agg(atttypid ORDER BY attnum)
+		INTO cols, ftypes
+	FROM pg_attribute
+	WHERE attrelid = 'pg_temp.diff_o'::regclass AND attnum > 0 AND NOT attisdropped;
+
+	EXECUTE format('SELECT count(*) FROM %s', res) INTO n_res;
+	SELECT count(*) INTO n_ora FROM pg_temp.diff_o;
+
+	SELECT 'row(' || string_agg('t.' || quote_ident(c), ', ') || ')::text' INTO rowexpr FROM unnest(cols) c;
+
+	IF keys IS NULL THEN
+		q := format($q$
+			WITH r AS (SELECT %1$s AS x, count(*) AS cnt FROM %2$s t GROUP BY 1),
+			     o AS (SELECT %1$s AS x, count(*) AS cnt FROM pg_temp.diff_o t GROUP BY 1)
+			SELECT coalesce(r.x, o.x) AS x, coalesce(r.cnt, 0) AS rc, coalesce(o.cnt, 0) AS oc
+			FROM r FULL JOIN o ON r.x = o.x
+			WHERE r.cnt IS DISTINCT FROM o.cnt
+			ORDER BY 1$q$, rowexpr, res);
+		EXECUTE format('SELECT count(*) FROM (%s) d', q) INTO n_bad;
+		RETURN NEXT CASE WHEN n_bad = 0 AND n_res = n_ora THEN 'OK' ELSE 'FAIL' END;
+		RETURN NEXT format('result rows %s, oracle rows %s, distinct rows with differing multiplicity %s',
+			n_res, n_ora, n_bad);
+		i := 0;
+		FOR rec IN EXECUTE q || format(' LIMIT %s', maxshow) LOOP
+			RETURN NEXT format('row %s: %s time(s) in result, %s time(s) in oracle', rec.x, rec.rc, rec.oc);
+		END LOOP;
+		RETURN;
+	END IF;
+
+	IF cardinality(keys) = 0 THEN
+		kexpr := '''''::text';
+	ELSE
+		SELECT 'row(' || string_agg('t.' || quote_ident(c), ', ') || ')::text' INTO kexpr FROM unnest(keys) c;
+	END IF;
+	EXECUTE format('SELECT count(*) - count(DISTINCT %s) FROM %s t', kexpr, res) INTO n_dup;
+
+	conds := 'false';
+	FOR i IN 1..cardinality(cols) LOOP
+		IF ftypes[i] IN ('float8'::regtype, 'float4'::regtype) THEN
+			conds := conds || format(' OR NOT diff_float_eq(r.%1$I::float8, o.%1$I::float8)', cols[i]);
+		ELSE
+			conds := conds || format(' OR r.%1$I::text IS DISTINCT FROM o.%1$I::text', cols[i]);
+		END IF;
+	END LOOP;
+
+	q := format($q$
+		WITH r AS (SELECT %1$s AS "#k", %2$s AS "#row", t.* FROM %3$s t),
+		     o AS (SELECT %1$s AS "#k", %2$s AS "#row", t.* FROM pg_temp.diff_o t)
+		SELECT coalesce(r."#k", o."#k") AS k,
+			CASE WHEN r."#k" IS NULL THEN 'missing from result'
+			     WHEN o."#k" IS NULL THEN 'unexpected in result'
+			     ELSE 'differs' END AS what,
+			r."#row" AS rrow, o."#row" AS orow
+		FROM r FULL JOIN o ON r."#k" = o."#k"
+		WHERE r."#k" IS NULL OR o."#k" IS NULL OR %4$s
+		ORDER BY 1, 3$q$, kexpr, rowexpr, res, conds);
+	EXECUTE format('SELECT count(*) FROM (%s) d', q) INTO n_bad;
+	RETURN NEXT CASE WHEN n_bad = 0 AND n_dup = 0 AND n_res = n_ora THEN 'OK' ELSE 'FAIL' END;
+	RETURN NEXT format('result rows %s, oracle rows %s, mismatching keys %s, duplicate keys in result %s',
+		n_res, n_ora, n_bad, n_dup);
+	FOR rec IN EXECUTE q || format(' LIMIT %s', maxshow) LOOP
+		RETURN NEXT format('key %s %s: result %s / oracle %s', rec.k, rec.what,
+			coalesce(rec.rrow, '-'), coalesce(rec.orow, '-'));
+	END LOOP;
+END
+$$;
