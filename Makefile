@@ -49,6 +49,9 @@ all install:
 	@echo "PostgreSQL 15 server headers not found: run 'make test' or 'make demo' (they install them), or apt-get install postgresql-server-dev-15" >&2; exit 1
 endif
 
+# PGXS tracks no header dependencies: rebuild everything when a header changes
+$(OBJS): $(wildcard src/*.h src/*/*.h)
+
 .PHONY: test demo bench format
 test:
 	bash test/run.sh

@@ -45,3 +45,15 @@ SELECT k, cnt, sum_b, max_t FROM m_all ORDER BY k NULLS FIRST;
 SELECT * FROM m_global;
 SELECT laminar.execute('DROP STREAM m CASCADE');
 DROP TABLE m_oracle;
+-- aggregates with internal or array states, and array/jsonb result columns
+SELECT laminar.execute($$
+  CREATE STREAM sa (k int8, t text, x float8);
+  CREATE MATERIALIZED VIEW sa_v AS
+    SELECT k, string_agg(t, ',') AS ts, stddev(x) AS sd, array_agg(t) AS arr, bool_or(x > 1) AS b,
+           variance(k) AS var, jsonb_agg(t) AS j, array_agg(x) FILTER (WHERE x > 2) AS big
+    FROM sa GROUP BY k
+$$);
+INSERT INTO sa VALUES (1, 'a', 1), (1, 'b', 2), (2, 'c', 3), (2, NULL, NULL);
+SELECT laminar.flush();
+SELECT * FROM sa_v ORDER BY k;
+SELECT laminar.execute('DROP STREAM sa CASCADE');

@@ -114,12 +114,24 @@ lm_emit_prepare(LmView *v)
 		appendStringInfo(&sql, "INSERT INTO %s (", target);
 		for (int c = 0; c < v->nout; c++)
 			appendStringInfo(&sql, "%s%s", c ? ", " : "", quote_identifier(v->outnames[c]));
-		appendStringInfoString(&sql, ") SELECT * FROM ROWS FROM (");
+		appendStringInfoString(&sql, ") SELECT ");
+		for (int c = 0; c < v->nout; c++)
+		{
+			if (OidIsValid(v->outarraytypes[c]))
+				appendStringInfo(&sql, "%sr.c%d", c ? ", " : "", c + 1);
+			else
+				appendStringInfo(&sql, "%sr.c%d::%s", c ? ", " : "", c + 1,
+								 format_type_be_qualified(v->outtypes[c]));
+		}
+		appendStringInfoString(&sql, " FROM ROWS FROM (");
 		for (int c = 0; c < v->nout; c++)
 		{
 			appendStringInfo(&sql, "%spg_catalog.unnest($%d)", c ? ", " : "", c + 1);
-			argtypes[c] = v->outarraytypes[c];
+			argtypes[c] = OidIsValid(v->outarraytypes[c]) ? v->outarraytypes[c] : TEXTARRAYOID;
 		}
+		appendStringInfoString(&sql, ") AS r(");
+		for (int c = 0; c < v->nout; c++)
+			appendStringInfo(&sql, "%sc%d", c ? ", " : "", c + 1);
 		appendStringInfoChar(&sql, ')');
 		if (v->kind != LM_VIEW_STATELESS && !v->emit_close)
 		{
@@ -191,9 +203,20 @@ lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n)
 		int			lbs[1] = {1};
 
 		for (int c = 0; c < v->nout; c++)
+		{
+			if (!OidIsValid(v->outarraytypes[c]))
+			{
+				for (int i = 0; i < n; i++)
+					if (!nulls[c][i])
+						cols[c][i] = CStringGetTextDatum(OutputFunctionCall(&v->outfuncs[c], cols[c][i]));
+				args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
+															 TEXTOID, -1, false, TYPALIGN_INT));
+				continue;
+			}
 			args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
 														 v->outtypes[c], v->outlen[c],
 														 v->outbyval[c], v->outalign[c]));
+		}
 		ret = SPI_execute_plan(v->plan, args, NULL, false, 0);
 	}
 	if (ret < 0)

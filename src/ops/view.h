@@ -137,7 +137,8 @@ typedef struct LmView
 	int16	   *outlen;
 	bool	   *outbyval;
 	char	   *outalign;
-	Oid		   *outarraytypes;
+	Oid		   *outarraytypes;	/* InvalidOid: passed as text[] and cast */
+	FmgrInfo   *outfuncs;		/* output functions of the text[] columns */
 	char	  **outnames;
 	int			nkeycols;		/* first nkeycols of key_columns */
 	char	  **keycols;

@@ -405,6 +405,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	v->outalign = palloc(sizeof(char) * desc->natts);
 	v->outarraytypes = palloc(sizeof(Oid) * desc->natts);
 	v->outnames = palloc(sizeof(char *) * desc->natts);
+	v->outfuncs = palloc0(sizeof(FmgrInfo) * desc->natts);
 	i = 0;
 	foreach(lc, q->targetList)
 	{
@@ -428,6 +429,15 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 		v->outbyval[v->nout] = att->attbyval;
 		v->outalign[v->nout] = att->attalign;
 		v->outarraytypes[v->nout] = get_array_type(att->atttypid);
+		if (!OidIsValid(v->outarraytypes[v->nout]))
+		{
+			/* arrays of arrays do not exist: such columns travel as text */
+			Oid			outfn;
+			bool		isvarlena;
+
+			getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
+			fmgr_info_cxt(outfn, &v->outfuncs[v->nout], v->cxt);
+		}
 		v->outnames[v->nout] = pstrdup(NameStr(att->attname));
 		v->nout++;
 		i++;

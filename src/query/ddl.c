@@ -1143,11 +1143,6 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			if (OidIsValid(coll) && coll != get_typcollation(typ))
 				appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(coll));
 			first = false;
-			if (!OidIsValid(get_array_type(typ)))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("result column \"%s\" has type %s, which has no array type",
-								tle->resname, format_type_be(typ))));
 		}
 	}
 	appendStringInfoChar(&ddl, ')');
