@@ -74,6 +74,8 @@ UPDATE nots SET k = 1;
 DELETE FROM nots;
 TRUNCATE nots;
 CREATE INDEX ON nots (k);
+ALTER FOREIGN TABLE nots ADD COLUMN extra int;
+ALTER TABLE nots ALTER COLUMN k TYPE text;
 -- NOT NULL is enforced on streams
 SELECT laminar.execute('CREATE STREAM nn (k int8 NOT NULL, v int8)');
 INSERT INTO nn VALUES (NULL, 1);

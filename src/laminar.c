@@ -20,6 +20,10 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "foreign/foreign.h"
+#include "utils/lsyscache.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -77,7 +81,22 @@ lm_pause_workers(void)
 }
 
 /*
- * lm_utility_hook pauses the workers around DROP DATABASE of the database
+ * lm_is_stream says whether relid is a foreign table of the laminar server.
+ */
+static bool
+lm_is_stream(Oid relid)
+{
+	Oid			server;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
+		return false;
+	server = get_foreign_server_oid("laminar", true);
+	return OidIsValid(server) && GetForeignTable(relid)->serverid == server;
+}
+
+/*
+ * lm_utility_hook refuses ALTER of a stream (workers deform events with
+ * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of the database
  * they serve.
  */
 static void
@@ -88,6 +107,17 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		paused = false;
 
+	if (lm_shared != NULL && IsA(parsetree, AlterTableStmt))
+	{
+		AlterTableStmt *at = (AlterTableStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(at->relation, NoLock, true);
+
+		if (lm_is_stream(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ALTER on stream \"%s\" is not supported yet", at->relation->relname),
+					 errhint("Drop and re-create the stream and its views.")));
+	}
 	/* dropping the extension removes every view: tell the workers */
 	if (lm_shared != NULL && IsA(parsetree, DropStmt) &&
 		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
