@@ -58,7 +58,7 @@
 #include "laminar.h"
 #include "ingest/producer.h"
 
-#define LM_BATCH_BYTES		(32 * 1024)
+#define LM_BATCH_BYTES		(32 * 1024)	/* at most a quarter of a ring */
 #define LM_ABORT_RESERVE	sizeof(LmRecHeader)
 
 /* local batch towards one worker */
@@ -168,10 +168,12 @@ lm_prod_attach(void)
 	if (lm_out == NULL)
 	{
 		lm_out = MemoryContextAllocZero(lm_prod_cxt, sizeof(LmOut) * lm_shared->nworkers);
+		uint32		batch = (uint32) Min((uint64) LM_BATCH_BYTES, lm_shared->ring_capacity / 4);
+
 		for (int w = 0; w < lm_shared->nworkers; w++)
 		{
-			lm_out[w].cap = LM_BATCH_BYTES;
-			lm_out[w].buf = MemoryContextAlloc(lm_prod_cxt, LM_BATCH_BYTES);
+			lm_out[w].cap = batch;
+			lm_out[w].buf = MemoryContextAlloc(lm_prod_cxt, batch);
 			lm_out[w].pending_truncate = -1;
 		}
 	}
@@ -718,17 +720,14 @@ lm_prod_commit(void)
 		if (!ts->has_wm || ts->max_ts == LM_NO_TIME)
 			continue;
 		old = pg_atomic_read_u64(&ts->slot->max_ts);
-		while ((int64) old < ts->max_ts)
+		while ((int64) old < ts->max_ts &&
+			   !pg_atomic_compare_exchange_u64(&ts->slot->max_ts, &old, (uint64) ts->max_ts))
+			;
+		/* the watermark as of this commit, even if we did not raise it */
+		if (nwm < LM_MAX_STREAMS)
 		{
-			if (pg_atomic_compare_exchange_u64(&ts->slot->max_ts, &old, (uint64) ts->max_ts))
-			{
-				if (nwm < LM_MAX_STREAMS)
-				{
-					wm_rel[nwm] = ts->relid;
-					wm[nwm++] = ts->max_ts - ts->delay;
-				}
-				break;
-			}
+			wm_rel[nwm] = ts->relid;
+			wm[nwm++] = Max((int64) old, ts->max_ts) - ts->delay;
 		}
 	}
 	if (lm_producer < 0 || !lm_txn_sent)

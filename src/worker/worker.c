@@ -50,6 +50,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "laminar.h"
@@ -91,30 +92,25 @@ lm_worker_detach(int code, Datum arg)
 }
 
 /*
- * lm_worker_stream_wm returns the worker's watermark entry of a stream,
- * seeded from the stream's shared max event time.
+ * lm_worker_stream_wm returns the worker's watermark entry of a stream.
  */
 static LmStreamWm *
-lm_worker_stream_wm(Oid relid, int64 delay, bool has_wm)
+lm_worker_stream_wm(Oid relid)
 {
-	LmStreamShared *slot;
-
 	for (int i = 0; i < lm_nwms; i++)
 		if (lm_wms[i].relid == relid)
 			return &lm_wms[i];
 	if (lm_nwms % 16 == 0)
 		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm) * (lm_nwms + 16))
 			: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm) * 16);
+	/*
+	 * Not seeded from the stream's shared maximum: producers raise it at
+	 * COMMIT, before we have applied those transactions, so it may run
+	 * ahead of the events still in our rings.  Every commit to the stream
+	 * sends its watermark behind its events, which is what we wait for.
+	 */
 	lm_wms[lm_nwms].relid = relid;
 	lm_wms[lm_nwms].wm = LM_NO_TIME;
-	slot = lm_stream_slot(relid, false);
-	if (slot && has_wm)
-	{
-		int64		max = (int64) pg_atomic_read_u64(&slot->max_ts);
-
-		if (max != LM_NO_TIME)
-			lm_wms[lm_nwms].wm = max - delay;
-	}
 	return &lm_wms[lm_nwms++];
 }
 
@@ -207,8 +203,6 @@ lm_worker_load_views(void)
 			LmViewCatalog cat;
 			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
 			Datum		d;
-			Datum		delay;
-			bool		delay_null;
 
 			memset(&cat, 0, sizeof(cat));
 			cat.id = id;
@@ -239,7 +233,6 @@ lm_worker_load_views(void)
 			}
 			d = SPI_getbinval(tup, td, 13, &isnull);
 			cat.ts_attnum = isnull ? 0 : DatumGetInt16(d);
-			delay = SPI_getbinval(tup, td, 14, &delay_null);
 			MemoryContextSwitchTo(old);
 
 			PG_TRY();
@@ -271,8 +264,7 @@ lm_worker_load_views(void)
 			if (!v->failed)
 			{
 				v->stats = lm_view_slot(id, true);
-				v->wm = lm_worker_stream_wm(cat.stream_relid, delay_null ? 0 : DatumGetInt64(delay),
-											!delay_null);
+				v->wm = lm_worker_stream_wm(cat.stream_relid);
 			}
 		}
 		keep = lappend(keep, v);
@@ -554,6 +546,9 @@ lm_worker_each_view(void (*fn) (LmView *))
 		if (v->failed)
 			continue;
 		lm_worker_start_xact();
+		/* a view being dropped: its reload will unload it */
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+			continue;
 		PG_TRY();
 		{
 			lm_current_view = v;

@@ -1,0 +1,595 @@
+#!/usr/bin/env bash
+# bench/run.sh - Laminar benchmarks (what `make bench` runs).
+#
+# Starts a throwaway PostgreSQL 15 cluster in $BENCH_DIR (default
+# /tmp/laminar-bench, port 55460, socket inside it) and measures, on the
+# same 1M generated events sent as 100 server-side COPYs of 10k rows (one
+# transaction each):
+#   (a) UNLOGGED table, no index                      (ingest ceiling)
+#   (b) Laminar stream + one tumbling-window view     (until laminar.flush returns)
+#   (c) plain table + statement-level trigger rollup  (best hand-written rollup)
+#   (d) plain table + row-level plpgsql trigger rollup
+# and checks that (b)'s view equals (c)'s rollup.  Then:
+#   (e) pgbench single-row INSERTs, 8 clients: stream vs plain logged table
+#   (f) the ring microbenchmark (bench/ring_bench.c)
+#   (g) commit-to-visible latency under a steady background insert load
+# and prints a summary block to paste into the README.
+#
+# Environment:
+#   LAMINAR_SKIP_BUILD=1   do not build+install the extension first
+#   LAMINAR_SKIP_DEPS=1    do not run test/deps.sh
+#   BENCH_PRELOAD          shared_preload_libraries (default 'laminar'); set it
+#                          empty to run only the baselines (no extension needed)
+#   BENCH_DIR, BENCH_PORT  cluster location (default /tmp/laminar-bench, 55460)
+#   BENCH_PGBENCH_SECONDS  duration of each pgbench run in (e) (default 15)
+#   BENCH_PGBENCH_MODE     pgbench query mode in (e) and (g) (default prepared)
+#   BENCH_RING_EVENTS      events per ring mode (default 50000000)
+#   BENCH_LAT_PROBES       probes in (g) (default 300)
+#   BENCH_LAT_RATE         background insert rate in (g), rows/s (default 2000)
+#   BENCH_REPEAT           rounds of (a)-(d), interleaved; the summary gives
+#                          the median (default 3)
+#   BENCH_SKIP             space-separated parts to skip, e.g. "d f"
+#
+# Exit status is non-zero if any part failed or a verification did not match;
+# every part still runs and the summary says which figure is missing.
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PG_CONFIG:-$PGBIN/pg_config}
+BENCH_DIR=${BENCH_DIR:-/tmp/laminar-bench}
+PORT=${BENCH_PORT:-55460}
+PRELOAD=${BENCH_PRELOAD-laminar}
+PGB_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
+PGB_MODE=${BENCH_PGBENCH_MODE:-prepared}
+PGB_CLIENTS=8
+RING_EVENTS=${BENCH_RING_EVENTS:-50000000}
+LAT_PROBES=${BENCH_LAT_PROBES:-300}
+LAT_RATE=${BENCH_LAT_RATE:-2000}
+SKIP=" ${BENCH_SKIP:-} "
+REPEAT=${BENCH_REPEAT:-3}
+ROUND=1
+
+NFILES=100
+ROWS_PER_FILE=10000
+NROWS=$((NFILES * ROWS_PER_FILE))
+NKEYS=10000
+
+PGDATA="$BENCH_DIR/pgdata"
+DATA="$BENCH_DIR/data"
+SQLDIR="$BENCH_DIR/sql"
+RES="$BENCH_DIR/results"
+LOG="$BENCH_DIR/postgres.log"
+
+case "$BENCH_DIR" in
+	/tmp/?*) ;;
+	*) echo "bench: BENCH_DIR must be under /tmp (it is wiped): $BENCH_DIR" >&2; exit 2 ;;
+esac
+
+say() { printf '%s\n' "$*"; }
+hdr() { printf '\n=== %s ===\n' "$*"; }
+warn() { printf 'bench: %s\n' "$*" >&2; }
+
+# run a command as the postgres OS user (postgres refuses to run as root)
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+psql_() { as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$BENCH_DIR" -p "$PORT" -U postgres "$@"; }
+# q SQL: one statement in database bench, unaligned tuples-only output
+q() { psql_ -d bench -At -c "$1"; }
+
+now() { date +%s.%N; }
+fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+# fdiv A B [FMT]: A / B, or n/a
+fdiv() {
+	awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {
+		if (a == "" || b == "" || a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a";
+		else printf f "\n", a / b }'
+}
+
+# results: one file per figure so that parts can run in subshells
+res() { printf '%s\n' "$2" > "$RES/$1"; }
+get() { if [ -s "$RES/$1" ]; then cat "$RES/$1"; else echo "n/a"; fi; }
+
+FAILED=()
+# part NAME FUNCTION: run a part in a subshell with errexit active; record
+# a failure without stopping the other parts
+part() {
+	local name=$1 fn=$2 rc
+	case "$SKIP" in *" $name "*) say "(part $name skipped by BENCH_SKIP)"; res "skip_$name" 1; return 0 ;; esac
+	set +e
+	( set -euo pipefail; "$fn" ) 2>&1
+	rc=$?
+	set -e
+	if [ $rc -ne 0 ]; then
+		warn "part ($name) FAILED (exit $rc)"
+		FAILED+=("$name")
+	fi
+	return 0
+}
+
+laminar_on() { [[ ",${PRELOAD// /}," == *",laminar,"* ]]; }
+
+BG_PID=
+CLUSTER_UP=0
+cleanup() {
+	local rc=$?
+	if [ -n "$BG_PID" ]; then
+		kill -TERM -- "-$BG_PID" 2>/dev/null || true
+		wait "$BG_PID" 2>/dev/null || true
+	fi
+	if [ "$CLUSTER_UP" = 1 ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 ||
+			as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+		say "(cluster stopped; log in $LOG)"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------
+# packages and extension
+# ---------------------------------------------------------------------------
+if [ "${LAMINAR_SKIP_DEPS:-0}" != 1 ] && [ -f "$ROOT/test/deps.sh" ]; then
+	bash "$ROOT/test/deps.sh"
+fi
+if [ "${LAMINAR_SKIP_BUILD:-0}" != 1 ] && laminar_on; then
+	say "building and installing the extension (LAMINAR_SKIP_BUILD=1 skips this)"
+	make -s -C "$ROOT" install PG_CONFIG="$PG_CONFIG"
+fi
+if laminar_on && [ ! -f "$($PG_CONFIG --pkglibdir)/laminar.so" ]; then
+	warn "$($PG_CONFIG --pkglibdir)/laminar.so is not installed; set BENCH_PRELOAD= to run only the baselines"
+	exit 1
+fi
+
+# ---------------------------------------------------------------------------
+# throwaway cluster
+# ---------------------------------------------------------------------------
+if [ -f "$PGDATA/postmaster.pid" ]; then
+	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+fi
+rm -rf "$BENCH_DIR"
+mkdir -p "$BENCH_DIR" "$DATA" "$SQLDIR" "$RES"
+chmod 755 "$BENCH_DIR" "$SQLDIR"
+chmod 777 "$RES"
+if [ "$(id -u)" = 0 ]; then chown postgres: "$BENCH_DIR" "$DATA"; fi
+cd "$BENCH_DIR"
+
+START_TIME=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+T_BEGIN=$(now)
+
+hdr "cluster"
+as_pg "$PGBIN/initdb" -D "$PGDATA" --auth=trust -U postgres -E UTF8 --locale=C >/dev/null
+cat >> "$PGDATA/postgresql.conf" <<EOF
+
+# --- laminar bench ---
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$BENCH_DIR'
+shared_preload_libraries = '$PRELOAD'
+laminar.database = 'bench'
+max_worker_processes = 16
+shared_buffers = 1GB
+synchronous_commit = off
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+timezone = 'UTC'
+log_timezone = 'UTC'
+EOF
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
+CLUSTER_UP=1
+psql_ -d postgres -c "CREATE DATABASE bench"
+LAMINAR=0
+LAMINAR_INFO=
+if laminar_on; then
+	q "CREATE EXTENSION laminar"
+	LAMINAR=1
+	LAMINAR_INFO="laminar $(q "SELECT extversion FROM pg_extension WHERE extname = 'laminar'"):"
+	LAMINAR_INFO+=" workers=$(q 'SHOW laminar.workers'), cpu_pinning=$(q 'SHOW laminar.cpu_pinning'),"
+	LAMINAR_INFO+=" ring_size=$(q 'SHOW laminar.ring_size'), flush_interval=$(q 'SHOW laminar.flush_interval')"
+	say "extension: $LAMINAR_INFO"
+else
+	say "extension: not loaded (BENCH_PRELOAD='$PRELOAD'): Laminar parts are skipped"
+fi
+PGVERSION=$(q "SHOW server_version")
+say "PostgreSQL $PGVERSION, shared_preload_libraries='$PRELOAD'"
+say "synchronous_commit = $(q 'SHOW synchronous_commit') for every variant; fsync = $(q 'SHOW fsync');" \
+	"shared_buffers = $(q 'SHOW shared_buffers'); max_wal_size = $(q 'SHOW max_wal_size')"
+
+# ---------------------------------------------------------------------------
+# generated events: 1M rows, 100 CSV files of 10k rows
+# ---------------------------------------------------------------------------
+hdr "data"
+T0=$(now)
+psql_ -d bench <<EOF
+SELECT setseed(0.4242) \g /dev/null
+CREATE UNLOGGED TABLE gen AS
+SELECT i,
+       (1 + floor(random() * $NKEYS))::int8 AS k,
+       random() * 100 AS v,
+       timestamptz '2026-01-01 00:00:00+00' + i * interval '100 microseconds' AS ts
+FROM generate_series(0, $NROWS - 1) AS i;
+DO \$\$
+BEGIN
+  FOR f IN 0 .. $NFILES - 1 LOOP
+    EXECUTE format(
+      'COPY (SELECT k, v, ts FROM gen WHERE i >= %s AND i < %s ORDER BY i) TO %L (FORMAT csv)',
+      f * $ROWS_PER_FILE, (f + 1) * $ROWS_PER_FILE,
+      '$DATA/' || 'ev_' || lpad(f::text, 3, '0') || '.csv');
+  END LOOP;
+END
+\$\$;
+DROP TABLE gen;
+EOF
+say "$NROWS events ($NKEYS keys, 100 µs apart from 2026-01-01) in $NFILES CSV files of $ROWS_PER_FILE rows" \
+	"($(du -sh "$DATA" | cut -f1)) in $(fsub "$(now)" "$T0") s"
+
+# copy_script TABLE: 100 server-side COPYs, autocommit (one transaction each)
+copy_script() {
+	local f i
+	f="$SQLDIR/copy_$1.sql"
+	: > "$f"
+	for ((i = 0; i < NFILES; i++)); do
+		printf "COPY %s (k, v, ts) FROM '%s/ev_%03d.csv' (FORMAT csv);\n" "$1" "$DATA" "$i" >> "$f"
+	done
+	echo "$f"
+}
+
+# ingest NAME TABLE [EXTRA_SQL_FILE]: time the 100 COPYs (plus the extra
+# file, e.g. the flush), store the seconds of this round
+ingest() {
+	local name=$1 table=$2 extra=${3:-} script t0 t1 secs rps
+	script=$(copy_script "$table")
+	q "CHECKPOINT" >/dev/null
+	t0=$(now)
+	if [ -n "$extra" ]; then
+		psql_ -d bench -f "$script" -f "$extra" >/dev/null
+	else
+		psql_ -d bench -f "$script" >/dev/null
+	fi
+	t1=$(now)
+	secs=$(fsub "$t1" "$t0")
+	rps=$(awk -v n="$NROWS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	res "secs_${name}_$ROUND" "$secs"
+	say "($name) $NROWS rows in $secs s = $rps rows/s"
+}
+
+# summarize_ingest NAME: median seconds over the rounds -> secs_NAME, rps_NAME
+summarize_ingest() {
+	local name=$1 r vals="" med
+	for ((r = 1; r <= REPEAT; r++)); do
+		if [ -s "$RES/secs_${name}_$r" ]; then vals+="$(cat "$RES/secs_${name}_$r") "; fi
+	done
+	if [ -z "$vals" ]; then return 0; fi
+	med=$(printf '%s\n' $vals | sort -g | awk '{ a[NR] = $1 }
+		END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+	res "secs_$name" "$med"
+	res "rps_$name" "$(awk -v n="$NROWS" -v s="$med" 'BEGIN { printf "%.0f", n / s }')"
+	res "all_$name" "${vals% }"
+}
+
+STREAM_DDL="CREATE STREAM ev (k int8, v float8, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '1 second');
+ CREATE MATERIALIZED VIEW ev_stats AS
+   SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total, avg(v) AS mean
+   FROM TUMBLE(ev, ts, INTERVAL '10 seconds')
+   GROUP BY k, window_start, window_end"
+
+# ---------------------------------------------------------------------------
+# (a) unlogged table
+# ---------------------------------------------------------------------------
+part_a() {
+	hdr "(a) UNLOGGED table, no index [round $ROUND/$REPEAT]"
+	psql_ -d bench -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS ev_a" \
+		-c "CREATE UNLOGGED TABLE ev_a (k int8, v float8, ts timestamptz)"
+	ingest a ev_a
+	local n
+	n=$(q "SELECT count(*) FROM ev_a")
+	[ "$n" = "$NROWS" ] || { warn "(a) holds $n rows, expected $NROWS"; return 1; }
+	q "DROP TABLE ev_a"
+}
+
+# ---------------------------------------------------------------------------
+# (b) Laminar stream + tumbling-window view
+# ---------------------------------------------------------------------------
+part_b() {
+	hdr "(b) Laminar stream -> ev_stats (TUMBLE 10 s, EMIT ON UPDATE), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
+	recreate_stream
+	echo "SELECT laminar.flush('10min');" > "$SQLDIR/flush.sql"
+	ingest b ev "$SQLDIR/flush.sql"
+	if [ "$ROUND" = "$REPEAT" ]; then
+		psql_ -d bench -c "SELECT view, events_in, late_events, null_time_events, watermark, last_error FROM laminar.views" || true
+		psql_ -d bench -c "SELECT stream, events_in, watermark FROM laminar.streams" || true
+	fi
+	say "ev_stats: $(q "SELECT count(*) || ' rows, ' || sum(n) || ' events, ' || count(DISTINCT window_start) || ' windows' FROM ev_stats")"
+}
+
+# ---------------------------------------------------------------------------
+# (c) statement-level trigger rollup, (d) row-level trigger rollup
+# ---------------------------------------------------------------------------
+part_c() {
+	hdr "(c) plain table + statement-level AFTER INSERT trigger (transition table) upserting a rollup [round $ROUND/$REPEAT]"
+	psql_ -d bench <<'EOF'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ev_c, rollup_c;
+CREATE TABLE ev_c (k int8, v float8, ts timestamptz);
+CREATE TABLE rollup_c (k int8, window_start timestamptz, n int8 NOT NULL, total float8 NOT NULL,
+                       PRIMARY KEY (k, window_start));
+CREATE OR REPLACE FUNCTION rollup_c_stmt() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO rollup_c AS r (k, window_start, n, total)
+  SELECT k, date_bin('10 seconds', ts, timestamptz '1970-01-01 00:00:00+00'), count(*), sum(v)
+  FROM new_rows GROUP BY 1, 2
+  ON CONFLICT (k, window_start) DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ev_c_rollup AFTER INSERT ON ev_c REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rollup_c_stmt();
+EOF
+	ingest c ev_c
+	say "rollup_c: $(q "SELECT count(*) || ' rows, ' || sum(n) || ' events, ' || count(DISTINCT window_start) || ' windows' FROM rollup_c")"
+}
+
+part_d() {
+	hdr "(d) plain table + row-level AFTER INSERT trigger (plpgsql upsert per row) [round $ROUND/$REPEAT]"
+	psql_ -d bench <<'EOF'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ev_d, rollup_d;
+CREATE TABLE ev_d (k int8, v float8, ts timestamptz);
+CREATE TABLE rollup_d (k int8, window_start timestamptz, n int8 NOT NULL, total float8 NOT NULL,
+                       PRIMARY KEY (k, window_start));
+CREATE OR REPLACE FUNCTION rollup_d_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO rollup_d AS r (k, window_start, n, total)
+  VALUES (NEW.k, date_bin('10 seconds', NEW.ts, timestamptz '1970-01-01 00:00:00+00'), 1, NEW.v)
+  ON CONFLICT (k, window_start) DO UPDATE SET n = r.n + 1, total = r.total + excluded.total;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ev_d_rollup AFTER INSERT ON ev_d
+  FOR EACH ROW EXECUTE FUNCTION rollup_d_row();
+EOF
+	ingest d ev_d
+	say "rollup_d: $(q "SELECT count(*) || ' rows, ' || sum(n) || ' events' FROM rollup_d")"
+}
+
+# compare_rollups NAME LEFT_QUERY RIGHT_QUERY: (k, window_start, n, total) sets
+# must match (n exactly, total within 1e-9 relative)
+compare_rollups() {
+	local name=$1 l=$2 r=$3 out
+	out=$(q "WITH l AS ($l), r AS ($r)
+	  SELECT (SELECT count(*) FROM l) || ' ' || (SELECT count(*) FROM r) || ' ' ||
+	         count(*) FILTER (WHERE l.k IS NULL OR r.k IS NULL OR l.n <> r.n
+	                          OR abs(l.total - r.total) > 1e-9 * greatest(1, abs(r.total)))
+	  FROM l FULL JOIN r ON l.k = r.k AND l.window_start = r.window_start")
+	set -- $out
+	if [ "$3" = 0 ] && [ "$1" = "$2" ] && [ "$1" != 0 ]; then
+		res "match_$name" "yes ($1 groups)"
+		say "verify $name: MATCH ($1 groups; counts exact, sums within 1e-9 relative)"
+	else
+		res "match_$name" "NO ($1 vs $2 groups, $3 differ)"
+		say "verify $name: MISMATCH ($1 vs $2 groups, $3 groups differ)"
+		return 1
+	fi
+}
+
+part_verify_bc() {
+	hdr "verify (b) ev_stats = (c) rollup_c"
+	compare_rollups b_vs_c \
+		"SELECT k, window_start::timestamptz AS window_start, n::int8 AS n, total::float8 AS total FROM ev_stats" \
+		"SELECT k, window_start, n, total FROM rollup_c"
+	# the other columns of the view must be consistent too
+	local bad
+	bad=$(q "SELECT count(*) FROM ev_stats
+	         WHERE window_end::timestamptz <> window_start::timestamptz + interval '10 seconds'
+	            OR abs(mean - total / n) > 1e-9 * greatest(1, abs(mean))")
+	say "ev_stats rows with window_end <> window_start + 10 s or mean <> total/n: $bad"
+	[ "$bad" = 0 ] || { res match_b_vs_c "NO ($bad rows with bad window_end/mean)"; return 1; }
+}
+
+part_verify_cd() {
+	hdr "verify (c) rollup_c = (d) rollup_d"
+	compare_rollups c_vs_d "SELECT k, window_start, n, total FROM rollup_c" \
+		"SELECT k, window_start, n, total FROM rollup_d"
+}
+
+# ---------------------------------------------------------------------------
+# (e) pgbench single-row INSERTs: stream vs plain logged table
+# ---------------------------------------------------------------------------
+# pgbench_tps SCRIPT CLIENTS SECONDS [extra pgbench options]
+pgbench_tps() {
+	local script=$1 clients=$2 secs=$3 out tps
+	shift 3
+	out=$(as_pg "$PGBIN/pgbench" -n -h "$BENCH_DIR" -p "$PORT" -U postgres -M "$PGB_MODE" \
+		-c "$clients" -j 2 -T "$secs" -f "$script" "$@" bench 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+	printf '%s\n' "$out" | grep -E '^(number of (transactions actually processed|failed)|latency average|tps)' >&2 || true
+	tps=$(printf '%s\n' "$out" | awk '/^tps = / { printf "%.0f", $3; exit }')
+	[ -n "$tps" ] || { printf '%s\n' "$out" >&2; return 1; }
+	echo "$tps"
+}
+
+write_insert_script() { # FILE TABLE
+	cat > "$1" <<EOF
+\\set k random(1, $NKEYS)
+INSERT INTO $2 (k, v, ts) VALUES (:k, random() * 100, now());
+EOF
+}
+
+part_e_table() {
+	hdr "(e) pgbench: $PGB_CLIENTS clients x ${PGB_SECONDS} s single-row INSERT into a plain logged table (-M $PGB_MODE)"
+	q "CREATE TABLE ev_plain (k int8, v float8, ts timestamptz)"
+	write_insert_script "$SQLDIR/pgb_table.sql" ev_plain
+	q "CHECKPOINT" >/dev/null
+	local tps
+	tps=$(pgbench_tps "$SQLDIR/pgb_table.sql" "$PGB_CLIENTS" "$PGB_SECONDS")
+	res tps_table "$tps"
+	say "(e) plain table: $tps TPS"
+}
+
+# fresh stream and view, so (e) and (g) do not see (b)'s groups
+recreate_stream() {
+	psql_ -d bench -At -c "SET client_min_messages = warning" \
+		-c "SELECT laminar.execute(\$\$ DROP STREAM IF EXISTS ev CASCADE \$\$)" >/dev/null
+	q "SELECT laminar.execute(\$\$ $STREAM_DDL \$\$)" >/dev/null
+}
+
+part_e_stream() {
+	hdr "(e) pgbench: $PGB_CLIENTS clients x ${PGB_SECONDS} s single-row INSERT into the stream (view ev_stats attached, -M $PGB_MODE)"
+	recreate_stream
+	write_insert_script "$SQLDIR/pgb_stream.sql" ev
+	q "CHECKPOINT" >/dev/null
+	local tps t0
+	tps=$(pgbench_tps "$SQLDIR/pgb_stream.sql" "$PGB_CLIENTS" "$PGB_SECONDS")
+	res tps_stream "$tps"
+	say "(e) stream: $tps TPS"
+	t0=$(now)
+	q "SELECT laminar.flush('10min')" >/dev/null
+	say "(e) laminar.flush() after the run took $(fsub "$(now)" "$t0") s;" \
+		"ev_stats holds $(q "SELECT coalesce(sum(n), 0) FROM ev_stats") events," \
+		"stream events_in $(q "SELECT string_agg(events_in::text, ',') FROM laminar.streams")"
+}
+
+# ---------------------------------------------------------------------------
+# (f) ring microbenchmark
+# ---------------------------------------------------------------------------
+part_f() {
+	hdr "(f) ring microbenchmark: 1 MiB ring, 32-byte records, $RING_EVENTS events per mode, threads on CPU 0 and 1"
+	gcc -O2 -Wall -pthread -I"$($PG_CONFIG --includedir-server)" -I"$ROOT/src" \
+		-o "$BENCH_DIR/ring_bench" "$HERE/ring_bench.c"
+	local out
+	out=$("$BENCH_DIR/ring_bench" "$RING_EVENTS" 2>&1)
+	printf '%s\n' "$out"
+	res ring_one "$(printf '%s\n' "$out" | awk '/^ring one-at-a-time:/ { print $3 }')"
+	res ring_batch "$(printf '%s\n' "$out" | awk '/^ring batched:/ { print $3 }')"
+}
+
+# ---------------------------------------------------------------------------
+# (g) commit-to-visible latency under load
+# ---------------------------------------------------------------------------
+part_g() {
+	hdr "(g) commit-to-visible latency: $LAT_PROBES probes while pgbench inserts $LAT_RATE rows/s into the stream"
+	recreate_stream
+	local flushiv
+	flushiv=$(q "SHOW laminar.flush_interval")
+	res flush_interval "$flushiv"
+	write_insert_script "$SQLDIR/pgb_bg.sql" ev
+	# background load in its own session (process group) so that it can be
+	# stopped by id; -T is a ceiling, it is stopped when the probe ends
+	local runas=()
+	if [ "$(id -u)" = 0 ]; then runas=(runuser -u postgres --); fi
+	setsid "${runas[@]}" "$PGBIN/pgbench" -n -h "$BENCH_DIR" -p "$PORT" -U postgres \
+		-M "$PGB_MODE" -c 2 -j 1 -R "$LAT_RATE" -T 600 -f "$SQLDIR/pgb_bg.sql" bench \
+		> "$BENCH_DIR/pgbench_bg.log" 2>&1 &
+	BG_PID=$!
+	# this part runs in a subshell: stop the load even if the probe fails
+	trap '[ -z "$BG_PID" ] || kill -TERM -- "-$BG_PID" 2>/dev/null || true' EXIT
+	sleep 3
+	# The probe commits each INSERT (COMMIT inside a DO block), then polls the
+	# view's table with a fresh snapshot per statement every 0.5 ms.  The
+	# clock starts just before COMMIT, so the figure includes the commit.
+	psql_ -d bench <<EOF
+CREATE TABLE lat_result (probe int, ms float8);
+DO \$\$
+DECLARE
+  key int8;
+  t0 timestamptz;
+  seen bool;
+  lat float8[] := '{}';
+BEGIN
+  FOR i IN 1 .. $LAT_PROBES LOOP
+    key := 1000000000 + i;
+    INSERT INTO ev (k, v, ts) VALUES (key, 1, clock_timestamp());
+    t0 := clock_timestamp();
+    COMMIT;
+    seen := false;
+    LOOP
+      PERFORM 1 FROM ev_stats WHERE k = key;
+      IF FOUND THEN seen := true; EXIT; END IF;
+      EXIT WHEN clock_timestamp() - t0 > interval '10 seconds';
+      PERFORM pg_sleep(0.0005);
+    END LOOP;
+    INSERT INTO lat_result VALUES (i, CASE WHEN seen THEN extract(epoch FROM clock_timestamp() - t0) * 1000 END);
+    COMMIT;
+    PERFORM pg_sleep(0.005);
+  END LOOP;
+END
+\$\$;
+EOF
+	kill -TERM -- "-$BG_PID" 2>/dev/null || true
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	say "(g) background load: $(q "SELECT events_in - $LAT_PROBES FROM laminar.streams WHERE stream = 'ev'::regclass")" \
+		"rows inserted by pgbench -R $LAT_RATE during the probe"
+	local r
+	r=$(q "SELECT coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2)::text, 'n/a') || ' ' ||
+	              coalesce(round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2)::text, 'n/a') || ' ' ||
+	              coalesce(round(max(ms)::numeric, 2)::text, 'n/a') || ' ' || count(ms) || ' ' || count(*) - count(ms)
+	       FROM lat_result")
+	set -- $r
+	res lat_p50 "$1"
+	res lat_p99 "$2"
+	res lat_max "$3"
+	res lat_timeouts "$5"
+	say "(g) p50 $1 ms, p99 $2 ms, max $3 ms over $4 probes ($5 not visible within 10 s); laminar.flush_interval = $flushiv"
+	[ "$5" = 0 ] || return 1
+}
+
+# ---------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------
+# the ring first, while the cluster is idle
+part f part_f
+# (a)-(d) in interleaved rounds, so that a burst of load from elsewhere on
+# the machine does not land on one variant only; the last round's results
+# are the ones verified
+for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
+	part a part_a
+	if [ "$LAMINAR" = 1 ]; then part b part_b; fi
+	part c part_c
+	part d part_d
+done
+for v in a b c d; do summarize_ingest "$v"; done
+if [ "$LAMINAR" = 1 ]; then part verify_bc part_verify_bc; fi
+part verify_cd part_verify_cd
+part e_table part_e_table
+if [ "$LAMINAR" = 1 ]; then
+	part e_stream part_e_stream
+	part g part_g
+fi
+
+# ---------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+TOTAL=$(fsub "$(now)" "$T_BEGIN")
+hdr "summary"
+{
+	say "Laminar benchmark, $START_TIME"
+	say "machine: $(nproc) CPUs, $CPU; $(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo); $(uname -sr)"
+	say "PostgreSQL $PGVERSION; shared_buffers=1GB, synchronous_commit=off for every variant (fsync on), max_wal_size=4GB"
+	if [ "$LAMINAR" = 1 ]; then say "$LAMINAR_INFO"; fi
+	say "workload: $NROWS events (int8 key uniform over $NKEYS keys, float8 value, ts +100 µs/row),"
+	say "          $NFILES server-side COPYs of $ROWS_PER_FILE rows, one transaction each, from one psql session"
+	say "  rows/s from the median of $REPEAT interleaved rounds (seconds of each round in brackets):"
+	printf '  %-53s %9s rows/s  [%s]\n' "(a) UNLOGGED table, no index" "$(get rps_a)" "$(get all_a)"
+	printf '  %-53s %9s rows/s  [%s]\n' "(b) Laminar stream + 10 s TUMBLE view, until flush()" "$(get rps_b)" "$(get all_b)"
+	printf '  %-53s %9s rows/s  [%s]\n' "(c) table + statement trigger upsert rollup" "$(get rps_c)" "$(get all_c)"
+	printf '  %-53s %9s rows/s  [%s]\n' "(d) table + row trigger upsert rollup" "$(get rps_d)" "$(get all_d)"
+	say "  b/a = $(fdiv "$(get rps_b)" "$(get rps_a)")   b/c = $(fdiv "$(get rps_b)" "$(get rps_c)")   b/d = $(fdiv "$(get rps_b)" "$(get rps_d)")"
+	say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d)"
+	say "(e) pgbench -c $PGB_CLIENTS -T $PGB_SECONDS -M $PGB_MODE, single-row INSERT transactions:"
+	say "  stream $(get tps_stream) TPS, plain logged table $(get tps_table) TPS, stream/table = $(fdiv "$(get tps_stream)" "$(get tps_table)")"
+	say "(f) ring (1 MiB, 32-byte records, 2 threads pinned to CPU 0/1, $RING_EVENTS events):"
+	say "  one-at-a-time $(get ring_one) ns/event, batched (64 per publish) $(get ring_batch) ns/event"
+	say "(g) commit-to-visible latency, $LAT_PROBES probes under $LAT_RATE rows/s background inserts:"
+	say "  p50 $(get lat_p50) ms, p99 $(get lat_p99) ms, max $(get lat_max) ms (not visible: $(get lat_timeouts)); laminar.flush_interval = $(get flush_interval)"
+	say "  (clock from just before COMMIT until a poll of the view's table, every 0.5 ms, sees the row)"
+	if [ ${#FAILED[@]} -gt 0 ]; then
+		say "FAILED parts: ${FAILED[*]}"
+	fi
+	say "total bench time: $TOTAL s"
+} | tee "$BENCH_DIR/summary.txt"
+
+[ ${#FAILED[@]} -eq 0 ]
