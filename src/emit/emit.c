@@ -10,6 +10,11 @@
  *	  a group appears once per batch, so no row is hit twice;
  *	- a global aggregate (no group columns): UPDATE of its single row;
  *	- ON WINDOW CLOSE and stateless views: plain INSERT ... unnest.
+ * Once a group's row exists, its TID is remembered and the next emit updates
+ * it in place (table_tuple_update + index insertion when not HOT), after
+ * checking that the tuple there still carries the group's key; a table
+ * rewrite (new relfilenode) forgets every TID.  Tables with triggers, RLS,
+ * CHECK constraints or generated columns always take the statement path.
  * Statements run as the view's owner under SECURITY_RESTRICTED_OPERATION,
  * with the owner's TimeZone, DateStyle and IntervalStyle from creation
  * time, inside the worker's current transaction.
@@ -18,7 +23,16 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "storage/itemptr.h"
+#include "utils/acl.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -161,6 +175,12 @@ lm_emit_prepare(LmView *v)
 				sql.data[sql.len] = '\0';
 				appendStringInfoString(&sql, " DO NOTHING");
 			}
+			else
+			{
+				/* remember where each group's row is, for direct updates */
+				appendStringInfoString(&sql, " RETURNING ctid");
+				v->returning = true;
+			}
 		}
 	}
 	v->plan = SPI_prepare(sql.data, v->nout, argtypes);
@@ -176,7 +196,7 @@ lm_emit_prepare(LmView *v)
  * view's statement.
  */
 static void
-lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n)
+lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n, LmGroup **groups)
 {
 	Datum	   *args = palloc(sizeof(Datum) * v->nout);
 	int			ret;
@@ -222,6 +242,23 @@ lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n)
 	if (ret < 0)
 		elog(ERROR, "laminar: writing results of view %d failed: %s", v->id,
 			 SPI_result_code_string(ret));
+	if (v->returning && groups != NULL && ret == SPI_OK_INSERT_RETURNING &&
+		SPI_processed == (uint64) n)
+	{
+		/* ModifyTable returns rows in input order */
+		for (int i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (isnull)
+				continue;
+			groups[i]->tid = *((ItemPointer) DatumGetPointer(d));
+			groups[i]->tid_gen = v->tid_gen;
+		}
+	}
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
 	if (v->stats)
 		pg_atomic_fetch_add_u64(&v->stats->rows_emitted, n);
 }
@@ -304,8 +341,168 @@ lm_emit_group_row(LmView *v, LmWindow *win, LmGroup *g, Datum **cols, bool **nul
 		cols[c][i] = ExecEvalExpr(v->outexprs[c], ec, &nulls[c][i]);
 }
 
+/* what a direct (TID) update needs, set up once per emit */
+typedef struct LmDirect
+{
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	CommandId	cid;
+	Snapshot	snapshot;
+} LmDirect;
+
+/*
+ * lm_emit_direct_begin opens the result table for direct updates of rows
+ * whose TID we remember.  It returns false where the ordinary statement
+ * must do the work because the table has something a bare heap update
+ * would bypass: triggers, row-level security, CHECK constraints, generated
+ * columns, or no UPDATE privilege for the owner.
+ */
+static bool
+lm_emit_direct_begin(LmView *v, LmDirect *d)
+{
+	Relation	rel;
+	TupleConstr *constr;
+	RangeTblEntry *rte;
+
+	if (!v->returning)
+		return false;
+	rel = table_open(v->result_relid, RowExclusiveLock);
+	constr = RelationGetDescr(rel)->constr;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
+		rel->rd_rel->relrowsecurity ||
+		(constr && (constr->num_check > 0 || constr->has_generated_stored)) ||
+		pg_class_aclcheck(v->result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+
+	/* a rewrite (VACUUM FULL, CLUSTER, TRUNCATE) moves every row */
+	if (rel->rd_node.relNode != v->tid_relnode)
+	{
+		v->tid_relnode = rel->rd_node.relNode;
+		v->tid_gen++;
+	}
+	d->rel = rel;
+	d->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = v->result_relid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(d->estate, list_make1(rte));
+	d->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(d->rri, rel, 1, NULL, 0);
+	ExecOpenIndices(d->rri, false);
+	d->cid = GetCurrentCommandId(true);
+	d->estate->es_output_cid = d->cid;
+	d->snapshot = GetActiveSnapshot();
+	d->estate->es_snapshot = d->snapshot;
+	d->oldslot = table_slot_create(rel, NULL);
+	d->newslot = table_slot_create(rel, NULL);
+	return true;
+}
+
+/*
+ * lm_emit_direct_end releases what lm_emit_direct_begin set up; the lock
+ * is kept until commit.
+ */
+static void
+lm_emit_direct_end(LmDirect *d)
+{
+	ExecDropSingleTupleTableSlot(d->oldslot);
+	ExecDropSingleTupleTableSlot(d->newslot);
+	ExecCloseIndices(d->rri);
+	FreeExecutorState(d->estate);
+	table_close(d->rel, NoLock);
+	CommandCounterIncrement();
+}
+
+/*
+ * lm_emit_datum_eq compares a stored key value with ours, bytewise after
+ * detoasting (a stored varlena may have a short header or be compressed).
+ */
+static bool
+lm_emit_datum_eq(Datum a, Datum b, bool byval, int16 len)
+{
+	if (byval)
+		return a == b;
+	if (len == -1)
+	{
+		struct varlena *va = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+		struct varlena *vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+
+		return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+			memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+	}
+	return datumIsEqual(a, b, byval, len);
+}
+
+/*
+ * lm_emit_try_direct updates a group's row in place by its remembered TID
+ * (row i of cols/nulls).  It checks that the tuple there still carries the
+ * group's key and that the update succeeds; on any doubt it returns false
+ * and the row goes through the ordinary upsert.
+ */
+static bool
+lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **nulls, int i)
+{
+	TupleTableSlot *old = d->oldslot;
+	TupleTableSlot *slot = d->newslot;
+	TupleDesc	desc = RelationGetDescr(d->rel);
+	TM_FailureData tmfd;
+	LockTupleMode lockmode;
+	bool		update_indexes;
+	TM_Result	res;
+
+	if (g->tid_gen != v->tid_gen || !ItemPointerIsValid(&g->tid))
+		return false;
+	/* SnapshotSelf: committed or ours; never a version from an aborted pass */
+	if (!table_tuple_fetch_row_version(d->rel, &g->tid, SnapshotSelf, old))
+		return false;
+	slot_getallattrs(old);
+	for (int k = 0; k < v->nkeyout; k++)
+	{
+		int			c = v->keyout[k];
+		int			a = v->outattnum[c] - 1;
+
+		if (old->tts_isnull[a] != nulls[c][i])
+			return false;
+		if (!nulls[c][i] &&
+			!lm_emit_datum_eq(old->tts_values[a], cols[c][i], v->outbyval[c], v->outlen[c]))
+			return false;
+	}
+
+	ExecClearTuple(slot);
+	for (int a = 0; a < desc->natts; a++)
+	{
+		slot->tts_values[a] = (Datum) 0;
+		slot->tts_isnull[a] = true;
+	}
+	for (int c = 0; c < v->nout; c++)
+	{
+		slot->tts_values[v->outattnum[c] - 1] = cols[c][i];
+		slot->tts_isnull[v->outattnum[c] - 1] = nulls[c][i];
+	}
+	ExecStoreVirtualTuple(slot);
+	res = table_tuple_update(d->rel, &g->tid, slot, d->cid, d->snapshot, InvalidSnapshot,
+							 true, &tmfd, &lockmode, &update_indexes);
+	if (res != TM_Ok)
+		return false;
+	if (update_indexes && d->rri->ri_NumIndices > 0)
+		(void) ExecInsertIndexTuples(d->rri, slot, d->estate, true, false, NULL, NIL);
+	g->tid = slot->tts_tid;
+	return true;
+}
+
 /*
  * lm_emit_groups writes the changed groups of a window, or all of them.
+ * Rows whose place in the table is known are updated in place; the others
+ * are upserted (or appended) in batches.
  */
 void
 lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
@@ -313,49 +510,70 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 	MemoryContext old = MemoryContextSwitchTo(v->econtext->ecxt_per_tuple_memory);
 	Datum	  **cols;
 	bool	  **nulls;
+	LmGroup   **groups;
 	int			n = 0;
+	LmDirect	d = {0};
+	bool		direct;
+	TupleHashIterator it;
+	LmGroup    *g;
+	LmGroup    *next_dirty = win->dirty;
+	uint64		ndirect = 0;
 
+	lm_emit_prepare(v);
+	direct = lm_emit_direct_begin(v, &d);
 	lm_emit_alloc_cols(v, LM_EMIT_CHUNK, &cols, &nulls);
-	if (all_groups)
+	groups = palloc(sizeof(LmGroup *) * LM_EMIT_CHUNK);
+	if (all_groups && win->table)
+		InitTupleHashIterator(win->table, &it);
+
+	for (;;)
 	{
-		if (win->single)
-			lm_emit_group_row(v, win, win->single, cols, nulls, n++);
+		/* next group: every group of the window, or the changed ones */
+		if (!all_groups)
+		{
+			g = next_dirty;
+			if (g)
+				next_dirty = g->next_dirty;
+		}
 		else if (win->table)
 		{
-			TupleHashIterator it;
-			TupleHashEntry entry;
+			TupleHashEntry entry = ScanTupleHashTable(win->table, &it);
 
-			InitTupleHashIterator(win->table, &it);
-			while ((entry = ScanTupleHashTable(win->table, &it)) != NULL)
-			{
-				lm_emit_group_row(v, win, (LmGroup *) entry->additional, cols, nulls, n++);
-				if (n == LM_EMIT_CHUNK)
-				{
-					lm_emit_flush_arrays(v, cols, nulls, n);
-					n = 0;
-				}
-			}
-			TermTupleHashIterator(&it);
+			g = entry ? (LmGroup *) entry->additional : NULL;
 		}
-	}
-	else
-	{
-		for (LmGroup *g = win->dirty; g != NULL; g = g->next_dirty)
+		else
 		{
-			lm_emit_group_row(v, win, g, cols, nulls, n++);
-			if (n == LM_EMIT_CHUNK)
-			{
-				lm_emit_flush_arrays(v, cols, nulls, n);
-				n = 0;
-			}
+			g = win->single;
+			all_groups = false;		/* one group only */
+			next_dirty = NULL;
+		}
+		if (g == NULL)
+			break;
+
+		lm_emit_group_row(v, win, g, cols, nulls, n);
+		if (direct && lm_emit_try_direct(v, &d, g, cols, nulls, n))
+		{
+			ndirect++;
+			continue;
+		}
+		groups[n++] = g;
+		if (n == LM_EMIT_CHUNK)
+		{
+			lm_emit_flush_arrays(v, cols, nulls, n, groups);
+			n = 0;
 		}
 	}
-	lm_emit_flush_arrays(v, cols, nulls, n);
-	for (LmGroup *g = win->dirty, *next; g != NULL; g = next)
+	lm_emit_flush_arrays(v, cols, nulls, n, groups);
+	if (direct)
+		lm_emit_direct_end(&d);
+	if (ndirect > 0 && v->stats)
+		pg_atomic_fetch_add_u64(&v->stats->rows_emitted, ndirect);
+
+	for (LmGroup *dg = win->dirty, *nx; dg != NULL; dg = nx)
 	{
-		next = g->next_dirty;
-		g->dirty = false;
-		g->next_dirty = NULL;
+		nx = dg->next_dirty;
+		dg->dirty = false;
+		dg->next_dirty = NULL;
 	}
 	win->dirty = NULL;
 	MemoryContextSwitchTo(old);
@@ -383,11 +601,11 @@ lm_emit_rows(LmView *v)
 		}
 		if (++n == LM_EMIT_CHUNK)
 		{
-			lm_emit_flush_arrays(v, cols, nulls, n);
+			lm_emit_flush_arrays(v, cols, nulls, n, NULL);
 			n = 0;
 		}
 	}
-	lm_emit_flush_arrays(v, cols, nulls, n);
+	lm_emit_flush_arrays(v, cols, nulls, n, NULL);
 	v->nrows = 0;
 	MemoryContextReset(v->rowcxt);
 	MemoryContextSwitchTo(old);

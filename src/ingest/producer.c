@@ -190,7 +190,7 @@ lm_prod_wait_space(int w, uint64 need)
 	uint64		head = pg_atomic_read_u64(&r->head);
 	TimestampTz start;
 
-	if (lm_ring_free(r, head) >= need)
+	if (lm_ring_has_room(r, head, need))
 		return;
 	if (need > r->capacity)
 		ereport(ERROR,
@@ -243,6 +243,22 @@ lm_prod_push(int w, const void *data, uint32 len)
 }
 
 /*
+ * lm_prod_maybe_wake sets worker w's latch only when our ring to it is a
+ * quarter full.  Otherwise the worker finds the records on its next poll
+ * (at most laminar.flush_interval / 2 away), which saves a system call per
+ * small transaction; flush() and a blocked producer always wake it.
+ */
+static inline void
+lm_prod_maybe_wake(int w)
+{
+	LmRing	   *r = lm_ring_get(lm_producer, w);
+	uint64		used = pg_atomic_read_u64(&r->head) - r->tail_cache;
+
+	if (used >= r->capacity / 4)
+		lm_wake_worker(w);
+}
+
+/*
  * lm_prod_flush_out sends worker w's pending TRUNCATE and its local batch.
  */
 static void
@@ -269,7 +285,7 @@ lm_prod_flush_out(int w)
 	o->sent += o->len;
 	o->len = 0;
 	o->need_end = true;
-	lm_wake_worker(w);
+	lm_prod_maybe_wake(w);
 }
 
 /*
@@ -766,7 +782,7 @@ lm_prod_commit(void)
 		if (wrote)
 		{
 			lm_ring_publish(r, head);
-			lm_wake_worker(w);
+			lm_prod_maybe_wake(w);
 		}
 	}
 }
@@ -790,7 +806,6 @@ lm_prod_abort(void)
 		rec.len = sizeof(rec);
 		rec.type = LM_REC_ABORT;
 		lm_prod_push(w, &rec, sizeof(rec));
-		lm_wake_worker(w);
 	}
 }
 

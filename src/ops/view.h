@@ -56,6 +56,8 @@ typedef struct LmGroup
 {
 	struct LmGroup *next_dirty;
 	MinimalTuple key;			/* the group's key values (hash table copy) */
+	ItemPointerData tid;		/* its row in the result table, if known */
+	uint32		tid_gen;		/* ... valid while equal to LmView.tid_gen */
 	bool		dirty;
 	LmAggVal	vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
@@ -151,6 +153,12 @@ typedef struct LmView
 	int			rows_cap;
 
 	SPIPlanPtr plan;			/* upsert / insert / update of the result table */
+	bool		returning;		/* the plan returns ctid (keyed ON UPDATE views) */
+	AttrNumber *outattnum;		/* result table attribute of each output */
+	int		   *keyout;			/* outputs that are key columns */
+	int			nkeyout;
+	Oid			tid_relnode;	/* relfilenode the cached row TIDs refer to */
+	uint32		tid_gen;		/* bumped when cached TIDs become invalid */
 
 	/* counters not yet added to the shared ones */
 	uint64		pend_events;

@@ -406,6 +406,9 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	v->outarraytypes = palloc(sizeof(Oid) * desc->natts);
 	v->outnames = palloc(sizeof(char *) * desc->natts);
 	v->outfuncs = palloc0(sizeof(FmgrInfo) * desc->natts);
+	v->outattnum = palloc(sizeof(AttrNumber) * desc->natts);
+	v->keyout = palloc(sizeof(int) * desc->natts);
+	v->tid_gen = 1;
 	i = 0;
 	foreach(lc, q->targetList)
 	{
@@ -439,6 +442,13 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 			fmgr_info_cxt(outfn, &v->outfuncs[v->nout], v->cxt);
 		}
 		v->outnames[v->nout] = pstrdup(NameStr(att->attname));
+		v->outattnum[v->nout] = att->attnum;
+		for (int k = 0; k < v->nkeycols; k++)
+			if (strcmp(v->keycols[k], v->outnames[v->nout]) == 0)
+			{
+				v->keyout[v->nkeyout++] = v->nout;
+				break;
+			}
 		v->nout++;
 		i++;
 	}

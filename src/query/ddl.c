@@ -1146,6 +1146,9 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		}
 	}
 	appendStringInfoChar(&ddl, ')');
+	/* rows of ON UPDATE views are rewritten constantly: leave room for HOT */
+	if (is_agg && !emit_close)
+		appendStringInfoString(&ddl, " WITH (fillfactor = 50)");
 	lm_ddl_spi(ddl.data);
 	relid = lm_ddl_resolve(name, false);
 

@@ -12,13 +12,16 @@
  *
  * Ownership and ordering (the protocol of core's shm_mq):
  *	- only the producer stores head; only the consumer stores tail;
- *	- producer: read tail, full barrier, copy bytes, write barrier, store head;
+ *	- producer: read tail, read barrier, copy bytes, write barrier, store head;
  *	- consumer: read head, read barrier, copy bytes, read barrier, store tail.
+ * (A read barrier orders loads before later stores on x86 and ARMv8; see
+ * lm_ring_free.)  Each side caches the other's counter in its own cache
+ * line and re-reads it only when the cached value says "full" or "empty".
  * Nothing here takes a lock, allocates or makes a system call; waking the
  * other side (SetLatch) is the caller's business and is done once per batch.
  *
- * This header has no Postgres dependencies beyond port/atomics.h so that
- * bench/ring_bench.c can include it in a plain program.
+ * The header needs only postgres.h and port/atomics.h, so
+ * bench/ring_bench.c measures exactly this code in a plain program.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,11 +39,13 @@ typedef struct LmRing
 	pg_atomic_uint64 head;
 	pg_atomic_uint32 producer_waiting;	/* producer sleeps on a full ring */
 	int32		producer_procno;	/* whose latch to set when space frees */
-	char		pad1[LM_CACHE_LINE - sizeof(pg_atomic_uint64) - 2 * sizeof(uint32)];
+	uint64		tail_cache;		/* producer-private: last tail it read */
+	char		pad1[LM_CACHE_LINE - 2 * sizeof(uint64) - 2 * sizeof(uint32)];
 
 	/* written by the consumer, read by the producer */
 	pg_atomic_uint64 tail;
-	char		pad2[LM_CACHE_LINE - sizeof(pg_atomic_uint64)];
+	uint64		head_cache;		/* consumer-private: last head it read */
+	char		pad2[LM_CACHE_LINE - 2 * sizeof(uint64)];
 
 	/* set once at initialisation */
 	uint64		capacity;		/* power of two, bytes */
@@ -67,6 +72,8 @@ lm_ring_init(LmRing *r, uint64 capacity)
 	pg_atomic_init_u64(&r->tail, 0);
 	pg_atomic_init_u32(&r->producer_waiting, 0);
 	pg_atomic_init_u32(&r->txn_open, 0);
+	r->tail_cache = 0;
+	r->head_cache = 0;
 	r->producer_procno = -1;
 	r->capacity = capacity;
 	r->mask = capacity - 1;
@@ -74,16 +81,34 @@ lm_ring_init(LmRing *r, uint64 capacity)
 
 /*
  * lm_ring_free returns the bytes the producer may write now.  It reads the
- * consumer's tail, so callers cache the answer across a batch.
+ * consumer's tail (a cache line the consumer owns) and remembers it.
+ *
+ * The load of tail must complete before our later stores into data.  A
+ * read barrier suffices: on x86 loads are never reordered with later
+ * stores, on ARMv8 pg_read_barrier is "dmb ishld", which orders earlier
+ * loads before later loads and stores; and the stores are control-dependent
+ * on the loaded value anyway.
  */
 static inline uint64
 lm_ring_free(LmRing *r, uint64 head)
 {
 	uint64		tail = pg_atomic_read_u64(&r->tail);
 
-	/* the load of tail must happen before our later stores into data */
-	pg_memory_barrier();
+	pg_read_barrier();
+	r->tail_cache = tail;
 	return r->capacity - (head - tail);
+}
+
+/*
+ * lm_ring_has_room says whether `need` bytes can be written at head,
+ * reading the consumer's tail only when the remembered one says no.
+ */
+static inline bool
+lm_ring_has_room(LmRing *r, uint64 head, uint64 need)
+{
+	if (r->capacity - (head - r->tail_cache) >= need)
+		return true;
+	return lm_ring_free(r, head) >= need;
 }
 
 /*
@@ -124,14 +149,17 @@ lm_ring_try_push(LmRing *r, const void *src, uint64 len, uint64 reserve)
 {
 	uint64		head = pg_atomic_read_u64(&r->head);
 
-	if (lm_ring_free(r, head) < len + reserve)
+	if (!lm_ring_has_room(r, head, len + reserve))
 		return false;
 	lm_ring_write(r, head, src, len);
 	lm_ring_publish(r, head + len);
 	return true;
 }
 
-/* lm_ring_available returns how many bytes the consumer may read from tail. */
+/*
+ * lm_ring_available returns how many bytes the consumer may read from tail;
+ * it reads the producer's head and remembers it.
+ */
 static inline uint64
 lm_ring_available(LmRing *r, uint64 tail)
 {
@@ -139,7 +167,20 @@ lm_ring_available(LmRing *r, uint64 tail)
 
 	/* loads of data must not be satisfied before the load of head */
 	pg_read_barrier();
+	r->head_cache = head;
 	return head - tail;
+}
+
+/*
+ * lm_ring_available_cached returns the bytes readable from tail, reading the
+ * producer's head only when the remembered one shows nothing.
+ */
+static inline uint64
+lm_ring_available_cached(LmRing *r, uint64 tail)
+{
+	if (r->head_cache > tail)
+		return r->head_cache - tail;
+	return lm_ring_available(r, tail);
 }
 
 /* lm_ring_read copies len bytes from ring position pos into dst. */
@@ -159,15 +200,15 @@ lm_ring_read(LmRing *r, uint64 pos, void *dst, uint64 len)
 }
 
 /*
- * lm_ring_release hands the bytes up to new_tail back to the producer.  The
- * full barrier orders our loads of the data before the store that lets the
- * producer overwrite it (load-store ordering needs more than a read barrier
- * on weakly ordered CPUs; it is paid once per batch).
+ * lm_ring_release hands the bytes up to new_tail back to the producer.  Our
+ * loads of the data must complete before the store that lets the producer
+ * overwrite it: load-store ordering, which pg_read_barrier gives on x86
+ * (free) and ARMv8 ("dmb ishld"), as in shm_mq_inc_bytes_read.
  */
 static inline void
 lm_ring_release(LmRing *r, uint64 new_tail)
 {
-	pg_memory_barrier();
+	pg_read_barrier();
 	pg_atomic_write_u64(&r->tail, new_tail);
 }
 

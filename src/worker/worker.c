@@ -49,6 +49,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -158,7 +159,8 @@ lm_worker_fail_view(LmView *v, const char *msg)
 	v->ngroups = 0;
 	v->nrows = 0;
 	MemoryContextReset(v->rowcxt);
-	v->plan = NULL;				/* freed with the aborted transaction's SPI */
+	v->plan = NULL;
+	v->tid_gen++;				/* rows written in the aborted work are gone */
 }
 
 /*
@@ -530,7 +532,9 @@ lm_worker_drain(void)
 }
 
 /*
- * lm_worker_run_view_step runs fn on every healthy view, isolating errors.
+ * lm_worker_each_view runs fn (close windows, emit) on every healthy view,
+ * each inside its own subtransaction: an error stops that view only, and
+ * the rows other views wrote in this pass stay.
  */
 static void
 lm_worker_each_view(void (*fn) (LmView *))
@@ -542,6 +546,8 @@ lm_worker_each_view(void (*fn) (LmView *))
 		LmView	   *v = (LmView *) lfirst(lc);
 		Oid			save_uid;
 		int			save_sec;
+		MemoryContext oldcxt;
+		ResourceOwner oldowner;
 
 		if (v->failed)
 			continue;
@@ -549,20 +555,43 @@ lm_worker_each_view(void (*fn) (LmView *))
 		/* a view being dropped: its reload will unload it */
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
 			continue;
+		oldcxt = CurrentMemoryContext;
+		oldowner = CurrentResourceOwner;
+		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
-			lm_current_view = v;
 			lm_view_enter(v, &save_uid, &save_sec);
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "laminar: SPI_connect failed");
 			fn(v);
 			SPI_finish();
 			lm_view_leave(v, save_uid, save_sec);
-			lm_current_view = NULL;
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
 		}
 		PG_CATCH();
 		{
-			lm_worker_recover();
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(lm_worker_cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			ereport(LOG,
+					(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
+					 errhint("Drop and re-create the materialized view after fixing the cause.")));
+			/* a view dropped meanwhile is no failure worth reporting */
+			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+			{
+				lm_set_worker_error(lm_me, edata->message);
+				lm_worker_fail_view(v, edata->message);
+			}
+			else
+				lm_worker_fail_view(v, NULL);
+			FreeErrorData(edata);
 		}
 		PG_END_TRY();
 	}
@@ -726,10 +755,13 @@ lm_worker_main(Datum arg)
 			pg_atomic_write_u64(&lm_self->emit_done, flush_gen);
 		pgstat_report_activity(STATE_IDLE, NULL);
 
+		/*
+		 * Producers do not wake us for every commit: poll twice per flush
+		 * interval, and sleep until the next emit when results are waiting.
+		 */
+		timeout = Max(1, lm_flush_interval_ms / 2);
 		if (dirty)
-			timeout = Max(1, (next_emit - lm_clock_now_us()) / 1000);
-		else
-			timeout = 1000;
+			timeout = Min(timeout, Max(1, (next_emit - lm_clock_now_us()) / 1000));
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
