@@ -33,7 +33,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Wno-declara
 SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/
-REGRESS = setup ddl errors aggregates windows emit_close txn security workers drop
+REGRESS = setup ddl errors aggregates windows emit_close txn settings security workers drop
 REGRESS_OPTS = --use-existing
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))

@@ -269,7 +269,7 @@ consumer_main(void *arg)
 	{
 		while (seq < n)
 		{
-			if (lm_ring_available(r, tail) < HDR_LEN)
+			if (lm_ring_available_cached(r, tail) < HDR_LEN)
 			{
 				spins++;
 				cpu_relax();

@@ -23,7 +23,10 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/table.h"
+#include "catalog/pg_am.h"
+#include "storage/bufmgr.h"
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -351,6 +354,7 @@ typedef struct LmDirect
 	TupleTableSlot *newslot;
 	CommandId	cid;
 	Snapshot	snapshot;
+	BlockNumber last_pruned;
 } LmDirect;
 
 /*
@@ -371,7 +375,8 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 		return false;
 	rel = table_open(v->result_relid, RowExclusiveLock);
 	constr = RelationGetDescr(rel)->constr;
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relam != HEAP_TABLE_AM_OID ||
+		rel->trigdesc != NULL ||
 		rel->rd_rel->relrowsecurity ||
 		(constr && (constr->num_check > 0 || constr->has_generated_stored)) ||
 		pg_class_aclcheck(v->result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
@@ -402,6 +407,7 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 	d->estate->es_output_cid = d->cid;
 	d->snapshot = GetActiveSnapshot();
 	d->estate->es_snapshot = d->snapshot;
+	d->last_pruned = InvalidBlockNumber;
 	d->oldslot = table_slot_create(rel, NULL);
 	d->newslot = table_slot_create(rel, NULL);
 	return true;
@@ -461,6 +467,21 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 
 	if (g->tid_gen != v->tid_gen || !ItemPointerIsValid(&g->tid))
 		return false;
+
+	/*
+	 * Nothing on this path reads the page through an index, which is where
+	 * heap pruning normally happens; without it the page fills with dead
+	 * versions and updates stop being HOT.  Prune here, before fetching (it
+	 * may move tuple data).
+	 */
+	if (ItemPointerGetBlockNumber(&g->tid) != d->last_pruned)
+	{
+		Buffer		buf = ReadBuffer(d->rel, ItemPointerGetBlockNumber(&g->tid));
+
+		heap_page_prune_opt(d->rel, buf);
+		ReleaseBuffer(buf);
+		d->last_pruned = ItemPointerGetBlockNumber(&g->tid);
+	}
 	/* SnapshotSelf: committed or ours; never a version from an aborted pass */
 	if (!table_tuple_fetch_row_version(d->rel, &g->tid, SnapshotSelf, old))
 		return false;
