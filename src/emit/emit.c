@@ -344,6 +344,8 @@ lm_emit_group_row(LmView *v, LmWindow *win, LmGroup *g, Datum **cols, bool **nul
 		cols[c][i] = ExecEvalExpr(v->outexprs[c], ec, &nulls[c][i]);
 }
 
+static void lm_emit_fill_slot(LmView *v, TupleTableSlot *slot, Datum **cols, bool **nulls, int i);
+
 /* what a direct (TID) update needs, set up once per emit */
 typedef struct LmDirect
 {
@@ -459,7 +461,6 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 {
 	TupleTableSlot *old = d->oldslot;
 	TupleTableSlot *slot = d->newslot;
-	TupleDesc	desc = RelationGetDescr(d->rel);
 	TM_FailureData tmfd;
 	LockTupleMode lockmode;
 	bool		update_indexes;
@@ -498,8 +499,27 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 			return false;
 	}
 
+	lm_emit_fill_slot(v, slot, cols, nulls, i);
+	res = table_tuple_update(d->rel, &g->tid, slot, d->cid, d->snapshot, InvalidSnapshot,
+							 true, &tmfd, &lockmode, &update_indexes);
+	if (res != TM_Ok)
+		return false;
+	if (update_indexes && d->rri->ri_NumIndices > 0)
+		(void) ExecInsertIndexTuples(d->rri, slot, d->estate, true, false, NULL, NIL);
+	g->tid = slot->tts_tid;
+	return true;
+}
+
+/*
+ * lm_emit_fill_slot stores row i of cols/nulls in the slot, by attribute.
+ */
+static void
+lm_emit_fill_slot(LmView *v, TupleTableSlot *slot, Datum **cols, bool **nulls, int i)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+
 	ExecClearTuple(slot);
-	for (int a = 0; a < desc->natts; a++)
+	for (int a = 0; a < natts; a++)
 	{
 		slot->tts_values[a] = (Datum) 0;
 		slot->tts_isnull[a] = true;
@@ -510,13 +530,25 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 		slot->tts_isnull[v->outattnum[c] - 1] = nulls[c][i];
 	}
 	ExecStoreVirtualTuple(slot);
-	res = table_tuple_update(d->rel, &g->tid, slot, d->cid, d->snapshot, InvalidSnapshot,
-							 true, &tmfd, &lockmode, &update_indexes);
-	if (res != TM_Ok)
-		return false;
-	if (update_indexes && d->rri->ri_NumIndices > 0)
-		(void) ExecInsertIndexTuples(d->rri, slot, d->estate, true, false, NULL, NIL);
+}
+
+/*
+ * lm_emit_direct_insert inserts the first row of a group of a fresh view
+ * (no row can exist for it: see LmView.fresh).  The unique index still
+ * checks; a violation is an error that stops the view, never a duplicate.
+ */
+static bool
+lm_emit_direct_insert(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **nulls, int i)
+{
+	TupleTableSlot *slot = d->newslot;
+
+	lm_emit_fill_slot(v, slot, cols, nulls, i);
+	table_tuple_insert(d->rel, slot, d->cid, 0, NULL);
+	if (d->rri->ri_NumIndices > 0)
+		(void) ExecInsertIndexTuples(d->rri, slot, d->estate, false, false, NULL, NIL);
 	g->tid = slot->tts_tid;
+	g->tid_gen = v->tid_gen;
+	g->in_table = true;
 	return true;
 }
 
@@ -572,11 +604,13 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 			break;
 
 		lm_emit_group_row(v, win, g, cols, nulls, n);
-		if (direct && lm_emit_try_direct(v, &d, g, cols, nulls, n))
+		if (direct && (g->in_table ? lm_emit_try_direct(v, &d, g, cols, nulls, n)
+					   : v->fresh && lm_emit_direct_insert(v, &d, g, cols, nulls, n)))
 		{
 			ndirect++;
 			continue;
 		}
+		g->in_table = true;
 		groups[n++] = g;
 		if (n == LM_EMIT_CHUNK)
 		{

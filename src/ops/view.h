@@ -58,6 +58,7 @@ typedef struct LmGroup
 	MinimalTuple key;			/* the group's key values (hash table copy) */
 	ItemPointerData tid;		/* its row in the result table, if known */
 	uint32		tid_gen;		/* ... valid while equal to LmView.tid_gen */
+	bool		in_table;		/* a row for it has been written */
 	bool		dirty;
 	LmAggVal	vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
@@ -159,6 +160,7 @@ typedef struct LmView
 	int			nkeyout;
 	Oid			tid_relnode;	/* relfilenode the cached row TIDs refer to */
 	uint32		tid_gen;		/* bumped when cached TIDs become invalid */
+	bool		fresh;			/* every row in the table was written by us */
 
 	/* counters not yet added to the shared ones */
 	uint64		pend_events;
@@ -185,6 +187,7 @@ typedef struct LmViewCatalog
 	int			nkeycols;
 	char	  **keycols;
 	AttrNumber	ts_attnum;
+	bool		fresh;			/* created after this worker started */
 } LmViewCatalog;
 
 /* query/compile.c */

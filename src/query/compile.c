@@ -409,6 +409,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	v->outattnum = palloc(sizeof(AttrNumber) * desc->natts);
 	v->keyout = palloc(sizeof(int) * desc->natts);
 	v->tid_gen = 1;
+	v->fresh = cat->fresh;
 	i = 0;
 	foreach(lc, q->targetList)
 	{

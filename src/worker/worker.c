@@ -182,7 +182,7 @@ lm_worker_load_views(void)
 		SPI_execute("SELECT v.id, v.view::oid, v.stream::oid, v.owner::oid, v.kind, v.emit, "
 					"(extract(epoch FROM v.window_size) * 1000000)::int8, v.query, "
 					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
-					"s.ts_attnum, s.watermark_delay_us "
+					"s.ts_attnum, s.watermark_delay_us, v.created_at "
 					"FROM laminar._views v JOIN laminar._streams s ON s.stream = v.stream "
 					"ORDER BY v.id", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._views");
@@ -235,6 +235,14 @@ lm_worker_load_views(void)
 			}
 			d = SPI_getbinval(tup, td, 13, &isnull);
 			cat.ts_attnum = isnull ? 0 : DatumGetInt16(d);
+
+			/*
+			 * A view created after this process started has had all its rows
+			 * written by the groups this process holds: a group new to us is
+			 * new to the table, and can be inserted without a conflict check.
+			 */
+			d = SPI_getbinval(tup, td, 15, &isnull);
+			cat.fresh = !isnull && DatumGetTimestampTz(d) > lm_self->started_at;
 			MemoryContextSwitchTo(old);
 
 			PG_TRY();
