@@ -65,7 +65,8 @@ extern void lm_guc_define(void);
  */
 typedef enum LmRecType
 {
-	LM_REC_EVENT = 1,			/* header + MinimalTuple; view_id names the view */
+	LM_REC_EVENT = 1,			/* header + MinimalTuple; view_id names the view,
+								 * aux the stream whose row type it has */
 	LM_REC_COMMIT = 2,			/* the producer's staged events are committed */
 	LM_REC_ABORT = 3,			/* ... are rolled back */
 	LM_REC_TRUNCATE = 4,		/* savepoint rollback: keep only `keep` bytes */
@@ -79,7 +80,7 @@ typedef struct LmRecHeader
 	uint16		type;			/* LmRecType */
 	uint16		flags;
 	int32		view_id;		/* EVENT: target view */
-	uint32		aux;			/* WATERMARK: stream relid */
+	uint32		aux;			/* EVENT, WATERMARK: stream relid */
 } LmRecHeader;
 
 typedef struct LmRecValue

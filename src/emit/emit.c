@@ -553,6 +553,25 @@ lm_emit_direct_insert(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **n
 }
 
 /*
+ * lm_emit_cmp_tid orders groups by the TID of their row; groups without a
+ * usable TID go last.
+ */
+static int
+lm_emit_cmp_tid(const void *a, const void *b)
+{
+	const LmGroup *ga = *(LmGroup *const *) a;
+	const LmGroup *gb = *(LmGroup *const *) b;
+	bool		va = ItemPointerIsValid(&ga->tid);
+	bool		vb = ItemPointerIsValid(&gb->tid);
+
+	if (va != vb)
+		return va ? -1 : 1;
+	if (!va)
+		return 0;
+	return ItemPointerCompare((ItemPointer) &ga->tid, (ItemPointer) &gb->tid);
+}
+
+/*
  * lm_emit_groups writes the changed groups of a window, or all of them.
  * Rows whose place in the table is known are updated in place; the others
  * are upserted (or appended) in batches.
@@ -569,40 +588,42 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 	bool		direct;
 	TupleHashIterator it;
 	LmGroup    *g;
-	LmGroup    *next_dirty = win->dirty;
+	LmGroup   **todo;
+	int64		ntodo;
 	uint64		ndirect = 0;
 
 	lm_emit_prepare(v);
 	direct = lm_emit_direct_begin(v, &d);
 	lm_emit_alloc_cols(v, LM_EMIT_CHUNK, &cols, &nulls);
 	groups = palloc(sizeof(LmGroup *) * LM_EMIT_CHUNK);
-	if (all_groups && win->table)
-		InitTupleHashIterator(win->table, &it);
 
-	for (;;)
+	/* the groups to write: every group of the window, or the changed ones */
+	ntodo = 0;
+	todo = palloc(sizeof(LmGroup *) * Max(win->ngroups, 1));
+	if (!all_groups)
 	{
-		/* next group: every group of the window, or the changed ones */
-		if (!all_groups)
-		{
-			g = next_dirty;
-			if (g)
-				next_dirty = g->next_dirty;
-		}
-		else if (win->table)
-		{
-			TupleHashEntry entry = ScanTupleHashTable(win->table, &it);
+		for (g = win->dirty; g != NULL && ntodo < win->ngroups; g = g->next_dirty)
+			todo[ntodo++] = g;
+	}
+	else if (win->table)
+	{
+		TupleHashEntry entry;
 
-			g = entry ? (LmGroup *) entry->additional : NULL;
-		}
-		else
-		{
-			g = win->single;
-			all_groups = false;		/* one group only */
-			next_dirty = NULL;
-		}
-		if (g == NULL)
-			break;
+		InitTupleHashIterator(win->table, &it);
+		while ((entry = ScanTupleHashTable(win->table, &it)) != NULL && ntodo < win->ngroups)
+			todo[ntodo++] = (LmGroup *) entry->additional;
+		TermTupleHashIterator(&it);
+	}
+	else if (win->single)
+		todo[ntodo++] = win->single;
 
+	/* in table order: each heap page is pruned and visited once */
+	if (direct && ntodo > 1)
+		qsort(todo, ntodo, sizeof(LmGroup *), lm_emit_cmp_tid);
+
+	for (int t = 0; t < ntodo; t++)
+	{
+		g = todo[t];
 		lm_emit_group_row(v, win, g, cols, nulls, n);
 		if (direct && (g->in_table ? lm_emit_try_direct(v, &d, g, cols, nulls, n)
 					   : v->fresh && lm_emit_direct_insert(v, &d, g, cols, nulls, n)))

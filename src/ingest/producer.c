@@ -630,6 +630,7 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 					&tup->t_infomask, hasnull ? tup->t_bits : NULL);
 	hdr->len = rec_len;
 	hdr->type = LM_REC_EVENT;
+	hdr->aux = route->relid;	/* lets the worker check the row type */
 
 	lm_txn_sent = true;
 	for (int v = 0; v < route->nviews; v++)

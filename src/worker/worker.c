@@ -335,7 +335,12 @@ lm_worker_apply_range(char *buf, Size len, Size *pos)
 				lm_worker_load_views();
 				v = lm_worker_view(h->view_id);
 			}
-			if (v != NULL && !v->failed)
+			/*
+			 * The view must read the stream the event was formed for: view
+			 * ids restart after DROP/CREATE EXTENSION, and deforming a tuple
+			 * with another stream's row type would read garbage.
+			 */
+			if (v != NULL && !v->failed && v->stream_relid == h->aux)
 			{
 				if (v != entered)
 				{
