@@ -21,6 +21,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "commands/dbcommands.h"
 #include "catalog/pg_class.h"
 #include "foreign/foreign.h"
 #include "utils/lsyscache.h"
@@ -106,6 +107,7 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		paused = false;
+	Oid			dropped_db = InvalidOid;
 
 	if (lm_shared != NULL && IsA(parsetree, AlterTableStmt))
 	{
@@ -122,11 +124,17 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	if (lm_shared != NULL && IsA(parsetree, DropStmt) &&
 		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
 		lm_prod_mark_catalog_changed();
-	if (lm_shared != NULL && IsA(parsetree, DropdbStmt) &&
-		strcmp(((DropdbStmt *) parsetree)->dbname, lm_database) == 0)
+	if (lm_shared != NULL && IsA(parsetree, DropdbStmt))
 	{
-		lm_pause_workers();
-		paused = true;
+		Oid			dboid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
+
+		if (strcmp(((DropdbStmt *) parsetree)->dbname, lm_database) == 0)
+		{
+			lm_pause_workers();
+			paused = true;
+		}
+		if (OidIsValid(dboid))
+			dropped_db = dboid;
 	}
 	PG_TRY();
 	{
@@ -147,6 +155,10 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		}
 	}
 	PG_END_TRY();
+
+	/* the drop succeeded: forget its streams' and views' counters */
+	if (OidIsValid(dropped_db))
+		lm_slots_release_database(dropped_db);
 }
 
 /*

@@ -167,6 +167,8 @@ extern LmRing *lm_ring_get(int producer, int worker);
 extern LmStreamShared *lm_stream_slot(Oid relid, bool create);
 extern LmViewShared *lm_view_slot(int32 view_id, bool create);
 extern void lm_view_slot_release_missing(int32 *live_ids, int nlive);
+extern void lm_stream_slot_release_missing(Oid *live, int nlive);
+extern void lm_slots_release_database(Oid dboid);
 extern void lm_wake_worker(int worker);
 extern void lm_wake_all_workers(void);
 extern void lm_set_worker_error(int worker, const char *msg);

@@ -271,6 +271,46 @@ lm_view_slot_release_missing(int32 *live_ids, int nlive)
 }
 
 /*
+ * lm_stream_slot_release_missing frees the stream slots of this database
+ * whose streams are no longer in the catalog (live relids).
+ */
+void
+lm_stream_slot_release_missing(Oid *live, int nlive)
+{
+	LWLockAcquire(lm_shared->slots_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < LM_MAX_STREAMS; i++)
+	{
+		LmStreamShared *st = &lm_shared->streams[i];
+		bool		found = false;
+
+		if (st->relid == InvalidOid || st->dboid != MyDatabaseId)
+			continue;
+		for (int j = 0; j < nlive && !found; j++)
+			found = (live[j] == st->relid);
+		if (!found)
+			st->relid = InvalidOid;
+	}
+	LWLockRelease(lm_shared->slots_lock);
+}
+
+/*
+ * lm_slots_release_database frees every stream and view slot of a
+ * database (it is being dropped).
+ */
+void
+lm_slots_release_database(Oid dboid)
+{
+	LWLockAcquire(lm_shared->slots_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < LM_MAX_STREAMS; i++)
+		if (lm_shared->streams[i].dboid == dboid)
+			lm_shared->streams[i].relid = InvalidOid;
+	for (int i = 0; i < LM_MAX_VIEWS; i++)
+		if (lm_shared->views[i].dboid == dboid)
+			lm_shared->views[i].view_id = 0;
+	LWLockRelease(lm_shared->slots_lock);
+}
+
+/*
  * lm_wake_worker sets the latch of stream worker w if it is running.
  */
 void

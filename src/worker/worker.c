@@ -78,6 +78,8 @@ static LmView *lm_current_view = NULL;	/* whose operators are running */
 static LmView *lm_last_view = NULL; /* lookup cache */
 static uint64 lm_pass_events = 0;
 
+static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
+
 /*
  * lm_worker_detach clears our shared slot at exit.
  */
@@ -302,6 +304,29 @@ lm_worker_load_views(void)
 		MemoryContextSwitchTo(old);
 	}
 	lm_view_slot_release_missing(live, nlive);
+
+	/* stream slots of dropped streams (worker 0 does it for everyone) */
+	if (lm_me == 0)
+	{
+		Oid		   *streams = NULL;
+		int			nstreams = 0;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "laminar: SPI_connect failed");
+		if (installed && SPI_execute("SELECT stream::oid FROM laminar._streams", true, 0) == SPI_OK_SELECT)
+		{
+			streams = palloc(sizeof(Oid) * Max(SPI_processed, 1));
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				bool		isnull;
+
+				streams[nstreams++] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r],
+																	  SPI_tuptable->tupdesc, 1, &isnull));
+			}
+		}
+		SPI_finish();
+		lm_stream_slot_release_missing(streams, nstreams);
+	}
 }
 
 /*
@@ -707,6 +732,29 @@ lm_worker_main(Datum arg)
 	ereport(LOG, (errmsg("laminar worker %d started: %s", lm_me, placement)));
 	next_emit = lm_clock_now_us();
 
+	/* an error that escapes a view ends the process: show it first */
+	PG_TRY();
+	{
+		lm_worker_loop(next_emit);
+	}
+	PG_CATCH();
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		ErrorData  *edata = CopyErrorData();
+
+		MemoryContextSwitchTo(old);
+		lm_set_worker_error(lm_me, edata->message);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * lm_worker_loop is the worker's main loop; it never returns.
+ */
+static void
+lm_worker_loop(int64 next_emit)
+{
 	for (;;)
 	{
 		uint64		gen;
