@@ -187,11 +187,7 @@ laminar_execute(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("laminar.execute needs statements, not NULL")));
-	if (!lm_shmem_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
-				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	lm_require_loaded();
 	PG_RETURN_TEXT_P(cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 
@@ -204,6 +200,51 @@ laminar_catalog_changed(PG_FUNCTION_ARGS)
 {
 	lm_prod_mark_catalog_changed();
 	PG_RETURN_VOID();
+}
+
+/*
+ * lm_flush_consumed_behind says whether some ring has not yet been consumed
+ * up to the head recorded when flush() started.
+ */
+static bool
+lm_flush_consumed_behind(uint64 *heads, int np, int nw)
+{
+	for (int p = 0; p < np; p++)
+		for (int w = 0; w < nw; w++)
+			if (pg_atomic_read_u64(&lm_ring_get(p, w)->tail) < heads[p * nw + w])
+				return true;
+	return false;
+}
+
+/*
+ * lm_flush_emit_behind says whether some worker has not yet emitted and
+ * committed at flush generation gen.
+ */
+static bool
+lm_flush_emit_behind(uint64 gen, int nw)
+{
+	for (int w = 0; w < nw; w++)
+		if (pg_atomic_read_u64(&lm_shared->workers[w].emit_done) < gen)
+			return true;
+	return false;
+}
+
+/*
+ * lm_flush_wait wakes the workers and sleeps a millisecond, or raises the
+ * timeout error naming what the workers were still doing.
+ */
+static void
+lm_flush_wait(TimestampTz start, int64 timeout_us, const char *what)
+{
+	lm_wake_all_workers();
+	if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("laminar.flush() timed out waiting for stream workers to %s", what),
+				 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*
@@ -221,11 +262,7 @@ laminar_flush(PG_FUNCTION_ARGS)
 	TimestampTz start = GetCurrentTimestamp();
 	uint64		gen;
 
-	if (!lm_shmem_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
-				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	lm_require_loaded();
 	if (timeout_us <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -245,47 +282,12 @@ laminar_flush(PG_FUNCTION_ARGS)
 			heads[p * nw + w] = pg_atomic_read_u64(&lm_ring_get(p, w)->head);
 
 	/* phase 1: every record published before the call is consumed */
-	for (;;)
-	{
-		bool		behind = false;
-
-		for (int p = 0; p < np && !behind; p++)
-			for (int w = 0; w < nw && !behind; w++)
-				if (pg_atomic_read_u64(&lm_ring_get(p, w)->tail) < heads[p * nw + w])
-					behind = true;
-		if (!behind)
-			break;
-		lm_wake_all_workers();
-		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("laminar.flush() timed out waiting for stream workers to consume events"),
-					 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	while (lm_flush_consumed_behind(heads, np, nw))
+		lm_flush_wait(start, timeout_us, "consume events");
 
 	/* phase 2: every worker emits and commits what it holds */
 	gen = pg_atomic_add_fetch_u64(&lm_shared->flush_gen, 1);
-	for (;;)
-	{
-		bool		behind = false;
-
-		for (int w = 0; w < nw; w++)
-			if (pg_atomic_read_u64(&lm_shared->workers[w].emit_done) < gen)
-				behind = true;
-		if (!behind)
-			break;
-		lm_wake_all_workers();
-		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("laminar.flush() timed out waiting for stream workers to emit results"),
-					 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	while (lm_flush_emit_behind(gen, nw))
+		lm_flush_wait(start, timeout_us, "emit results");
 	PG_RETURN_VOID();
 }

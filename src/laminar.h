@@ -163,6 +163,7 @@ extern LmShared *lm_shared;
 
 extern void lm_shmem_install_hooks(void);
 extern bool lm_shmem_ready(void);
+extern void lm_require_loaded(void);
 extern LmRing *lm_ring_get(int producer, int worker);
 extern LmStreamShared *lm_stream_slot(Oid relid, bool create);
 extern LmViewShared *lm_view_slot(int32 view_id, bool create);

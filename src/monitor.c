@@ -26,19 +26,6 @@ PG_FUNCTION_INFO_V1(laminar_view_stats);
 PG_FUNCTION_INFO_V1(laminar_worker_stats);
 
 /*
- * lm_monitor_check errors out if the library was not preloaded.
- */
-static void
-lm_monitor_check(void)
-{
-	if (!lm_shmem_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
-				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
-}
-
-/*
  * laminar_stream_stats returns (stream oid, max_time timestamptz,
  * events_in int8) for the streams of this database that saw events.
  */
@@ -47,7 +34,7 @@ laminar_stream_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	lm_monitor_check();
+	lm_require_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < LM_MAX_STREAMS; i++)
 	{
@@ -77,7 +64,7 @@ laminar_view_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	lm_monitor_check();
+	lm_require_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < LM_MAX_VIEWS; i++)
 	{
@@ -111,7 +98,7 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	lm_monitor_check();
+	lm_require_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < lm_shared->nworkers; i++)
 	{

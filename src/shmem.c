@@ -157,6 +157,20 @@ lm_shmem_ready(void)
 }
 
 /*
+ * lm_require_loaded raises an error if the library was not preloaded, for
+ * the SQL functions that need the workers and shared memory.
+ */
+void
+lm_require_loaded(void)
+{
+	if (lm_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("laminar is not loaded"),
+				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+}
+
+/*
  * lm_ring_get returns the ring from producer slot p to worker w.
  */
 LmRing *

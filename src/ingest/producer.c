@@ -135,11 +135,7 @@ lm_prod_attach(void)
 
 	if (lm_producer >= 0)
 		return;
-	if (!lm_shmem_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
-				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	lm_require_loaded();
 
 	LWLockAcquire(lm_shared->producers_lock, LW_EXCLUSIVE);
 	for (int p = 0; p < lm_shared->nproducers; p++)
@@ -472,11 +468,7 @@ lm_prod_begin_statement(Oid relid)
 	LmStreamRoute *route;
 	MemoryContext old;
 
-	if (!lm_shmem_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
-				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
+	lm_require_loaded();
 	if (lm_prod_cxt == NULL)
 		lm_prod_cxt = AllocSetContextCreate(TopMemoryContext, "laminar producer",
 											ALLOCSET_DEFAULT_SIZES);

@@ -397,7 +397,7 @@ lm_agg_emit_dirty(LmView *v)
  * the window's state is freed.
  */
 void
-lm_agg_close_windows(LmView *v, bool force_all)
+lm_agg_close_windows(LmView *v)
 {
 	int			keep = 0;
 	int64		wm = v->wm ? v->wm->wm : LM_NO_TIME;

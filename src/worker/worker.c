@@ -639,7 +639,7 @@ lm_worker_each_view(void (*fn) (LmView *))
 static void
 lm_worker_step_close(LmView *v)
 {
-	lm_agg_close_windows(v, false);
+	lm_agg_close_windows(v);
 }
 
 /* lm_worker_step_emit writes a view's changed results. */
@@ -721,6 +721,13 @@ lm_worker_main(Datum arg)
 
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
 	pgstat_report_appname("laminar worker");
+
+	/*
+	 * Result rows are derived state that a restarted worker rebuilds from
+	 * new events anyway (0.1 keeps no durable state): waiting for a WAL flush
+	 * at every pass would cap the emit rate at the disk's fsync rate.
+	 */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	lm_worker_cxt = AllocSetContextCreate(TopMemoryContext, "laminar worker",
 										  ALLOCSET_DEFAULT_SIZES);
