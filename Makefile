@@ -52,7 +52,7 @@ endif
 # PGXS tracks no header dependencies: rebuild everything when a header changes
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench format
+.PHONY: test demo bench format format-check
 test:
 	bash test/run.sh
 
@@ -64,3 +64,6 @@ bench:
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h')

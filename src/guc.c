@@ -18,20 +18,19 @@
 
 #include "laminar.h"
 
-char	   *lm_database = NULL;
-int			lm_workers = 1;
-bool		lm_cpu_pinning = true;
-int			lm_ring_size_kb = 256;
-int			lm_flush_interval_ms = 10;
-int			lm_backpressure = LM_BACKPRESSURE_BLOCK;
-int			lm_backpressure_timeout_ms = 30000;
-int			lm_max_producers = 32;
+char *lm_database = NULL;
+int lm_workers = 1;
+bool lm_cpu_pinning = true;
+int lm_ring_size_kb = 256;
+int lm_flush_interval_ms = 10;
+int lm_backpressure = LM_BACKPRESSURE_BLOCK;
+int lm_backpressure_timeout_ms = 30000;
+int lm_max_producers = 32;
 
 static const struct config_enum_entry lm_backpressure_options[] = {
 	{"block", LM_BACKPRESSURE_BLOCK, false},
 	{"error", LM_BACKPRESSURE_ERROR, false},
-	{NULL, 0, false}
-};
+	{NULL, 0, false}};
 
 /*
  * lm_default_workers returns the number of online CPUs, capped to the
@@ -40,7 +39,7 @@ static const struct config_enum_entry lm_backpressure_options[] = {
 static int
 lm_default_workers(void)
 {
-	long		n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n < 1)
 		n = 1;
@@ -70,80 +69,42 @@ lm_ring_size_check(int *newval, void **extra, GucSource source)
 void
 lm_guc_define(void)
 {
-	int			ncpu = lm_default_workers();
+	int ncpu = lm_default_workers();
 
 	DefineCustomStringVariable("laminar.database",
-							   "Database whose streams and views the Laminar workers serve.",
-							   NULL,
-							   &lm_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
+							   "Database whose streams and views the Laminar workers serve.", NULL,
+							   &lm_database, "postgres", PGC_POSTMASTER, 0, NULL, NULL, NULL);
 
-	DefineCustomIntVariable("laminar.workers",
-							"Number of stream workers (default: online CPUs).",
-							NULL,
-							&lm_workers,
-							ncpu, 1, LM_MAX_WORKERS,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	DefineCustomIntVariable("laminar.workers", "Number of stream workers (default: online CPUs).",
+							NULL, &lm_workers, ncpu, 1, LM_MAX_WORKERS, PGC_POSTMASTER, 0, NULL,
+							NULL, NULL);
 
-	DefineCustomBoolVariable("laminar.cpu_pinning",
-							 "Pins each stream worker to its own CPU.",
-							 NULL,
-							 &lm_cpu_pinning,
-							 true,
-							 PGC_POSTMASTER,
-							 0,
-							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("laminar.cpu_pinning", "Pins each stream worker to its own CPU.", NULL,
+							 &lm_cpu_pinning, true, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 
-	DefineCustomIntVariable("laminar.ring_size",
-							"Capacity of each producer-to-worker ring.",
+	DefineCustomIntVariable("laminar.ring_size", "Capacity of each producer-to-worker ring.",
 							"Shared memory used: ring_size * max_producers * workers.",
-							&lm_ring_size_kb,
-							256, 16, 1024 * 1024,
-							PGC_POSTMASTER,
-							GUC_UNIT_KB,
+							&lm_ring_size_kb, 256, 16, 1024 * 1024, PGC_POSTMASTER, GUC_UNIT_KB,
 							lm_ring_size_check, NULL, NULL);
 
 	DefineCustomIntVariable("laminar.max_producers",
-							"Number of sessions that can write to streams at the same time.",
-							NULL,
-							&lm_max_producers,
-							32, 1, 1024,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+							"Number of sessions that can write to streams at the same time.", NULL,
+							&lm_max_producers, 32, 1, 1024, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("laminar.flush_interval",
 							"Longest time an accepted event waits before its effect is visible.",
-							NULL,
-							&lm_flush_interval_ms,
-							10, 1, 60 * 1000,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
+							NULL, &lm_flush_interval_ms, 10, 1, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("laminar.backpressure",
 							 "What a writer does when a worker's ring is full: block or error.",
-							 NULL,
-							 &lm_backpressure,
-							 LM_BACKPRESSURE_BLOCK,
-							 lm_backpressure_options,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
+							 NULL, &lm_backpressure, LM_BACKPRESSURE_BLOCK, lm_backpressure_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("laminar.backpressure_timeout",
-							"Longest a blocked writer waits for ring space before an error.",
-							NULL,
-							&lm_backpressure_timeout_ms,
-							30000, 1, INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
+							"Longest a blocked writer waits for ring space before an error.", NULL,
+							&lm_backpressure_timeout_ms, 30000, 1, INT_MAX, PGC_USERSET,
+							GUC_UNIT_MS, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("laminar");
 }

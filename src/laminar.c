@@ -44,7 +44,7 @@ PG_FUNCTION_INFO_V1(laminar_execute);
 PG_FUNCTION_INFO_V1(laminar_flush);
 PG_FUNCTION_INFO_V1(laminar_catalog_changed);
 
-void		_PG_init(void);
+void _PG_init(void);
 
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 
@@ -60,11 +60,11 @@ lm_pause_workers(void)
 	pg_atomic_write_u32(&lm_shared->paused, 1);
 	for (;;)
 	{
-		bool		any = false;
+		bool any = false;
 
 		for (int i = 0; i < lm_shared->nworkers; i++)
 		{
-			int			pid = lm_shared->workers[i].pid;
+			int pid = lm_shared->workers[i].pid;
 
 			if (pid != 0)
 			{
@@ -87,7 +87,7 @@ lm_pause_workers(void)
 static bool
 lm_is_stream(Oid relid)
 {
-	Oid			server;
+	Oid server;
 
 	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
 		return false;
@@ -97,22 +97,22 @@ lm_is_stream(Oid relid)
 
 /*
  * lm_utility_hook refuses ALTER of a stream (workers deform events with
- * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of the database
- * they serve.
+ * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of
+ * the database they serve.
  */
 static void
 lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-				ProcessUtilityContext context, ParamListInfo params,
-				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+				ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,
+				DestReceiver *dest, QueryCompletion *qc)
 {
-	Node	   *parsetree = pstmt->utilityStmt;
-	bool		paused = false;
-	Oid			dropped_db = InvalidOid;
+	Node *parsetree = pstmt->utilityStmt;
+	bool paused = false;
+	Oid dropped_db = InvalidOid;
 
 	if (lm_shared != NULL && IsA(parsetree, AlterTableStmt))
 	{
 		AlterTableStmt *at = (AlterTableStmt *) parsetree;
-		Oid			relid = RangeVarGetRelid(at->relation, NoLock, true);
+		Oid relid = RangeVarGetRelid(at->relation, NoLock, true);
 
 		if (lm_is_stream(relid))
 			ereport(ERROR,
@@ -126,7 +126,7 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		lm_prod_mark_catalog_changed();
 	if (lm_shared != NULL && IsA(parsetree, DropdbStmt))
 	{
-		Oid			dboid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
+		Oid dboid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
 
 		if (strcmp(((DropdbStmt *) parsetree)->dbname, lm_database) == 0)
 		{
@@ -139,11 +139,11 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	PG_TRY();
 	{
 		if (prev_utility_hook)
-			prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
-							  queryEnv, dest, qc);
+			prev_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest,
+							  qc);
 		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-									queryEnv, dest, qc);
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+									dest, qc);
 	}
 	PG_FINALLY();
 	{
@@ -184,9 +184,8 @@ Datum
 laminar_execute(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("laminar.execute needs statements, not NULL")));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("laminar.execute needs statements, not NULL")));
 	lm_require_loaded();
 	PG_RETURN_TEXT_P(cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
@@ -237,12 +236,14 @@ static void
 lm_flush_wait(TimestampTz start, int64 timeout_us, const char *what)
 {
 	lm_wake_all_workers();
-	if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) Min(timeout_us / 1000, INT_MAX)))
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("laminar.flush() timed out waiting for stream workers to %s", what),
-				 errhint("Check laminar.workers for stopped or overloaded workers, or pass a longer timeout.")));
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+	if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
+								   (int) Min(timeout_us / 1000, INT_MAX)))
+		ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+						errmsg("laminar.flush() timed out waiting for stream workers to %s", what),
+						errhint("Check laminar.workers for stopped or overloaded workers, or pass "
+								"a longer timeout.")));
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1,
+					 PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
 }
@@ -255,24 +256,25 @@ lm_flush_wait(TimestampTz start, int64 timeout_us, const char *what)
 Datum
 laminar_flush(PG_FUNCTION_ARGS)
 {
-	int64		timeout_us = lm_ddl_interval_us(PG_GETARG_DATUM(0), "laminar.flush timeout");
-	uint64	   *heads;
-	int			np,
-				nw;
+	int64 timeout_us = lm_ddl_interval_us(PG_GETARG_DATUM(0), "laminar.flush timeout");
+	uint64 *heads;
+	int np, nw;
 	TimestampTz start = GetCurrentTimestamp();
-	uint64		gen;
+	uint64 gen;
 
 	lm_require_loaded();
 	if (timeout_us <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("laminar.flush() timeout must be positive"),
-				 errhint("Pass an interval such as '30 seconds'.")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("laminar.flush() timeout must be positive"),
+						errhint("Pass an interval such as '30 seconds'.")));
 	if (lm_prod_xact_has_events())
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("laminar.flush() cannot be called in a transaction that has written to a stream"),
-				 errhint("Commit the transaction first: its events become visible only when it commits.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg(
+				 "laminar.flush() cannot be called in a transaction that has written to a stream"),
+			 errhint(
+				 "Commit the transaction first: its events become visible only when it commits.")));
 
 	np = lm_shared->nproducers;
 	nw = lm_shared->nworkers;

@@ -31,10 +31,10 @@
 #include "utils/timestamp.h"
 #include "ring/ring.h"
 
-#define LM_MAX_WORKERS		64
-#define LM_MAX_STREAMS		256
-#define LM_MAX_VIEWS		1024
-#define LM_ERRMSG_LEN		256
+#define LM_MAX_WORKERS 64
+#define LM_MAX_STREAMS 256
+#define LM_MAX_VIEWS 1024
+#define LM_ERRMSG_LEN 256
 
 /* ---------------------------------------------------------------------
  * Settings (guc.c)
@@ -47,13 +47,13 @@ typedef enum LmBackpressure
 } LmBackpressure;
 
 extern char *lm_database;
-extern int	lm_workers;
+extern int lm_workers;
 extern bool lm_cpu_pinning;
-extern int	lm_ring_size_kb;
-extern int	lm_flush_interval_ms;
-extern int	lm_backpressure;
-extern int	lm_backpressure_timeout_ms;
-extern int	lm_max_producers;
+extern int lm_ring_size_kb;
+extern int lm_flush_interval_ms;
+extern int lm_backpressure;
+extern int lm_backpressure_timeout_ms;
+extern int lm_max_producers;
 
 extern void lm_guc_define(void);
 
@@ -65,28 +65,28 @@ extern void lm_guc_define(void);
  */
 typedef enum LmRecType
 {
-	LM_REC_EVENT = 1,			/* header + MinimalTuple; view_id names the view,
-								 * aux the stream whose row type it has */
-	LM_REC_COMMIT = 2,			/* the producer's staged events are committed */
-	LM_REC_ABORT = 3,			/* ... are rolled back */
-	LM_REC_TRUNCATE = 4,		/* savepoint rollback: keep only `keep` bytes */
-	LM_REC_WATERMARK = 5,		/* stream `aux` watermark is now `value` */
-	LM_REC_BARRIER = 6			/* reserved for checkpoints */
+	LM_REC_EVENT = 1,	  /* header + MinimalTuple; view_id names the view,
+						   * aux the stream whose row type it has */
+	LM_REC_COMMIT = 2,	  /* the producer's staged events are committed */
+	LM_REC_ABORT = 3,	  /* ... are rolled back */
+	LM_REC_TRUNCATE = 4,  /* savepoint rollback: keep only `keep` bytes */
+	LM_REC_WATERMARK = 5, /* stream `aux` watermark is now `value` */
+	LM_REC_BARRIER = 6	  /* reserved for checkpoints */
 } LmRecType;
 
 typedef struct LmRecHeader
 {
-	uint32		len;			/* total bytes including this header */
-	uint16		type;			/* LmRecType */
-	uint16		flags;
-	int32		view_id;		/* EVENT: target view */
-	uint32		aux;			/* EVENT, WATERMARK: stream relid */
+	uint32 len;	 /* total bytes including this header */
+	uint16 type; /* LmRecType */
+	uint16 flags;
+	int32 view_id; /* EVENT: target view */
+	uint32 aux;	   /* EVENT, WATERMARK: stream relid */
 } LmRecHeader;
 
 typedef struct LmRecValue
 {
 	LmRecHeader hdr;
-	int64		value;			/* TRUNCATE: bytes kept; WATERMARK: watermark */
+	int64 value; /* TRUNCATE: bytes kept; WATERMARK: watermark */
 } LmRecValue;
 
 StaticAssertDecl(sizeof(LmRecHeader) == 16, "record header is 16 bytes");
@@ -98,61 +98,61 @@ StaticAssertDecl(sizeof(LmRecValue) == 24, "value record is 24 bytes");
  */
 typedef struct LmWorkerShared
 {
-	slock_t		mutex;			/* protects the text fields */
-	int			pid;			/* 0 when not running */
-	int			procno;			/* PGPROC number, for SetLatch; -1 if none */
-	int			cpu;			/* pinned CPU, -1 if not pinned */
-	int			numa_node;		/* NUMA node of its memory, -1 unknown */
-	bool		pinned;
-	int			restarts;		/* starts after the first one */
+	slock_t mutex; /* protects the text fields */
+	int pid;	   /* 0 when not running */
+	int procno;	   /* PGPROC number, for SetLatch; -1 if none */
+	int cpu;	   /* pinned CPU, -1 if not pinned */
+	int numa_node; /* NUMA node of its memory, -1 unknown */
+	bool pinned;
+	int restarts; /* starts after the first one */
 	TimestampTz started_at;
 	pg_atomic_uint64 events_in;
 	pg_atomic_uint64 groups_held;
-	pg_atomic_uint64 emit_done; /* last flush generation fully emitted */
-	char		placement[LM_ERRMSG_LEN];	/* how affinity/NUMA were set up */
-	char		last_error[LM_ERRMSG_LEN];
+	pg_atomic_uint64 emit_done;	   /* last flush generation fully emitted */
+	char placement[LM_ERRMSG_LEN]; /* how affinity/NUMA were set up */
+	char last_error[LM_ERRMSG_LEN];
 } LmWorkerShared;
 
 typedef struct LmStreamShared
 {
-	Oid			dboid;
-	Oid			relid;			/* InvalidOid: slot free */
-	pg_atomic_uint64 max_ts;	/* largest committed event time (int64) */
+	Oid dboid;
+	Oid relid;				 /* InvalidOid: slot free */
+	pg_atomic_uint64 max_ts; /* largest committed event time (int64) */
 	pg_atomic_uint64 events_in;
 } LmStreamShared;
 
 typedef struct LmViewShared
 {
-	Oid			dboid;
-	int32		view_id;		/* 0: slot free */
+	Oid dboid;
+	int32 view_id; /* 0: slot free */
 	pg_atomic_uint64 events_in;
 	pg_atomic_uint64 late_events;
 	pg_atomic_uint64 null_time_events;
 	pg_atomic_uint64 rows_emitted;
-	pg_atomic_uint32 failed;	/* set by the first worker the view fails on */
-	slock_t		mutex;
-	char		last_error[LM_ERRMSG_LEN];
+	pg_atomic_uint32 failed; /* set by the first worker the view fails on */
+	slock_t mutex;
+	char last_error[LM_ERRMSG_LEN];
 } LmViewShared;
 
 typedef struct LmProducerShared
 {
-	int			pid;			/* 0: slot free */
-	int			procno;
+	int pid; /* 0: slot free */
+	int procno;
 } LmProducerShared;
 
 typedef struct LmShared
 {
-	int			nworkers;
-	int			nproducers;
-	uint64		ring_capacity;
-	Size		ring_stride;
-	Size		rings_offset;	/* from the start of LmShared */
-	int			launcher_procno;	/* -1 when not running */
-	pg_atomic_uint64 catalog_gen;	/* bumped at commit of any Laminar DDL */
-	pg_atomic_uint64 flush_gen; /* bumped by laminar.flush() */
-	pg_atomic_uint32 paused;	/* DROP DATABASE in progress */
-	LWLock	   *slots_lock;
-	LWLock	   *producers_lock;
+	int nworkers;
+	int nproducers;
+	uint64 ring_capacity;
+	Size ring_stride;
+	Size rings_offset;			  /* from the start of LmShared */
+	int launcher_procno;		  /* -1 when not running */
+	pg_atomic_uint64 catalog_gen; /* bumped at commit of any Laminar DDL */
+	pg_atomic_uint64 flush_gen;	  /* bumped by laminar.flush() */
+	pg_atomic_uint32 paused;	  /* DROP DATABASE in progress */
+	LWLock *slots_lock;
+	LWLock *producers_lock;
 	LmWorkerShared workers[LM_MAX_WORKERS];
 	LmStreamShared streams[LM_MAX_STREAMS];
 	LmViewShared views[LM_MAX_VIEWS];
@@ -194,17 +194,17 @@ extern void lm_prod_mark_catalog_changed(void);
 PGDLLEXPORT void lm_launcher_main(Datum arg);
 PGDLLEXPORT void lm_worker_main(Datum arg);
 extern void lm_launcher_register(void);
-extern void lm_affinity_apply(int worker, char *placement, Size len,
-							  int *cpu, int *numa_node, bool *pinned);
+extern void lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_node,
+							  bool *pinned);
 extern void *lm_numa_alloc_hint(void);
 
 /* ---------------------------------------------------------------------
  * Misc
  * ---------------------------------------------------------------------
  */
-extern int64 lm_clock_now_us(void);	/* util/clock.c, a seam for tests */
+extern int64 lm_clock_now_us(void); /* util/clock.c, a seam for tests */
 
 /* stored timestamp value for "no event time seen" */
-#define LM_NO_TIME	PG_INT64_MIN
+#define LM_NO_TIME PG_INT64_MIN
 
-#endif							/* LAMINAR_H */
+#endif /* LAMINAR_H */

@@ -39,9 +39,9 @@ laminar_stream_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < LM_MAX_STREAMS; i++)
 	{
 		LmStreamShared *s = &lm_shared->streams[i];
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-		int64		max;
+		Datum values[3];
+		bool nulls[3] = {false, false, false};
+		int64 max;
 
 		if (s->relid == InvalidOid || s->dboid != MyDatabaseId)
 			continue;
@@ -69,9 +69,9 @@ laminar_view_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < LM_MAX_VIEWS; i++)
 	{
 		LmViewShared *v = &lm_shared->views[i];
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
-		char		err[LM_ERRMSG_LEN];
+		Datum values[6];
+		bool nulls[6] = {false, false, false, false, false, false};
+		char err[LM_ERRMSG_LEN];
 
 		if (v->view_id == 0 || v->dboid != MyDatabaseId)
 			continue;
@@ -103,17 +103,14 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < lm_shared->nworkers; i++)
 	{
 		LmWorkerShared *w = &lm_shared->workers[i];
-		Datum		values[13];
-		bool		nulls[13];
-		char		err[LM_ERRMSG_LEN];
-		char		placement[LM_ERRMSG_LEN];
-		int			pid,
-					cpu,
-					node,
-					restarts;
-		bool		pinned;
+		Datum values[13];
+		bool nulls[13];
+		char err[LM_ERRMSG_LEN];
+		char placement[LM_ERRMSG_LEN];
+		int pid, cpu, node, restarts;
+		bool pinned;
 		TimestampTz started;
-		uint64		used = 0;
+		uint64 used = 0;
 
 		memset(nulls, 0, sizeof(nulls));
 		SpinLockAcquire(&w->mutex);
@@ -128,7 +125,7 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 		SpinLockRelease(&w->mutex);
 		for (int p = 0; p < lm_shared->nproducers; p++)
 		{
-			LmRing	   *r = lm_ring_get(p, i);
+			LmRing *r = lm_ring_get(p, i);
 
 			used += pg_atomic_read_u64(&r->head) - pg_atomic_read_u64(&r->tail);
 		}

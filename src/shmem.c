@@ -25,7 +25,7 @@
 
 #include "laminar.h"
 
-LmShared   *lm_shared = NULL;
+LmShared *lm_shared = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -36,16 +36,15 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static Size
 lm_shmem_layout(Size *rings_offset, Size *ring_stride)
 {
-	Size		size;
-	uint64		capacity = (uint64) lm_ring_size_kb * 1024;
+	Size size;
+	uint64 capacity = (uint64) lm_ring_size_kb * 1024;
 
 	size = add_size(offsetof(LmShared, producers),
 					mul_size(sizeof(LmProducerShared), lm_max_producers));
 	size = TYPEALIGN(LM_CACHE_LINE, size);
 	*rings_offset = size;
 	*ring_stride = TYPEALIGN(LM_CACHE_LINE, lm_ring_bytes(capacity));
-	size = add_size(size, mul_size(mul_size(*ring_stride, lm_max_producers),
-								   lm_workers));
+	size = add_size(size, mul_size(mul_size(*ring_stride, lm_max_producers), lm_workers));
 	/* slack so the area can be aligned to a cache line */
 	return add_size(size, LM_CACHE_LINE);
 }
@@ -56,8 +55,7 @@ lm_shmem_layout(Size *rings_offset, Size *ring_stride)
 static void
 lm_shmem_request(void)
 {
-	Size		off,
-				stride;
+	Size off, stride;
 
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
@@ -71,11 +69,9 @@ lm_shmem_request(void)
 static void
 lm_shmem_startup(void)
 {
-	bool		found;
-	Size		off,
-				stride,
-				size;
-	char	   *raw;
+	bool found;
+	Size off, stride, size;
+	char *raw;
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
@@ -165,8 +161,7 @@ lm_require_loaded(void)
 {
 	if (lm_shared == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("laminar is not loaded"),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("laminar is not loaded"),
 				 errhint("Add laminar to shared_preload_libraries and restart the server.")));
 }
 
@@ -176,8 +171,8 @@ lm_require_loaded(void)
 LmRing *
 lm_ring_get(int producer, int worker)
 {
-	Size		off = lm_shared->rings_offset +
-		lm_shared->ring_stride * ((Size) producer * lm_shared->nworkers + worker);
+	Size off = lm_shared->rings_offset +
+			   lm_shared->ring_stride * ((Size) producer * lm_shared->nworkers + worker);
 
 	return (LmRing *) ((char *) lm_shared + off);
 }
@@ -215,10 +210,9 @@ lm_stream_slot(Oid relid, bool create)
 		free_slot = NULL;
 	LWLockRelease(lm_shared->slots_lock);
 	if (create && free_slot == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("too many active laminar streams"),
-				 errhint("At most %d streams can receive events at once.", LM_MAX_STREAMS)));
+		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						errmsg("too many active laminar streams"),
+						errhint("At most %d streams can receive events at once.", LM_MAX_STREAMS)));
 	return free_slot;
 }
 
@@ -271,7 +265,7 @@ lm_view_slot_release_missing(int32 *live_ids, int nlive)
 	for (int i = 0; i < LM_MAX_VIEWS; i++)
 	{
 		LmViewShared *v = &lm_shared->views[i];
-		bool		live = false;
+		bool live = false;
 
 		if (v->view_id == 0 || v->dboid != MyDatabaseId)
 			continue;
@@ -295,7 +289,7 @@ lm_stream_slot_release_missing(Oid *live, int nlive)
 	for (int i = 0; i < LM_MAX_STREAMS; i++)
 	{
 		LmStreamShared *st = &lm_shared->streams[i];
-		bool		found = false;
+		bool found = false;
 
 		if (st->relid == InvalidOid || st->dboid != MyDatabaseId)
 			continue;
@@ -330,7 +324,7 @@ lm_slots_release_database(Oid dboid)
 void
 lm_wake_worker(int worker)
 {
-	int			procno = lm_shared->workers[worker].procno;
+	int procno = lm_shared->workers[worker].procno;
 
 	if (procno >= 0)
 		SetLatch(&ProcGlobal->allProcs[procno].procLatch);

@@ -47,7 +47,7 @@
 #include "laminar.h"
 #include "ops/view.h"
 
-#define LM_EMIT_CHUNK	8192
+#define LM_EMIT_CHUNK 8192
 
 /* GUC values currently set in this worker, to skip needless re-setting */
 static char *lm_cur_timezone = NULL;
@@ -62,8 +62,7 @@ lm_emit_set_guc(const char *name, const char *value, char **cur)
 {
 	if (*cur != NULL && strcmp(*cur, value) == 0)
 		return;
-	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION,
-							 GUC_ACTION_SET, true, 0, false);
+	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 	if (*cur)
 		pfree(*cur);
 	*cur = MemoryContextStrdup(TopMemoryContext, value);
@@ -108,8 +107,8 @@ void
 lm_emit_prepare(LmView *v)
 {
 	StringInfoData sql;
-	char	   *target;
-	Oid		   *argtypes;
+	char *target;
+	Oid *argtypes;
 
 	if (v->plan)
 		return;
@@ -122,7 +121,8 @@ lm_emit_prepare(LmView *v)
 		appendStringInfo(&sql, "UPDATE %s SET ", target);
 		for (int c = 0; c < v->nout; c++)
 		{
-			appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(v->outnames[c]), c + 1);
+			appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(v->outnames[c]),
+							 c + 1);
 			argtypes[c] = v->outtypes[c];
 		}
 	}
@@ -152,7 +152,7 @@ lm_emit_prepare(LmView *v)
 		appendStringInfoChar(&sql, ')');
 		if (v->kind != LM_VIEW_STATELESS && !v->emit_close)
 		{
-			bool		any = false;
+			bool any = false;
 
 			appendStringInfoString(&sql, " ON CONFLICT (");
 			for (int k = 0; k < v->nkeycols; k++)
@@ -160,7 +160,7 @@ lm_emit_prepare(LmView *v)
 			appendStringInfoString(&sql, ") DO UPDATE SET ");
 			for (int c = 0; c < v->nout; c++)
 			{
-				bool		iskey = false;
+				bool iskey = false;
 
 				for (int k = 0; k < v->nkeycols; k++)
 					if (strcmp(v->keycols[k], v->outnames[c]) == 0)
@@ -168,7 +168,8 @@ lm_emit_prepare(LmView *v)
 				if (iskey)
 					continue;
 				appendStringInfo(&sql, "%s%s = EXCLUDED.%s", any ? ", " : "",
-								 quote_identifier(v->outnames[c]), quote_identifier(v->outnames[c]));
+								 quote_identifier(v->outnames[c]),
+								 quote_identifier(v->outnames[c]));
 				any = true;
 			}
 			if (!any)
@@ -201,15 +202,15 @@ lm_emit_prepare(LmView *v)
 static void
 lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n, LmGroup **groups)
 {
-	Datum	   *args = palloc(sizeof(Datum) * v->nout);
-	int			ret;
+	Datum *args = palloc(sizeof(Datum) * v->nout);
+	int ret;
 
 	if (n == 0)
 		return;
 	lm_emit_prepare(v);
 	if (lm_emit_global(v))
 	{
-		char	   *argnulls = palloc(v->nout + 1);
+		char *argnulls = palloc(v->nout + 1);
 
 		/* the last row is the current one */
 		for (int c = 0; c < v->nout; c++)
@@ -222,8 +223,8 @@ lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n, LmGroup **gro
 	}
 	else
 	{
-		int			dims[1] = {n};
-		int			lbs[1] = {1};
+		int dims[1] = {n};
+		int lbs[1] = {1};
 
 		for (int c = 0; c < v->nout; c++)
 		{
@@ -231,14 +232,15 @@ lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n, LmGroup **gro
 			{
 				for (int i = 0; i < n; i++)
 					if (!nulls[c][i])
-						cols[c][i] = CStringGetTextDatum(OutputFunctionCall(&v->outfuncs[c], cols[c][i]));
+						cols[c][i] =
+							CStringGetTextDatum(OutputFunctionCall(&v->outfuncs[c], cols[c][i]));
 				args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
 															 TEXTOID, -1, false, TYPALIGN_INT));
 				continue;
 			}
-			args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
-														 v->outtypes[c], v->outlen[c],
-														 v->outbyval[c], v->outalign[c]));
+			args[c] =
+				PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs, v->outtypes[c],
+												   v->outlen[c], v->outbyval[c], v->outalign[c]));
 		}
 		ret = SPI_execute_plan(v->plan, args, NULL, false, 0);
 	}
@@ -251,8 +253,8 @@ lm_emit_flush_arrays(LmView *v, Datum **cols, bool **nulls, int n, LmGroup **gro
 		/* ModifyTable returns rows in input order */
 		for (int i = 0; i < n; i++)
 		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+			bool isnull;
+			Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
 			if (isnull)
 				continue;
@@ -308,8 +310,8 @@ lm_emit_group_row(LmView *v, LmWindow *win, LmGroup *g, Datum **cols, bool **nul
 	}
 	for (int a = 0; a < v->naggs; a++)
 	{
-		LmAggSpec  *spec = &v->aggs[a];
-		LmAggVal   *val = &g->vals[a];
+		LmAggSpec *spec = &v->aggs[a];
+		LmAggVal *val = &g->vals[a];
 		ParamExecData *p = &v->params[a];
 
 		if (!spec->hasfinal)
@@ -349,13 +351,13 @@ static void lm_emit_fill_slot(LmView *v, TupleTableSlot *slot, Datum **cols, boo
 /* what a direct (TID) update needs, set up once per emit */
 typedef struct LmDirect
 {
-	Relation	rel;
-	EState	   *estate;
+	Relation rel;
+	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
-	CommandId	cid;
-	Snapshot	snapshot;
+	CommandId cid;
+	Snapshot snapshot;
 	BlockNumber last_pruned;
 } LmDirect;
 
@@ -369,7 +371,7 @@ typedef struct LmDirect
 static bool
 lm_emit_direct_begin(LmView *v, LmDirect *d)
 {
-	Relation	rel;
+	Relation rel;
 	TupleConstr *constr;
 	RangeTblEntry *rte;
 
@@ -378,8 +380,7 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 	rel = table_open(v->result_relid, RowExclusiveLock);
 	constr = RelationGetDescr(rel)->constr;
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relam != HEAP_TABLE_AM_OID ||
-		rel->trigdesc != NULL ||
-		rel->rd_rel->relrowsecurity ||
+		rel->trigdesc != NULL || rel->rd_rel->relrowsecurity ||
 		(constr && (constr->num_check > 0 || constr->has_generated_stored)) ||
 		pg_class_aclcheck(v->result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 	{
@@ -445,7 +446,7 @@ lm_emit_datum_eq(Datum a, Datum b, bool byval, int16 len)
 		struct varlena *vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
 
 		return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
-			memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+			   memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
 	}
 	return datumIsEqual(a, b, byval, len);
 }
@@ -463,8 +464,8 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 	TupleTableSlot *slot = d->newslot;
 	TM_FailureData tmfd;
 	LockTupleMode lockmode;
-	bool		update_indexes;
-	TM_Result	res;
+	bool update_indexes;
+	TM_Result res;
 
 	if (g->tid_gen != v->tid_gen || !ItemPointerIsValid(&g->tid))
 		return false;
@@ -477,7 +478,7 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 	 */
 	if (ItemPointerGetBlockNumber(&g->tid) != d->last_pruned)
 	{
-		Buffer		buf = ReadBuffer(d->rel, ItemPointerGetBlockNumber(&g->tid));
+		Buffer buf = ReadBuffer(d->rel, ItemPointerGetBlockNumber(&g->tid));
 
 		heap_page_prune_opt(d->rel, buf);
 		ReleaseBuffer(buf);
@@ -489,8 +490,8 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 	slot_getallattrs(old);
 	for (int k = 0; k < v->nkeyout; k++)
 	{
-		int			c = v->keyout[k];
-		int			a = v->outattnum[c] - 1;
+		int c = v->keyout[k];
+		int a = v->outattnum[c] - 1;
 
 		if (old->tts_isnull[a] != nulls[c][i])
 			return false;
@@ -500,8 +501,8 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 	}
 
 	lm_emit_fill_slot(v, slot, cols, nulls, i);
-	res = table_tuple_update(d->rel, &g->tid, slot, d->cid, d->snapshot, InvalidSnapshot,
-							 true, &tmfd, &lockmode, &update_indexes);
+	res = table_tuple_update(d->rel, &g->tid, slot, d->cid, d->snapshot, InvalidSnapshot, true,
+							 &tmfd, &lockmode, &update_indexes);
 	if (res != TM_Ok)
 		return false;
 	if (update_indexes && d->rri->ri_NumIndices > 0)
@@ -516,7 +517,7 @@ lm_emit_try_direct(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **null
 static void
 lm_emit_fill_slot(LmView *v, TupleTableSlot *slot, Datum **cols, bool **nulls, int i)
 {
-	int			natts = slot->tts_tupleDescriptor->natts;
+	int natts = slot->tts_tupleDescriptor->natts;
 
 	ExecClearTuple(slot);
 	for (int a = 0; a < natts; a++)
@@ -561,8 +562,8 @@ lm_emit_cmp_tid(const void *a, const void *b)
 {
 	const LmGroup *ga = *(LmGroup *const *) a;
 	const LmGroup *gb = *(LmGroup *const *) b;
-	bool		va = ItemPointerIsValid(&ga->tid);
-	bool		vb = ItemPointerIsValid(&gb->tid);
+	bool va = ItemPointerIsValid(&ga->tid);
+	bool vb = ItemPointerIsValid(&gb->tid);
 
 	if (va != vb)
 		return va ? -1 : 1;
@@ -580,17 +581,17 @@ void
 lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 {
 	MemoryContext old = MemoryContextSwitchTo(v->econtext->ecxt_per_tuple_memory);
-	Datum	  **cols;
-	bool	  **nulls;
-	LmGroup   **groups;
-	int			n = 0;
-	LmDirect	d = {0};
-	bool		direct;
+	Datum **cols;
+	bool **nulls;
+	LmGroup **groups;
+	int n = 0;
+	LmDirect d = {0};
+	bool direct;
 	TupleHashIterator it;
-	LmGroup    *g;
-	LmGroup   **todo;
-	int64		ntodo;
-	uint64		ndirect = 0;
+	LmGroup *g;
+	LmGroup **todo;
+	int64 ntodo;
+	uint64 ndirect = 0;
 
 	lm_emit_prepare(v);
 	direct = lm_emit_direct_begin(v, &d);
@@ -626,7 +627,7 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 		g = todo[t];
 		lm_emit_group_row(v, win, g, cols, nulls, n);
 		if (direct && (g->in_table ? lm_emit_try_direct(v, &d, g, cols, nulls, n)
-					   : v->fresh && lm_emit_direct_insert(v, &d, g, cols, nulls, n)))
+								   : v->fresh && lm_emit_direct_insert(v, &d, g, cols, nulls, n)))
 		{
 			ndirect++;
 			continue;
@@ -663,9 +664,9 @@ void
 lm_emit_rows(LmView *v)
 {
 	MemoryContext old = MemoryContextSwitchTo(v->econtext->ecxt_per_tuple_memory);
-	Datum	  **cols;
-	bool	  **nulls;
-	int			n = 0;
+	Datum **cols;
+	bool **nulls;
+	int n = 0;
 
 	lm_emit_alloc_cols(v, Min(v->nrows, LM_EMIT_CHUNK), &cols, &nulls);
 	for (int r = 0; r < v->nrows; r++)

@@ -45,21 +45,19 @@ lm_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 static void
 lm_fdw_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, 0, 0, 0,
-													   NIL, NULL, NULL, NIL));
+	add_path(baserel,
+			 (Path *) create_foreignscan_path(root, baserel, NULL, 0, 0, 0, NIL, NULL, NULL, NIL));
 }
 
 /*
  * lm_fdw_plan builds the scan node.
  */
 static ForeignScan *
-lm_fdw_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
-			ForeignPath *best_path, List *tlist, List *scan_clauses,
-			Plan *outer_plan)
+lm_fdw_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, ForeignPath *best_path,
+			List *tlist, List *scan_clauses, Plan *outer_plan)
 {
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL, NIL,
-							NIL, NIL, outer_plan);
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL, NIL, NIL, NIL, outer_plan);
 }
 
 /*
@@ -108,8 +106,7 @@ lm_fdw_updatable(Relation rel)
  * lm_fdw_plan_modify needs no private plan data.
  */
 static List *
-lm_fdw_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
-				   int subplan_index)
+lm_fdw_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index)
 {
 	return NIL;
 }
@@ -118,8 +115,8 @@ lm_fdw_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
  * lm_fdw_begin_modify looks up the routing plan for an INSERT.
  */
 static void
-lm_fdw_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
-					List *fdw_private, int subplan_index, int eflags)
+lm_fdw_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+					int subplan_index, int eflags)
 {
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -130,8 +127,7 @@ lm_fdw_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
  * lm_fdw_insert accepts one row.
  */
 static TupleTableSlot *
-lm_fdw_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-			  TupleTableSlot *planSlot)
+lm_fdw_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	lm_prod_insert((LmStreamRoute *) rinfo->ri_FdwState, slot);
 	return slot;

@@ -58,55 +58,55 @@
 #include "laminar.h"
 #include "ingest/producer.h"
 
-#define LM_BATCH_BYTES		(32 * 1024)	/* at most a quarter of a ring */
-#define LM_ABORT_RESERVE	sizeof(LmRecHeader)
+#define LM_BATCH_BYTES (32 * 1024) /* at most a quarter of a ring */
+#define LM_ABORT_RESERVE sizeof(LmRecHeader)
 
 /* local batch towards one worker */
 typedef struct LmOut
 {
-	char	   *buf;
-	uint32		len;
-	uint32		cap;
-	uint64		sent;			/* event bytes of this xact already in the ring */
-	int64		pending_truncate;	/* -1, or bytes the worker must keep */
-	bool		need_end;		/* the worker holds staged records of ours */
+	char *buf;
+	uint32 len;
+	uint32 cap;
+	uint64 sent;			/* event bytes of this xact already in the ring */
+	int64 pending_truncate; /* -1, or bytes the worker must keep */
+	bool need_end;			/* the worker holds staged records of ours */
 } LmOut;
 
 /* per-transaction state of one stream written to */
 typedef struct LmTxnStream
 {
 	LmStreamShared *slot;
-	Oid			relid;
-	bool		has_wm;
-	int64		delay;
-	int64		max_ts;
-	uint64		events;
+	Oid relid;
+	bool has_wm;
+	int64 delay;
+	int64 max_ts;
+	uint64 events;
 } LmTxnStream;
 
 /* savepoint mark */
 typedef struct LmMark
 {
 	SubTransactionId subid;
-	uint64	   *bytes;			/* per worker: sent + buffered */
-	int			nstreams;
+	uint64 *bytes; /* per worker: sent + buffered */
+	int nstreams;
 	LmTxnStream *streams;
 } LmMark;
 
-static MemoryContext lm_prod_cxt = NULL;	/* backend lifetime */
-static MemoryContext lm_route_cxt = NULL;	/* reset when the catalog changes */
+static MemoryContext lm_prod_cxt = NULL;  /* backend lifetime */
+static MemoryContext lm_route_cxt = NULL; /* reset when the catalog changes */
 static List *lm_routes = NIL;
 static uint64 lm_routes_gen = 0;
 
-static int	lm_producer = -1;	/* our producer slot */
+static int lm_producer = -1; /* our producer slot */
 static LmOut *lm_out = NULL;
 static char *lm_scratch = NULL;
 static Size lm_scratch_cap = 0;
 
-static bool lm_txn_wrote = false;	/* wrote to any stream */
-static bool lm_txn_sent = false;	/* queued records for some worker */
+static bool lm_txn_wrote = false; /* wrote to any stream */
+static bool lm_txn_sent = false;  /* queued records for some worker */
 static LmTxnStream *lm_txn_streams = NULL;
-static int	lm_txn_nstreams = 0;
-static int	lm_txn_streams_cap = 0;
+static int lm_txn_nstreams = 0;
+static int lm_txn_streams_cap = 0;
 static List *lm_marks = NIL;
 static bool lm_catalog_changed = false;
 
@@ -131,7 +131,7 @@ lm_prod_detach(int code, Datum arg)
 static void
 lm_prod_attach(void)
 {
-	int			slot = -1;
+	int slot = -1;
 
 	if (lm_producer >= 0)
 		return;
@@ -164,7 +164,7 @@ lm_prod_attach(void)
 	if (lm_out == NULL)
 	{
 		lm_out = MemoryContextAllocZero(lm_prod_cxt, sizeof(LmOut) * lm_shared->nworkers);
-		uint32		batch = (uint32) Min((uint64) LM_BATCH_BYTES, lm_shared->ring_capacity / 4);
+		uint32 batch = (uint32) Min((uint64) LM_BATCH_BYTES, lm_shared->ring_capacity / 4);
 
 		for (int w = 0; w < lm_shared->nworkers; w++)
 		{
@@ -182,24 +182,23 @@ lm_prod_attach(void)
 static void
 lm_prod_wait_space(int w, uint64 need)
 {
-	LmRing	   *r = lm_ring_get(lm_producer, w);
-	uint64		head = pg_atomic_read_u64(&r->head);
+	LmRing *r = lm_ring_get(lm_producer, w);
+	uint64 head = pg_atomic_read_u64(&r->head);
 	TimestampTz start;
 
 	if (lm_ring_has_room(r, head, need))
 		return;
 	if (need > r->capacity)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("laminar event of %llu bytes does not fit in a ring",
-						(unsigned long long) need),
-				 errhint("Raise laminar.ring_size (currently %llu kB).",
-						 (unsigned long long) (r->capacity / 1024))));
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("laminar event of %llu bytes does not fit in a ring",
+							   (unsigned long long) need),
+						errhint("Raise laminar.ring_size (currently %llu kB).",
+								(unsigned long long) (r->capacity / 1024))));
 	if (lm_backpressure == LM_BACKPRESSURE_ERROR)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("laminar ring to stream worker %d is full", w),
-				 errhint("The worker is behind. Retry, set laminar.backpressure = 'block', or raise laminar.ring_size.")));
+		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						errmsg("laminar ring to stream worker %d is full", w),
+						errhint("The worker is behind. Retry, set laminar.backpressure = 'block', "
+								"or raise laminar.ring_size.")));
 
 	start = GetCurrentTimestamp();
 	for (;;)
@@ -208,8 +207,8 @@ lm_prod_wait_space(int w, uint64 need)
 		if (lm_ring_free(r, head) >= need)
 			break;
 		lm_wake_worker(w);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 10, PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), lm_backpressure_timeout_ms))
@@ -218,7 +217,8 @@ lm_prod_wait_space(int w, uint64 need)
 			ereport(ERROR,
 					(errcode(ERRCODE_QUERY_CANCELED),
 					 errmsg("timed out waiting for laminar stream worker %d to accept events", w),
-					 errhint("Check laminar.workers for a stopped or overloaded worker; raise laminar.backpressure_timeout or laminar.ring_size.")));
+					 errhint("Check laminar.workers for a stopped or overloaded worker; raise "
+							 "laminar.backpressure_timeout or laminar.ring_size.")));
 		}
 	}
 	pg_atomic_write_u32(&r->producer_waiting, 0);
@@ -231,8 +231,8 @@ lm_prod_wait_space(int w, uint64 need)
 static void
 lm_prod_push(int w, const void *data, uint32 len)
 {
-	LmRing	   *r = lm_ring_get(lm_producer, w);
-	uint64		head = pg_atomic_read_u64(&r->head);
+	LmRing *r = lm_ring_get(lm_producer, w);
+	uint64 head = pg_atomic_read_u64(&r->head);
 
 	lm_ring_write(r, head, data, len);
 	lm_ring_publish(r, head + len);
@@ -247,8 +247,8 @@ lm_prod_push(int w, const void *data, uint32 len)
 static inline void
 lm_prod_maybe_wake(int w)
 {
-	LmRing	   *r = lm_ring_get(lm_producer, w);
-	uint64		used = pg_atomic_read_u64(&r->head) - r->tail_cache;
+	LmRing *r = lm_ring_get(lm_producer, w);
+	uint64 used = pg_atomic_read_u64(&r->head) - r->tail_cache;
 
 	if (used >= r->capacity / 4)
 		lm_wake_worker(w);
@@ -260,11 +260,11 @@ lm_prod_maybe_wake(int w)
 static void
 lm_prod_flush_out(int w)
 {
-	LmOut	   *o = &lm_out[w];
+	LmOut *o = &lm_out[w];
 
 	if (o->pending_truncate >= 0)
 	{
-		LmRecValue	rec;
+		LmRecValue rec;
 
 		memset(&rec, 0, sizeof(rec));
 		rec.hdr.len = sizeof(rec);
@@ -304,7 +304,7 @@ lm_prod_txn_stream(LmStreamRoute *route)
 		}
 	if (lm_txn_nstreams == lm_txn_streams_cap)
 	{
-		int			ncap = Max(8, lm_txn_streams_cap * 2);
+		int ncap = Max(8, lm_txn_streams_cap * 2);
 
 		if (lm_txn_streams == NULL)
 			lm_txn_streams = MemoryContextAlloc(lm_prod_cxt, sizeof(LmTxnStream) * ncap);
@@ -331,26 +331,25 @@ lm_prod_load_route(Oid relid)
 {
 	LmStreamRoute *route;
 	MemoryContext old;
-	Relation	rel;
-	TupleDesc	desc;
-	int			ret;
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1];
+	Relation rel;
+	TupleDesc desc;
+	int ret;
+	Oid argtypes[1] = {OIDOID};
+	Datum args[1];
 
 	args[0] = ObjectIdGetDatum(relid);
 	SPI_connect();
 	ret = SPI_execute_with_args(
-								"SELECT s.ts_attnum, s.watermark_delay_us, v.id, v.route, v.route_attnums "
-								"FROM laminar._streams s LEFT JOIN laminar._views v ON v.stream = s.stream "
-								"WHERE s.stream = $1 ORDER BY v.id",
-								1, argtypes, args, NULL, true, 0);
+		"SELECT s.ts_attnum, s.watermark_delay_us, v.id, v.route, v.route_attnums "
+		"FROM laminar._streams s LEFT JOIN laminar._views v ON v.stream = s.stream "
+		"WHERE s.stream = $1 ORDER BY v.id",
+		1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "laminar: catalog query failed");
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("foreign table \"%s\" is not a laminar stream", get_rel_name(relid)),
-				 errhint("Create streams with laminar.execute('CREATE STREAM ...').")));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						errmsg("foreign table \"%s\" is not a laminar stream", get_rel_name(relid)),
+						errhint("Create streams with laminar.execute('CREATE STREAM ...').")));
 
 	old = MemoryContextSwitchTo(lm_route_cxt);
 	route = palloc0(sizeof(LmStreamRoute));
@@ -379,10 +378,10 @@ lm_prod_load_route(Oid relid)
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		d;
+		HeapTuple tup = SPI_tuptable->vals[i];
+		TupleDesc td = SPI_tuptable->tupdesc;
+		bool isnull;
+		Datum d;
 
 		if (i == 0)
 		{
@@ -394,10 +393,10 @@ lm_prod_load_route(Oid relid)
 		}
 		d = SPI_getbinval(tup, td, 3, &isnull);
 		if (isnull)
-			continue;			/* stream without views */
+			continue; /* stream without views */
 		{
 			LmViewRoute *vr = &route->views[route->nviews++];
-			char	   *mode;
+			char *mode;
 
 			vr->view_id = DatumGetInt32(d);
 			mode = SPI_getvalue(tup, td, 4);
@@ -406,15 +405,15 @@ lm_prod_load_route(Oid relid)
 			d = SPI_getbinval(tup, td, 5, &isnull);
 			if (!isnull && vr->mode == LM_ROUTE_KEYS)
 			{
-				ArrayType  *arr = DatumGetArrayTypeP(d);
-				int16	   *attnums = (int16 *) ARR_DATA_PTR(arr);
-				int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+				ArrayType *arr = DatumGetArrayTypeP(d);
+				int16 *attnums = (int16 *) ARR_DATA_PTR(arr);
+				int n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 
 				vr->nkeys = Min(n, LM_MAX_ROUTE_KEYS);
 				for (int k = 0; k < vr->nkeys; k++)
 				{
 					Form_pg_attribute att = TupleDescAttr(desc, attnums[k] - 1);
-					Oid			typ = att->atttypid;
+					Oid typ = att->atttypid;
 
 					vr->attidx[k] = attnums[k] - 1;
 					vr->collation[k] = att->attcollation;
@@ -433,18 +432,18 @@ lm_prod_load_route(Oid relid)
 							vr->raw[k] = true;
 							break;
 						default:
-							{
-								TypeCacheEntry *tce = lookup_type_cache(typ, TYPECACHE_HASH_PROC_FINFO);
+						{
+							TypeCacheEntry *tce = lookup_type_cache(typ, TYPECACHE_HASH_PROC_FINFO);
 
-								if (!OidIsValid(tce->hash_proc))
-								{
-									/* no hash function: route the view to one worker */
-									vr->mode = LM_ROUTE_SINGLE;
-									break;
-								}
-								fmgr_info_cxt(tce->hash_proc, &vr->hashfn[k], lm_route_cxt);
-								vr->raw[k] = false;
+							if (!OidIsValid(tce->hash_proc))
+							{
+								/* no hash function: route the view to one worker */
+								vr->mode = LM_ROUTE_SINGLE;
+								break;
 							}
+							fmgr_info_cxt(tce->hash_proc, &vr->hashfn[k], lm_route_cxt);
+							vr->raw[k] = false;
+						}
 					}
 				}
 			}
@@ -463,18 +462,17 @@ lm_prod_load_route(Oid relid)
 LmStreamRoute *
 lm_prod_begin_statement(Oid relid)
 {
-	uint64		gen;
-	ListCell   *lc;
+	uint64 gen;
+	ListCell *lc;
 	LmStreamRoute *route;
 	MemoryContext old;
 
 	lm_require_loaded();
 	if (lm_prod_cxt == NULL)
-		lm_prod_cxt = AllocSetContextCreate(TopMemoryContext, "laminar producer",
-											ALLOCSET_DEFAULT_SIZES);
+		lm_prod_cxt =
+			AllocSetContextCreate(TopMemoryContext, "laminar producer", ALLOCSET_DEFAULT_SIZES);
 	if (lm_route_cxt == NULL)
-		lm_route_cxt = AllocSetContextCreate(lm_prod_cxt, "laminar routes",
-											 ALLOCSET_DEFAULT_SIZES);
+		lm_route_cxt = AllocSetContextCreate(lm_prod_cxt, "laminar routes", ALLOCSET_DEFAULT_SIZES);
 
 	/*
 	 * A repeatable-read transaction reads the catalog with an old snapshot,
@@ -487,7 +485,7 @@ lm_prod_begin_statement(Oid relid)
 		lm_routes = NIL;
 		lm_routes_gen = gen;
 	}
-	foreach(lc, lm_routes)
+	foreach (lc, lm_routes)
 	{
 		route = (LmStreamRoute *) lfirst(lc);
 		if (route->relid == relid)
@@ -510,8 +508,8 @@ lm_prod_begin_statement(Oid relid)
 static inline int
 lm_prod_route_worker(LmViewRoute *vr, Datum *values, bool *isnull)
 {
-	uint64		parts[LM_MAX_ROUTE_KEYS];
-	uint64		h;
+	uint64 parts[LM_MAX_ROUTE_KEYS];
+	uint64 h;
 
 	if (vr->mode == LM_ROUTE_SINGLE)
 		return vr->single_worker;
@@ -520,14 +518,15 @@ lm_prod_route_worker(LmViewRoute *vr, Datum *values, bool *isnull)
 
 	for (int k = 0; k < vr->nkeys; k++)
 	{
-		int			a = vr->attidx[k];
+		int a = vr->attidx[k];
 
 		if (isnull[a])
 			parts[k] = UINT64CONST(0x9e3779b97f4a7c15);
 		else if (vr->raw[k])
 			parts[k] = (uint64) values[a];
 		else
-			parts[k] = DatumGetUInt32(FunctionCall1Coll(&vr->hashfn[k], vr->collation[k], values[a]));
+			parts[k] =
+				DatumGetUInt32(FunctionCall1Coll(&vr->hashfn[k], vr->collation[k], values[a]));
 	}
 	h = XXH3_64bits(parts, sizeof(uint64) * vr->nkeys);
 	return (int) (((h >> 32) * (uint64) lm_shared->nworkers) >> 32);
@@ -540,15 +539,12 @@ lm_prod_route_worker(LmViewRoute *vr, Datum *values, bool *isnull)
 void
 lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 {
-	TupleDesc	desc = route->desc;
-	Datum	   *values;
-	bool	   *isnull;
+	TupleDesc desc = route->desc;
+	Datum *values;
+	bool *isnull;
 	LmTxnStream *ts;
-	bool		hasnull = false;
-	Size		hoff,
-				data_len,
-				tup_len,
-				rec_len;
+	bool hasnull = false;
+	Size hoff, data_len, tup_len, rec_len;
 	MinimalTuple tup;
 	LmRecHeader *hdr;
 
@@ -558,11 +554,12 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 
 	for (int i = 0; i < route->nnotnull; i++)
 		if (isnull[route->notnull_atts[i]])
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("null value in column \"%s\" of stream \"%s\" violates not-null constraint",
-							NameStr(TupleDescAttr(desc, route->notnull_atts[i])->attname),
-							get_rel_name(route->relid))));
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in column \"%s\" of stream \"%s\" violates not-null constraint",
+						NameStr(TupleDescAttr(desc, route->notnull_atts[i])->attname),
+						get_rel_name(route->relid))));
 
 	if (!lm_txn_wrote)
 	{
@@ -573,7 +570,7 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	ts->events++;
 	if (route->has_wm && !isnull[route->ts_attnum - 1])
 	{
-		int64		t = DatumGetInt64(values[route->ts_attnum - 1]);
+		int64 t = DatumGetInt64(values[route->ts_attnum - 1]);
 
 		if (t > ts->max_ts)
 			ts->max_ts = t;
@@ -584,10 +581,11 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	/* values stored out of line must not be referenced from the ring */
 	for (int i = 0; i < route->nvarlena; i++)
 	{
-		int			a = route->varlena_atts[i];
+		int a = route->varlena_atts[i];
 
 		if (!isnull[a] && VARATT_IS_EXTERNAL(DatumGetPointer(values[a])))
-			values[a] = PointerGetDatum(detoast_external_attr((struct varlena *) DatumGetPointer(values[a])));
+			values[a] = PointerGetDatum(
+				detoast_external_attr((struct varlena *) DatumGetPointer(values[a])));
 	}
 
 	/* form the MinimalTuple once, behind a record header, in scratch */
@@ -606,9 +604,10 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	rec_len = MAXALIGN(sizeof(LmRecHeader) + tup_len);
 	if (rec_len > lm_scratch_cap)
 	{
-		Size		ncap = Max(rec_len, 8192);
+		Size ncap = Max(rec_len, 8192);
 
-		lm_scratch = lm_scratch ? repalloc(lm_scratch, ncap) : MemoryContextAlloc(lm_prod_cxt, ncap);
+		lm_scratch =
+			lm_scratch ? repalloc(lm_scratch, ncap) : MemoryContextAlloc(lm_prod_cxt, ncap);
 		lm_scratch_cap = ncap;
 	}
 	hdr = (LmRecHeader *) lm_scratch;
@@ -618,18 +617,18 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	tup->t_len = tup_len;
 	HeapTupleHeaderSetNatts(tup, route->natts);
 	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;
-	heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len,
-					&tup->t_infomask, hasnull ? tup->t_bits : NULL);
+	heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len, &tup->t_infomask,
+					hasnull ? tup->t_bits : NULL);
 	hdr->len = rec_len;
 	hdr->type = LM_REC_EVENT;
-	hdr->aux = route->relid;	/* lets the worker check the row type */
+	hdr->aux = route->relid; /* lets the worker check the row type */
 
 	lm_txn_sent = true;
 	for (int v = 0; v < route->nviews; v++)
 	{
 		LmViewRoute *vr = &route->views[v];
-		int			w = lm_prod_route_worker(vr, values, isnull);
-		LmOut	   *o = &lm_out[w];
+		int w = lm_prod_route_worker(vr, values, isnull);
+		LmOut *o = &lm_out[w];
 
 		hdr->view_id = vr->view_id;
 		if (o->len + rec_len > o->cap)
@@ -674,7 +673,7 @@ lm_prod_reset(void)
 	lm_txn_wrote = false;
 	lm_txn_sent = false;
 	lm_txn_nstreams = 0;
-	lm_marks = NIL;				/* lived in TopTransactionContext */
+	lm_marks = NIL; /* lived in TopTransactionContext */
 	if (lm_out != NULL)
 		for (int w = 0; w < lm_shared->nworkers; w++)
 		{
@@ -692,7 +691,7 @@ lm_prod_reset(void)
 static void
 lm_prod_pre_commit(void)
 {
-	int			nwm = 0;
+	int nwm = 0;
 
 	if (!lm_txn_sent || lm_out == NULL)
 		return;
@@ -714,14 +713,14 @@ lm_prod_pre_commit(void)
 static void
 lm_prod_commit(void)
 {
-	int64		wm[LM_MAX_STREAMS];
-	Oid			wm_rel[LM_MAX_STREAMS];
-	int			nwm = 0;
+	int64 wm[LM_MAX_STREAMS];
+	Oid wm_rel[LM_MAX_STREAMS];
+	int nwm = 0;
 
 	for (int i = 0; i < lm_txn_nstreams; i++)
 	{
 		LmTxnStream *ts = &lm_txn_streams[i];
-		uint64		old;
+		uint64 old;
 
 		if (ts->slot == NULL)
 			continue;
@@ -744,9 +743,9 @@ lm_prod_commit(void)
 
 	for (int w = 0; w < lm_shared->nworkers; w++)
 	{
-		LmRing	   *r = lm_ring_get(lm_producer, w);
-		uint64		head = pg_atomic_read_u64(&r->head);
-		bool		wrote = false;
+		LmRing *r = lm_ring_get(lm_producer, w);
+		uint64 head = pg_atomic_read_u64(&r->head);
+		bool wrote = false;
 
 		if (lm_out[w].need_end)
 		{
@@ -761,7 +760,7 @@ lm_prod_commit(void)
 		}
 		for (int i = 0; i < nwm; i++)
 		{
-			LmRecValue	rec;
+			LmRecValue rec;
 
 			memset(&rec, 0, sizeof(rec));
 			rec.hdr.len = sizeof(rec);
@@ -815,14 +814,15 @@ lm_prod_xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_PRE_PREPARE:
 			if (lm_txn_wrote)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that has written to a laminar stream"),
-						 errhint("Commit stream writes in an ordinary transaction.")));
+				ereport(
+					ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot PREPARE a transaction that has written to a laminar stream"),
+					 errhint("Commit stream writes in an ordinary transaction.")));
 			if (lm_catalog_changed)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that has changed laminar streams or views")));
+				ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+								errmsg("cannot PREPARE a transaction that has changed laminar "
+									   "streams or views")));
 			break;
 		case XACT_EVENT_COMMIT:
 			if (lm_txn_wrote)
@@ -851,8 +851,8 @@ lm_prod_xact_callback(XactEvent event, void *arg)
  * rolled-back subtransactions.
  */
 static void
-lm_prod_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-						 SubTransactionId parentSubid, void *arg)
+lm_prod_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
+						 void *arg)
 {
 	switch (event)
 	{
@@ -860,8 +860,8 @@ lm_prod_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			if (lm_txn_wrote)
 			{
 				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-				LmMark	   *m = palloc(sizeof(LmMark));
-				int			nw = lm_shmem_ready() ? lm_shared->nworkers : 0;
+				LmMark *m = palloc(sizeof(LmMark));
+				int nw = lm_shmem_ready() ? lm_shared->nworkers : 0;
 
 				m->subid = mySubid;
 				m->bytes = palloc(sizeof(uint64) * Max(nw, 1));
@@ -875,19 +875,18 @@ lm_prod_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			}
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
-			if (lm_marks != NIL &&
-				((LmMark *) llast(lm_marks))->subid == mySubid)
+			if (lm_marks != NIL && ((LmMark *) llast(lm_marks))->subid == mySubid)
 				lm_marks = list_delete_last(lm_marks);
 			break;
 		case SUBXACT_EVENT_ABORT_SUB:
 			if (!lm_txn_wrote)
 				break;
 			{
-				LmMark	   *m = NULL;
+				LmMark *m = NULL;
 
 				while (lm_marks != NIL)
 				{
-					LmMark	   *top = (LmMark *) llast(lm_marks);
+					LmMark *top = (LmMark *) llast(lm_marks);
 
 					lm_marks = list_delete_last(lm_marks);
 					if (top->subid == mySubid)
@@ -905,8 +904,8 @@ lm_prod_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				/* no mark: the subtransaction began before any write */
 				for (int w = 0; lm_out && w < lm_shared->nworkers; w++)
 				{
-					LmOut	   *o = &lm_out[w];
-					uint64		keep = m ? m->bytes[w] : 0;
+					LmOut *o = &lm_out[w];
+					uint64 keep = m ? m->bytes[w] : 0;
 
 					if (keep >= o->sent)
 						o->len = keep - o->sent;

@@ -30,8 +30,8 @@
 #include "ops/view.h"
 
 /* microseconds from the PostgreSQL epoch (2000-01-01) back to 1970-01-01 */
-#define LM_UNIX_EPOCH_US	INT64CONST(-946684800000000)
-#define LM_RESET_EVERY		64
+#define LM_UNIX_EPOCH_US INT64CONST(-946684800000000)
+#define LM_RESET_EVERY 64
 
 /*
  * lm_agg_window_start returns the start of the TUMBLE window holding ts,
@@ -40,8 +40,8 @@
 static inline int64
 lm_agg_window_start(int64 ts, int64 size)
 {
-	int64		diff = ts - LM_UNIX_EPOCH_US;
-	int64		r = diff % size;
+	int64 diff = ts - LM_UNIX_EPOCH_US;
+	int64 r = diff % size;
 
 	if (r < 0)
 		r += size;
@@ -54,9 +54,9 @@ lm_agg_window_start(int64 ts, int64 size)
 static LmWindow *
 lm_agg_find_window(LmView *v, int64 start)
 {
-	LmWindow   *win;
+	LmWindow *win;
 	MemoryContext old;
-	int			pos;
+	int pos;
 
 	/* most events hit the newest window */
 	for (int i = v->nwins - 1; i >= 0; i--)
@@ -65,10 +65,10 @@ lm_agg_find_window(LmView *v, int64 start)
 
 	if (v->nwins == v->wins_cap)
 	{
-		int			ncap = Max(4, v->wins_cap * 2);
+		int ncap = Max(4, v->wins_cap * 2);
 
 		v->wins = v->wins ? repalloc(v->wins, sizeof(LmWindow *) * ncap)
-			: MemoryContextAlloc(v->cxt, sizeof(LmWindow *) * ncap);
+						  : MemoryContextAlloc(v->cxt, sizeof(LmWindow *) * ncap);
 		v->wins_cap = ncap;
 	}
 	win = MemoryContextAllocZero(v->cxt, sizeof(LmWindow));
@@ -77,9 +77,8 @@ lm_agg_find_window(LmView *v, int64 start)
 	if (v->nkeys > 0)
 	{
 		old = MemoryContextSwitchTo(win->cxt);
-		win->table = BuildTupleHashTableExt(NULL, v->keydesc, v->nkeys, v->keycolidx,
-											v->eqfuncs, v->hashfns, v->keycoll,
-											256, 0, win->cxt, win->cxt,
+		win->table = BuildTupleHashTableExt(NULL, v->keydesc, v->nkeys, v->keycolidx, v->eqfuncs,
+											v->hashfns, v->keycoll, 256, 0, win->cxt, win->cxt,
 											v->econtext->ecxt_per_tuple_memory, false);
 		MemoryContextSwitchTo(old);
 	}
@@ -102,11 +101,11 @@ lm_agg_find_window(LmView *v, int64 start)
 static LmGroup *
 lm_agg_new_group(LmView *v, LmWindow *win)
 {
-	LmGroup    *g = MemoryContextAllocZero(win->cxt, v->group_size);
+	LmGroup *g = MemoryContextAllocZero(win->cxt, v->group_size);
 
 	for (int i = 0; i < v->naggs; i++)
 	{
-		LmAggSpec  *a = &v->aggs[i];
+		LmAggSpec *a = &v->aggs[i];
 
 		if (a->initnull)
 		{
@@ -135,12 +134,12 @@ lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
 	ExprContext *ec = v->econtext;
 	FunctionCallInfo fc = a->transcall;
 	MemoryContext old;
-	Datum		newv;
+	Datum newv;
 
 	if (a->filter)
 	{
-		bool		isnull;
-		Datum		f = ExecEvalExprSwitchContext(a->filter, ec, &isnull);
+		bool isnull;
+		Datum f = ExecEvalExprSwitchContext(a->filter, ec, &isnull);
 
 		if (isnull || !DatumGetBool(f))
 			return;
@@ -207,16 +206,18 @@ static void
 lm_agg_stateless_row(LmView *v)
 {
 	MemoryContext old;
-	Datum	   *vals;
-	bool	   *nulls;
+	Datum *vals;
+	bool *nulls;
 
 	if (v->nrows == v->rows_cap)
 	{
-		int			ncap = Max(256, v->rows_cap * 2);
+		int ncap = Max(256, v->rows_cap * 2);
 
 		old = MemoryContextSwitchTo(v->cxt);
-		v->rowvals = v->rowvals ? repalloc(v->rowvals, sizeof(Datum *) * ncap) : palloc(sizeof(Datum *) * ncap);
-		v->rownulls = v->rownulls ? repalloc(v->rownulls, sizeof(bool *) * ncap) : palloc(sizeof(bool *) * ncap);
+		v->rowvals = v->rowvals ? repalloc(v->rowvals, sizeof(Datum *) * ncap)
+								: palloc(sizeof(Datum *) * ncap);
+		v->rownulls = v->rownulls ? repalloc(v->rownulls, sizeof(bool *) * ncap)
+								  : palloc(sizeof(bool *) * ncap);
 		MemoryContextSwitchTo(old);
 		v->rows_cap = ncap;
 	}
@@ -224,7 +225,7 @@ lm_agg_stateless_row(LmView *v)
 	nulls = MemoryContextAlloc(v->rowcxt, sizeof(bool) * v->nout);
 	for (int c = 0; c < v->nout; c++)
 	{
-		Datum		d = ExecEvalExprSwitchContext(v->outexprs[c], v->econtext, &nulls[c]);
+		Datum d = ExecEvalExprSwitchContext(v->outexprs[c], v->econtext, &nulls[c]);
 
 		if (!nulls[c])
 		{
@@ -246,18 +247,18 @@ void
 lm_agg_event(LmView *v, MinimalTuple tup)
 {
 	ExprContext *ec = v->econtext;
-	int64		ws = 0;
-	LmWindow   *win;
-	LmGroup    *g;
+	int64 ws = 0;
+	LmWindow *win;
+	LmGroup *g;
 
 	v->pend_events++;
 	ExecStoreMinimalTuple(tup, v->evslot, false);
 
 	if (v->window_us > 0)
 	{
-		bool		isnull;
-		Datum		d = slot_getattr(v->evslot, v->ts_attnum, &isnull);
-		int64		ts;
+		bool isnull;
+		Datum d = slot_getattr(v->evslot, v->ts_attnum, &isnull);
+		int64 ts;
 
 		if (isnull)
 		{
@@ -298,7 +299,7 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 	{
 		TupleTableSlot *ks = v->keyslot;
 		TupleHashEntry entry;
-		bool		isnew;
+		bool isnew;
 
 		ExecClearTuple(ks);
 		for (int k = 0; k < v->nkeys; k++)
@@ -399,14 +400,14 @@ lm_agg_emit_dirty(LmView *v)
 void
 lm_agg_close_windows(LmView *v)
 {
-	int			keep = 0;
-	int64		wm = v->wm ? v->wm->wm : LM_NO_TIME;
+	int keep = 0;
+	int64 wm = v->wm ? v->wm->wm : LM_NO_TIME;
 
 	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || wm == LM_NO_TIME)
 		return;
 	for (int i = 0; i < v->nwins; i++)
 	{
-		LmWindow   *win = v->wins[i];
+		LmWindow *win = v->wins[i];
 
 		if (win->start + v->window_us <= wm)
 		{

@@ -25,52 +25,52 @@
 /* one aggregate of the view, set up like nodeAgg's per-transition data */
 typedef struct LmAggSpec
 {
-	Oid			aggfnoid;
-	Oid			transtype;
-	bool		transbyval;
-	int16		translen;
-	bool		transstrict;
-	bool		hasfinal;
-	bool		finalstrict;
-	int			nfinalextra;	/* extra NULL args of the final function */
-	Datum		initval;
-	bool		initnull;
-	int			nargs;
+	Oid aggfnoid;
+	Oid transtype;
+	bool transbyval;
+	int16 translen;
+	bool transstrict;
+	bool hasfinal;
+	bool finalstrict;
+	int nfinalextra; /* extra NULL args of the final function */
+	Datum initval;
+	bool initnull;
+	int nargs;
 	ExprState **args;
-	ExprState  *filter;
-	Oid			collation;
-	FmgrInfo	transfn;
-	FmgrInfo	finalfn;
+	ExprState *filter;
+	Oid collation;
+	FmgrInfo transfn;
+	FmgrInfo finalfn;
 	FunctionCallInfo transcall;
 	FunctionCallInfo finalcall;
 } LmAggSpec;
 
 typedef struct LmAggVal
 {
-	Datum		value;
-	bool		isnull;
-	bool		notrans;		/* no transition value yet (strict, no initval) */
+	Datum value;
+	bool isnull;
+	bool notrans; /* no transition value yet (strict, no initval) */
 } LmAggVal;
 
 typedef struct LmGroup
 {
 	struct LmGroup *next_dirty;
-	MinimalTuple key;			/* the group's key values (hash table copy) */
-	ItemPointerData tid;		/* its row in the result table, if known */
-	uint32		tid_gen;		/* ... valid while equal to LmView.tid_gen */
-	bool		in_table;		/* a row for it has been written */
-	bool		dirty;
-	LmAggVal	vals[FLEXIBLE_ARRAY_MEMBER];
+	MinimalTuple key;	 /* the group's key values (hash table copy) */
+	ItemPointerData tid; /* its row in the result table, if known */
+	uint32 tid_gen;		 /* ... valid while equal to LmView.tid_gen */
+	bool in_table;		 /* a row for it has been written */
+	bool dirty;
+	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
 
 typedef struct LmWindow
 {
-	int64		start;			/* window_start (0 for unwindowed views) */
+	int64 start; /* window_start (0 for unwindowed views) */
 	MemoryContext cxt;
-	TupleHashTable table;		/* NULL when the view has no plain keys */
-	LmGroup    *single;			/* the one group when there are no keys */
-	LmGroup    *dirty;			/* groups changed since the last emit */
-	int64		ngroups;
+	TupleHashTable table; /* NULL when the view has no plain keys */
+	LmGroup *single;	  /* the one group when there are no keys */
+	LmGroup *dirty;		  /* groups changed since the last emit */
+	int64 ngroups;
 } LmWindow;
 
 typedef enum LmViewKind
@@ -82,112 +82,112 @@ typedef enum LmViewKind
 
 typedef struct LmStreamWm
 {
-	Oid			relid;
-	int64		wm;				/* current watermark, LM_NO_TIME if none */
+	Oid relid;
+	int64 wm; /* current watermark, LM_NO_TIME if none */
 } LmStreamWm;
 
 typedef struct LmView
 {
-	int32		id;
-	Oid			result_relid;
-	Oid			stream_relid;
-	Oid			owner;
-	LmViewKind	kind;
-	bool		emit_close;
-	bool		failed;
-	int64		window_us;
-	AttrNumber	ts_attnum;		/* stream attribute of event time */
-	char	   *timezone;
-	char	   *datestyle;
-	char	   *intervalstyle;
+	int32 id;
+	Oid result_relid;
+	Oid stream_relid;
+	Oid owner;
+	LmViewKind kind;
+	bool emit_close;
+	bool failed;
+	int64 window_us;
+	AttrNumber ts_attnum; /* stream attribute of event time */
+	char *timezone;
+	char *datestyle;
+	char *intervalstyle;
 	LmViewShared *stats;
-	LmStreamWm *wm;				/* the worker's watermark of our stream */
+	LmStreamWm *wm; /* the worker's watermark of our stream */
 
 	MemoryContext cxt;
-	MemoryContext tmpcxt;		/* transition-call scratch, reset per batch */
-	EState	   *estate;
+	MemoryContext tmpcxt; /* transition-call scratch, reset per batch */
+	EState *estate;
 	ExprContext *econtext;
-	TupleTableSlot *evslot;		/* an event, as a stream row */
-	ParamExecData *params;		/* aggregates, keys, window bounds */
-	int			param_ws;
-	int			param_we;
-	ExprState  *qual;
+	TupleTableSlot *evslot; /* an event, as a stream row */
+	ParamExecData *params;	/* aggregates, keys, window bounds */
+	int param_ws;
+	int param_we;
+	ExprState *qual;
 
 	/* grouping */
-	int			nkeys;
+	int nkeys;
 	ExprState **keyexprs;
-	TupleDesc	keydesc;
-	TupleTableSlot *keyslot;	/* input to the hash table */
-	TupleTableSlot *keyread;	/* deforms a stored key */
+	TupleDesc keydesc;
+	TupleTableSlot *keyslot; /* input to the hash table */
+	TupleTableSlot *keyread; /* deforms a stored key */
 	AttrNumber *keycolidx;
-	Oid		   *eqfuncs;
-	FmgrInfo   *hashfns;
-	Oid		   *keycoll;
-	int			naggs;
-	LmAggSpec  *aggs;
-	AggState   *fake_agg;		/* makes AggCheckCallContext() succeed */
-	Size		group_size;
+	Oid *eqfuncs;
+	FmgrInfo *hashfns;
+	Oid *keycoll;
+	int naggs;
+	LmAggSpec *aggs;
+	AggState *fake_agg; /* makes AggCheckCallContext() succeed */
+	Size group_size;
 
 	/* windows, oldest first */
-	LmWindow  **wins;
-	int			nwins;
-	int			wins_cap;
+	LmWindow **wins;
+	int nwins;
+	int wins_cap;
 
 	/* output */
-	int			nout;
+	int nout;
 	ExprState **outexprs;
-	Oid		   *outtypes;
-	int16	   *outlen;
-	bool	   *outbyval;
-	char	   *outalign;
-	Oid		   *outarraytypes;	/* InvalidOid: passed as text[] and cast */
-	FmgrInfo   *outfuncs;		/* output functions of the text[] columns */
-	char	  **outnames;
-	int			nkeycols;		/* first nkeycols of key_columns */
-	char	  **keycols;
+	Oid *outtypes;
+	int16 *outlen;
+	bool *outbyval;
+	char *outalign;
+	Oid *outarraytypes; /* InvalidOid: passed as text[] and cast */
+	FmgrInfo *outfuncs; /* output functions of the text[] columns */
+	char **outnames;
+	int nkeycols; /* first nkeycols of key_columns */
+	char **keycols;
 
 	/* stateless output rows waiting for the next emit */
 	MemoryContext rowcxt;
-	Datum	  **rowvals;
-	bool	  **rownulls;
-	int			nrows;
-	int			rows_cap;
+	Datum **rowvals;
+	bool **rownulls;
+	int nrows;
+	int rows_cap;
 
-	SPIPlanPtr plan;			/* upsert / insert / update of the result table */
-	bool		returning;		/* the plan returns ctid (keyed ON UPDATE views) */
-	AttrNumber *outattnum;		/* result table attribute of each output */
-	int		   *keyout;			/* outputs that are key columns */
-	int			nkeyout;
-	Oid			tid_relnode;	/* relfilenode the cached row TIDs refer to */
-	uint32		tid_gen;		/* bumped when cached TIDs become invalid */
-	bool		fresh;			/* every row in the table was written by us */
+	SPIPlanPtr plan;	   /* upsert / insert / update of the result table */
+	bool returning;		   /* the plan returns ctid (keyed ON UPDATE views) */
+	AttrNumber *outattnum; /* result table attribute of each output */
+	int *keyout;		   /* outputs that are key columns */
+	int nkeyout;
+	Oid tid_relnode; /* relfilenode the cached row TIDs refer to */
+	uint32 tid_gen;	 /* bumped when cached TIDs become invalid */
+	bool fresh;		 /* every row in the table was written by us */
 
 	/* counters not yet added to the shared ones */
-	uint64		pend_events;
-	uint64		pend_late;
-	uint64		pend_null;
-	int64		ngroups;
-	int			since_reset;
+	uint64 pend_events;
+	uint64 pend_late;
+	uint64 pend_null;
+	int64 ngroups;
+	int since_reset;
 } LmView;
 
 /* the catalog row of a view, as read by the worker */
 typedef struct LmViewCatalog
 {
-	int32		id;
-	Oid			result_relid;
-	Oid			stream_relid;
-	Oid			owner;
-	char	   *kind;
-	char	   *emit;
-	int64		window_us;
-	char	   *query;
-	char	   *timezone;
-	char	   *datestyle;
-	char	   *intervalstyle;
-	int			nkeycols;
-	char	  **keycols;
-	AttrNumber	ts_attnum;
-	bool		fresh;			/* created after this worker started */
+	int32 id;
+	Oid result_relid;
+	Oid stream_relid;
+	Oid owner;
+	char *kind;
+	char *emit;
+	int64 window_us;
+	char *query;
+	char *timezone;
+	char *datestyle;
+	char *intervalstyle;
+	int nkeycols;
+	char **keycols;
+	AttrNumber ts_attnum;
+	bool fresh; /* created after this worker started */
 } LmViewCatalog;
 
 /* query/compile.c */
@@ -208,4 +208,4 @@ extern void lm_emit_rows(LmView *v);
 extern void lm_view_enter(LmView *v, Oid *save_uid, int *save_sec);
 extern void lm_view_leave(LmView *v, Oid save_uid, int save_sec);
 
-#endif							/* LAMINAR_VIEW_H */
+#endif /* LAMINAR_VIEW_H */

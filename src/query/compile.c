@@ -47,14 +47,14 @@
 
 typedef struct LmMapCtx
 {
-	LmView	   *v;
-	bool		windowed;
-	int			ws_attno;		/* subquery attno of window_start */
-	AttrNumber *inner;			/* subquery attno -> stream attno */
-	int			ninner;
-	List	   *aggs;			/* distinct Aggrefs, in param order */
-	List	   *keys;			/* plain group key expressions (unmapped) */
-	bool		final;			/* replacing for the emit-time select list */
+	LmView *v;
+	bool windowed;
+	int ws_attno;	   /* subquery attno of window_start */
+	AttrNumber *inner; /* subquery attno -> stream attno */
+	int ninner;
+	List *aggs; /* distinct Aggrefs, in param order */
+	List *keys; /* plain group key expressions (unmapped) */
+	bool final; /* replacing for the emit-time select list */
 } LmMapCtx;
 
 /*
@@ -64,7 +64,7 @@ typedef struct LmMapCtx
 static Param *
 lm_compile_param(int id, Oid type, int32 typmod, Oid coll)
 {
-	Param	   *p = makeNode(Param);
+	Param *p = makeNode(Param);
 
 	p->paramkind = PARAM_EXEC;
 	p->paramid = id;
@@ -86,21 +86,20 @@ lm_compile_mutator(Node *node, LmMapCtx *ctx)
 		return NULL;
 	if (ctx->final)
 	{
-		ListCell   *lc;
-		int			i = 0;
+		ListCell *lc;
+		int i = 0;
 
-		foreach(lc, ctx->keys)
+		foreach (lc, ctx->keys)
 		{
 			if (equal(node, lfirst(lc)))
-				return (Node *) lm_compile_param(list_length(ctx->aggs) + i,
-												 exprType(node), exprTypmod(node),
-												 exprCollation(node));
+				return (Node *) lm_compile_param(list_length(ctx->aggs) + i, exprType(node),
+												 exprTypmod(node), exprCollation(node));
 			i++;
 		}
 		if (IsA(node, Aggref))
 		{
 			i = 0;
-			foreach(lc, ctx->aggs)
+			foreach (lc, ctx->aggs)
 			{
 				if (equal(node, lfirst(lc)))
 					return (Node *) lm_compile_param(i, exprType(node), exprTypmod(node),
@@ -112,18 +111,18 @@ lm_compile_mutator(Node *node, LmMapCtx *ctx)
 	}
 	if (IsA(node, Var))
 	{
-		Var		   *var = (Var *) node;
+		Var *var = (Var *) node;
 
 		if (var->varlevelsup != 0)
 			elog(ERROR, "laminar: outer reference in a view");
 		if (ctx->windowed)
 		{
 			if (var->varattno == ctx->ws_attno)
-				return (Node *) lm_compile_param(ctx->v->param_ws, var->vartype,
-												 var->vartypmod, var->varcollid);
+				return (Node *) lm_compile_param(ctx->v->param_ws, var->vartype, var->vartypmod,
+												 var->varcollid);
 			if (var->varattno == ctx->ws_attno + 1)
-				return (Node *) lm_compile_param(ctx->v->param_we, var->vartype,
-												 var->vartypmod, var->varcollid);
+				return (Node *) lm_compile_param(ctx->v->param_we, var->vartype, var->vartypmod,
+												 var->varcollid);
 			if (var->varattno <= 0 || var->varattno > ctx->ninner ||
 				ctx->inner[var->varattno - 1] == InvalidAttrNumber)
 				elog(ERROR, "laminar: unexpected column reference in a windowed view");
@@ -133,9 +132,8 @@ lm_compile_mutator(Node *node, LmMapCtx *ctx)
 			return (Node *) var;
 		}
 		if (var->varattno <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("whole-row references are not supported in continuous views")));
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("whole-row references are not supported in continuous views")));
 		return (Node *) copyObject(var);
 	}
 	return expression_tree_mutator(node, lm_compile_mutator, (void *) ctx);
@@ -151,9 +149,9 @@ lm_compile_collect_aggs(Node *node, LmMapCtx *ctx)
 		return false;
 	if (IsA(node, Aggref))
 	{
-		ListCell   *lc;
+		ListCell *lc;
 
-		foreach(lc, ctx->aggs)
+		foreach (lc, ctx->aggs)
 			if (equal(node, lfirst(lc)))
 				return false;
 		ctx->aggs = lappend(ctx->aggs, node);
@@ -169,17 +167,15 @@ lm_compile_collect_aggs(Node *node, LmMapCtx *ctx)
 static void
 lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
 {
-	HeapTuple	tup;
+	HeapTuple tup;
 	Form_pg_aggregate form;
-	Oid			inputTypes[FUNC_MAX_ARGS];
-	int			numArguments;
-	Oid			transfn_oid,
-				finalfn_oid;
-	Expr	   *transfnexpr,
-			   *finalfnexpr;
-	Datum		textInitVal;
-	ListCell   *lc;
-	int			i;
+	Oid inputTypes[FUNC_MAX_ARGS];
+	int numArguments;
+	Oid transfn_oid, finalfn_oid;
+	Expr *transfnexpr, *finalfnexpr;
+	Datum textInitVal;
+	ListCell *lc;
+	int i;
 
 	if (pg_proc_aclcheck(aggref->aggfnoid, v->owner, ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -195,38 +191,35 @@ lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
 	transfn_oid = form->aggtransfn;
 	finalfn_oid = form->aggfinalfn;
 	numArguments = get_aggregate_argtypes(aggref, inputTypes);
-	a->transtype = resolve_aggregate_transtype(aggref->aggfnoid, form->aggtranstype,
-											   inputTypes, numArguments);
+	a->transtype =
+		resolve_aggregate_transtype(aggref->aggfnoid, form->aggtranstype, inputTypes, numArguments);
 	get_typlenbyval(a->transtype, &a->translen, &a->transbyval);
 	a->collation = aggref->inputcollid;
 	a->transstrict = func_strict(transfn_oid);
 	a->hasfinal = OidIsValid(finalfn_oid);
 	a->nfinalextra = form->aggfinalextra ? numArguments : 0;
 
-	build_aggregate_transfn_expr(inputTypes, numArguments, 0, aggref->aggvariadic,
-								 a->transtype, aggref->inputcollid, transfn_oid,
-								 InvalidOid, &transfnexpr, NULL);
+	build_aggregate_transfn_expr(inputTypes, numArguments, 0, aggref->aggvariadic, a->transtype,
+								 aggref->inputcollid, transfn_oid, InvalidOid, &transfnexpr, NULL);
 	fmgr_info_cxt(transfn_oid, &a->transfn, v->cxt);
 	fmgr_info_set_expr((Node *) transfnexpr, &a->transfn);
 	if (a->hasfinal)
 	{
 		a->finalstrict = func_strict(finalfn_oid);
-		build_aggregate_finalfn_expr(inputTypes, 1 + a->nfinalextra, a->transtype,
-									 aggref->aggtype, aggref->inputcollid,
-									 finalfn_oid, &finalfnexpr);
+		build_aggregate_finalfn_expr(inputTypes, 1 + a->nfinalextra, a->transtype, aggref->aggtype,
+									 aggref->inputcollid, finalfn_oid, &finalfnexpr);
 		fmgr_info_cxt(finalfn_oid, &a->finalfn, v->cxt);
 		fmgr_info_set_expr((Node *) finalfnexpr, &a->finalfn);
 		a->finalcall = palloc0(SizeForFunctionCallInfo(1 + a->nfinalextra));
-		InitFunctionCallInfoData(*a->finalcall, &a->finalfn, 1 + a->nfinalextra,
-								 a->collation, (Node *) v->fake_agg, NULL);
+		InitFunctionCallInfoData(*a->finalcall, &a->finalfn, 1 + a->nfinalextra, a->collation,
+								 (Node *) v->fake_agg, NULL);
 	}
 
 	textInitVal = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &a->initnull);
 	if (!a->initnull)
 	{
-		Oid			typinput,
-					typioparam;
-		char	   *s = TextDatumGetCString(textInitVal);
+		Oid typinput, typioparam;
+		char *s = TextDatumGetCString(textInitVal);
 
 		getTypeInputInfo(a->transtype, &typinput, &typioparam);
 		a->initval = OidInputFunctionCall(typinput, s, typioparam, -1);
@@ -238,19 +231,19 @@ lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
 		elog(ERROR, "laminar: strict aggregate without arguments and initial value");
 	a->args = palloc0(sizeof(ExprState *) * Max(a->nargs, 1));
 	i = 0;
-	foreach(lc, aggref->args)
+	foreach (lc, aggref->args)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		a->args[i++] = ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, ctx),
-									   v->estate);
+		a->args[i++] =
+			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, ctx), v->estate);
 	}
 	if (aggref->aggfilter)
 		a->filter = ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) aggref->aggfilter, ctx),
 									v->estate);
 	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
-	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1,
-							 a->collation, (Node *) v->fake_agg, NULL);
+	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation,
+							 (Node *) v->fake_agg, NULL);
 }
 
 /*
@@ -262,25 +255,26 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "laminar view", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	LmView	   *v = palloc0(sizeof(LmView));
-	Query	   *q;
-	LmMapCtx	ctx;
-	Relation	rel;
-	TupleDesc	desc;
-	ListCell   *lc;
-	List	   *eqops = NIL;
-	List	   *quals;
-	Oid			save_uid;
-	int			save_sec;
-	int			i;
+	LmView *v = palloc0(sizeof(LmView));
+	Query *q;
+	LmMapCtx ctx;
+	Relation rel;
+	TupleDesc desc;
+	ListCell *lc;
+	List *eqops = NIL;
+	List *quals;
+	Oid save_uid;
+	int save_sec;
+	int i;
 
 	v->cxt = cxt;
 	v->id = cat->id;
 	v->result_relid = cat->result_relid;
 	v->stream_relid = cat->stream_relid;
 	v->owner = cat->owner;
-	v->kind = strcmp(cat->kind, "stateless") == 0 ? LM_VIEW_STATELESS :
-		strcmp(cat->kind, "window") == 0 ? LM_VIEW_WINDOW : LM_VIEW_AGGREGATE;
+	v->kind = strcmp(cat->kind, "stateless") == 0 ? LM_VIEW_STATELESS
+			  : strcmp(cat->kind, "window") == 0  ? LM_VIEW_WINDOW
+												  : LM_VIEW_AGGREGATE;
 	v->emit_close = strcmp(cat->emit, "on window close") == 0;
 	v->window_us = cat->window_us;
 	v->ts_attnum = cat->ts_attnum;
@@ -310,13 +304,13 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	if (ctx.windowed)
 	{
 		RangeTblEntry *rte = rt_fetch(1, q->rtable);
-		List	   *stl = rte->subquery->targetList;
+		List *stl = rte->subquery->targetList;
 
 		ctx.ninner = list_length(stl);
 		ctx.ws_attno = ctx.ninner - 1;
 		ctx.inner = palloc0(sizeof(AttrNumber) * ctx.ninner);
 		i = 0;
-		foreach(lc, stl)
+		foreach (lc, stl)
 		{
 			TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
@@ -328,11 +322,11 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 
 	/* aggregates and plain group keys decide the parameter numbering */
 	lm_compile_collect_aggs((Node *) q->targetList, &ctx);
-	foreach(lc, q->groupClause)
+	foreach (lc, q->groupClause)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
-		Node	   *e = (Node *) tle->expr;
+		Node *e = (Node *) tle->expr;
 
 		if (ctx.windowed && IsA(e, Var) &&
 			(((Var *) e)->varattno == ctx.ws_attno || ((Var *) e)->varattno == ctx.ws_attno + 1))
@@ -362,16 +356,16 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	/* group keys */
 	if (v->nkeys > 0)
 	{
-		Oid		   *eqarr = palloc(sizeof(Oid) * v->nkeys);
+		Oid *eqarr = palloc(sizeof(Oid) * v->nkeys);
 
 		v->keyexprs = palloc(sizeof(ExprState *) * v->nkeys);
 		v->keydesc = CreateTemplateTupleDesc(v->nkeys);
 		v->keycolidx = palloc(sizeof(AttrNumber) * v->nkeys);
 		v->keycoll = palloc(sizeof(Oid) * v->nkeys);
 		i = 0;
-		foreach(lc, ctx.keys)
+		foreach (lc, ctx.keys)
 		{
-			Node	   *e = (Node *) lfirst(lc);
+			Node *e = (Node *) lfirst(lc);
 
 			v->keyexprs[i] = ExecPrepareExpr((Expr *) lm_compile_mutator(e, &ctx), v->estate);
 			TupleDescInitEntry(v->keydesc, i + 1, NULL, exprType(e), exprTypmod(e), 0);
@@ -390,7 +384,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	/* aggregates */
 	v->aggs = palloc0(sizeof(LmAggSpec) * Max(v->naggs, 1));
 	i = 0;
-	foreach(lc, ctx.aggs)
+	foreach (lc, ctx.aggs)
 		lm_compile_agg(v, &ctx, (Aggref *) lfirst(lc), &v->aggs[i++]);
 	v->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * v->naggs;
 
@@ -411,7 +405,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	v->tid_gen = 1;
 	v->fresh = cat->fresh;
 	i = 0;
-	foreach(lc, q->targetList)
+	foreach (lc, q->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 		Form_pg_attribute att;
@@ -421,13 +415,12 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 		while (i < desc->natts && TupleDescAttr(desc, i)->attisdropped)
 			i++;
 		if (i >= desc->natts)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("result table of view %d no longer matches its query", v->id),
-					 errhint("Drop and re-create the materialized view.")));
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("result table of view %d no longer matches its query", v->id),
+							errhint("Drop and re-create the materialized view.")));
 		att = TupleDescAttr(desc, i);
-		v->outexprs[v->nout] = ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, &ctx),
-											   v->estate);
+		v->outexprs[v->nout] =
+			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, &ctx), v->estate);
 		v->outtypes[v->nout] = att->atttypid;
 		v->outlen[v->nout] = att->attlen;
 		v->outbyval[v->nout] = att->attbyval;
@@ -436,8 +429,8 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 		if (!OidIsValid(v->outarraytypes[v->nout]))
 		{
 			/* arrays of arrays do not exist: such columns travel as text */
-			Oid			outfn;
-			bool		isvarlena;
+			Oid outfn;
+			bool isvarlena;
 
 			getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
 			fmgr_info_cxt(outfn, &v->outfuncs[v->nout], v->cxt);

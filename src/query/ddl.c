@@ -64,16 +64,16 @@
 
 typedef struct LmTok
 {
-	int			tok;			/* core scanner token code */
-	int			loc;			/* byte offset in the statement */
-	char	   *word;			/* lower-cased identifier or keyword, else NULL */
+	int tok;	/* core scanner token code */
+	int loc;	/* byte offset in the statement */
+	char *word; /* lower-cased identifier or keyword, else NULL */
 } LmTok;
 
 typedef struct LmToks
 {
 	const char *src;
-	int			n;
-	LmTok	   *t;
+	int n;
+	LmTok *t;
 } LmToks;
 
 /*
@@ -82,10 +82,10 @@ typedef struct LmToks
 static LmToks
 lm_ddl_tokenize(const char *src)
 {
-	LmToks		r;
+	LmToks r;
 	core_yy_extra_type extra;
 	core_yyscan_t scanner;
-	int			cap = 64;
+	int cap = 64;
 
 	r.src = src;
 	r.n = 0;
@@ -94,8 +94,8 @@ lm_ddl_tokenize(const char *src)
 	for (;;)
 	{
 		core_YYSTYPE lval;
-		YYLTYPE		lloc;
-		int			tok = core_yylex(&lval, &lloc, scanner);
+		YYLTYPE lloc;
+		int tok = core_yylex(&lval, &lloc, scanner);
 
 		if (tok == 0)
 			break;
@@ -108,11 +108,11 @@ lm_ddl_tokenize(const char *src)
 		r.t[r.n].loc = lloc;
 		if (tok == IDENT)
 			r.t[r.n].word = pstrdup(lval.str);
-		else if (tok >= 256 && tok != SCONST && tok != ICONST && tok != FCONST &&
-				 tok != Op && tok != PARAM && tok != BCONST && tok != XCONST &&
-				 tok != UIDENT && tok != USCONST && tok != TYPECAST &&
-				 tok != DOT_DOT && tok != COLON_EQUALS && tok != EQUALS_GREATER &&
-				 tok != LESS_EQUALS && tok != GREATER_EQUALS && tok != NOT_EQUALS)
+		else if (tok >= 256 && tok != SCONST && tok != ICONST && tok != FCONST && tok != Op &&
+				 tok != PARAM && tok != BCONST && tok != XCONST && tok != UIDENT &&
+				 tok != USCONST && tok != TYPECAST && tok != DOT_DOT && tok != COLON_EQUALS &&
+				 tok != EQUALS_GREATER && tok != LESS_EQUALS && tok != GREATER_EQUALS &&
+				 tok != NOT_EQUALS)
 			r.t[r.n].word = pstrdup(lval.keyword);
 		else
 			r.t[r.n].word = NULL;
@@ -147,8 +147,8 @@ lm_ddl_loc(LmToks *t, int i)
 static char *
 lm_ddl_text(LmToks *t, int i, int j)
 {
-	int			a = lm_ddl_loc(t, i);
-	int			b = lm_ddl_loc(t, j);
+	int a = lm_ddl_loc(t, i);
+	int b = lm_ddl_loc(t, j);
 
 	while (b > a && isspace((unsigned char) t->src[b - 1]))
 		b--;
@@ -161,7 +161,7 @@ lm_ddl_text(LmToks *t, int i, int j)
 static void
 lm_ddl_spi(const char *sql)
 {
-	int			ret = SPI_execute(sql, false, 0);
+	int ret = SPI_execute(sql, false, 0);
 
 	if (ret < 0)
 		elog(ERROR, "laminar: SPI_execute failed (%d) for: %s", ret, sql);
@@ -175,9 +175,9 @@ lm_ddl_spi(const char *sql)
 static void
 lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
-	Oid			save_uid;
-	int			save_sec;
-	int			ret;
+	Oid save_uid;
+	int save_sec;
+	int ret;
 
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
@@ -200,10 +200,10 @@ lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const 
 static int64
 lm_ddl_count(const char *sql, Oid arg)
 {
-	Oid			types[1] = {OIDOID};
-	Datum		values[1];
-	bool		isnull;
-	int64		n;
+	Oid types[1] = {OIDOID};
+	Datum values[1];
+	bool isnull;
+	int64 n;
 
 	values[0] = ObjectIdGetDatum(arg);
 	if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
@@ -230,8 +230,8 @@ lm_ddl_qualified(Oid relid)
 static Oid
 lm_ddl_resolve(const char *name, bool missing_ok)
 {
-	List	   *names;
-	RangeVar   *rv;
+	List *names;
+	RangeVar *rv;
 
 	names = stringToQualifiedNameList(name);
 	rv = makeRangeVarFromNameList(names);
@@ -254,13 +254,12 @@ lm_ddl_is_stream(Oid relid)
 int64
 lm_ddl_interval_us(Datum d, const char *what)
 {
-	Interval   *iv = DatumGetIntervalP(d);
+	Interval *iv = DatumGetIntervalP(d);
 
 	if (iv->month != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a fixed interval", what),
-				 errhint("Use days, hours, minutes or seconds, not months or years.")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must be a fixed interval", what),
+						errhint("Use days, hours, minutes or seconds, not months or years.")));
 	return iv->time + (int64) iv->day * USECS_PER_DAY;
 }
 
@@ -272,22 +271,19 @@ static Datum
 lm_ddl_const_interval(Node *raw, const char *what)
 {
 	ParseState *ps = make_parsestate(NULL);
-	Node	   *e;
+	Node *e;
 
 	e = transformExpr(ps, raw, EXPR_KIND_SELECT_TARGET);
-	e = coerce_to_target_type(ps, e, exprType(e), INTERVALOID, -1,
-							  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	e = coerce_to_target_type(ps, e, exprType(e), INTERVALOID, -1, COERCION_ASSIGNMENT,
+							  COERCE_IMPLICIT_CAST, -1);
 	if (e == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s must be an interval", what),
-				 errhint("Write it as INTERVAL '10 seconds'.")));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("%s must be an interval", what),
+						errhint("Write it as INTERVAL '10 seconds'.")));
 	e = eval_const_expressions(NULL, e);
 	if (!IsA(e, Const) || ((Const *) e)->constisnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a constant interval", what),
-				 errhint("Write it as INTERVAL '10 seconds'.")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must be a constant interval", what),
+						errhint("Write it as INTERVAL '10 seconds'.")));
 	free_parsestate(ps);
 	return ((Const *) e)->constvalue;
 }
@@ -304,18 +300,17 @@ lm_ddl_const_interval(Node *raw, const char *what)
 static void
 lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datum *delay_iv)
 {
-	char	   *col;
-	char	   *expr_text;
-	List	   *raw;
-	ResTarget  *rt;
-	Node	   *e;
+	char *col;
+	char *expr_text;
+	List *raw;
+	ResTarget *rt;
+	Node *e;
 
 	if (!lm_ddl_is(t, i + 1, "for") || i + 3 >= j || t->t[i + 2].word == NULL ||
 		!lm_ddl_is(t, i + 3, "as"))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("malformed WATERMARK clause in CREATE STREAM"),
-				 errhint("Write WATERMARK FOR ts AS ts - INTERVAL '2 seconds'.")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("malformed WATERMARK clause in CREATE STREAM"),
+						errhint("Write WATERMARK FOR ts AS ts - INTERVAL '2 seconds'.")));
 	col = t->t[i + 2].word;
 	expr_text = lm_ddl_text(t, i + 4, j);
 	raw = raw_parser(psprintf("SELECT %s", expr_text), RAW_PARSE_DEFAULT);
@@ -324,13 +319,13 @@ lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datu
 	*delay_iv = PointerGetDatum(NULL);
 	if (IsA(e, ColumnRef))
 	{
-		ColumnRef  *cr = (ColumnRef *) e;
+		ColumnRef *cr = (ColumnRef *) e;
 
 		if (list_length(cr->fields) != 1 || strcmp(strVal(linitial(cr->fields)), col) != 0)
 			goto malformed;
 		*delay_out = 0;
 		{
-			Interval   *zero = palloc0(sizeof(Interval));
+			Interval *zero = palloc0(sizeof(Interval));
 
 			*delay_iv = IntervalPGetDatum(zero);
 		}
@@ -339,16 +334,15 @@ lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datu
 			 strcmp(strVal(llast(((A_Expr *) e)->name)), "-") == 0 &&
 			 IsA(((A_Expr *) e)->lexpr, ColumnRef))
 	{
-		ColumnRef  *cr = (ColumnRef *) ((A_Expr *) e)->lexpr;
+		ColumnRef *cr = (ColumnRef *) ((A_Expr *) e)->lexpr;
 
 		if (list_length(cr->fields) != 1 || strcmp(strVal(linitial(cr->fields)), col) != 0)
 			goto malformed;
 		*delay_iv = lm_ddl_const_interval(((A_Expr *) e)->rexpr, "WATERMARK delay");
 		*delay_out = lm_ddl_interval_us(*delay_iv, "WATERMARK delay");
 		if (*delay_out < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("WATERMARK delay must not be negative")));
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("WATERMARK delay must not be negative")));
 	}
 	else
 		goto malformed;
@@ -356,10 +350,10 @@ lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datu
 	return;
 
 malformed:
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("unsupported WATERMARK expression \"%s\"", expr_text),
-			 errhint("Laminar supports WATERMARK FOR ts AS ts - INTERVAL '...' (or AS ts) on the same column.")));
+	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("unsupported WATERMARK expression \"%s\"", expr_text),
+					errhint("Laminar supports WATERMARK FOR ts AS ts - INTERVAL '...' (or AS ts) "
+							"on the same column.")));
 }
 
 /*
@@ -368,19 +362,16 @@ malformed:
 static const char *
 lm_ddl_create_stream(LmToks *t)
 {
-	int			i = 2;
-	bool		if_not_exists = false;
-	int			name_start,
-				open,
-				close = -1,
-				depth = 0;
-	char	   *name;
+	int i = 2;
+	bool if_not_exists = false;
+	int name_start, open, close = -1, depth = 0;
+	char *name;
 	StringInfoData cols;
-	int			elem_start;
-	char	   *wm_col = NULL;
-	int64		wm_delay = 0;
-	Datum		wm_iv = (Datum) 0;
-	Oid			relid;
+	int elem_start;
+	char *wm_col = NULL;
+	int64 wm_delay = 0;
+	Datum wm_iv = (Datum) 0;
+	Oid relid;
 
 	if (lm_ddl_is(t, 2, "if") && lm_ddl_is(t, 3, "not") && lm_ddl_is(t, 4, "exists"))
 	{
@@ -391,10 +382,9 @@ lm_ddl_create_stream(LmToks *t)
 	while (i < t->n && !lm_ddl_is_char(t, i, '('))
 		i++;
 	if (i >= t->n || i == name_start)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("malformed CREATE STREAM statement"),
-				 errhint("Write CREATE STREAM name (column type, ..., WATERMARK FOR ts AS ts - INTERVAL '1 second').")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed CREATE STREAM statement"),
+						errhint("Write CREATE STREAM name (column type, ..., WATERMARK FOR ts AS "
+								"ts - INTERVAL '1 second').")));
 	name = lm_ddl_text(t, name_start, i);
 	open = i;
 
@@ -413,10 +403,9 @@ lm_ddl_create_stream(LmToks *t)
 				if (lm_ddl_is(t, elem_start, "watermark") && lm_ddl_is(t, elem_start + 1, "for"))
 				{
 					if (wm_col != NULL)
-						ereport(ERROR,
-								(errcode(ERRCODE_SYNTAX_ERROR),
-								 errmsg("multiple WATERMARK clauses in CREATE STREAM"),
-								 errhint("A stream has at most one watermark.")));
+						ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+										errmsg("multiple WATERMARK clauses in CREATE STREAM"),
+										errhint("A stream has at most one watermark.")));
 					lm_ddl_watermark(t, elem_start, i, &wm_col, &wm_delay, &wm_iv);
 				}
 				else
@@ -436,18 +425,15 @@ lm_ddl_create_stream(LmToks *t)
 	}
 	if (close < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("unbalanced parentheses in CREATE STREAM")));
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("unbalanced parentheses in CREATE STREAM")));
 	if (close + 1 < t->n)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("unexpected text after the column list of CREATE STREAM: \"%s\"",
-						lm_ddl_text(t, close + 1, t->n)),
-				 errhint("Stream options are not supported yet.")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("unexpected text after the column list of CREATE STREAM: \"%s\"",
+							   lm_ddl_text(t, close + 1, t->n)),
+						errhint("Stream options are not supported yet.")));
 	if (cols.len == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("CREATE STREAM needs at least one column")));
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("CREATE STREAM needs at least one column")));
 
 	if (if_not_exists)
 	{
@@ -458,8 +444,7 @@ lm_ddl_create_stream(LmToks *t)
 				ereport(ERROR,
 						(errcode(ERRCODE_DUPLICATE_TABLE),
 						 errmsg("relation \"%s\" already exists and is not a stream", name)));
-			ereport(NOTICE,
-					(errmsg("stream \"%s\" already exists, skipping", name)));
+			ereport(NOTICE, (errmsg("stream \"%s\" already exists, skipping", name)));
 			return "CREATE STREAM";
 		}
 	}
@@ -468,28 +453,30 @@ lm_ddl_create_stream(LmToks *t)
 	relid = lm_ddl_resolve(name, false);
 
 	{
-		Oid			types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
-		Datum		values[5];
-		char		nulls[6] = "     ";
+		Oid types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
+		Datum values[5];
+		char nulls[6] = "     ";
 
 		values[0] = ObjectIdGetDatum(relid);
 		if (wm_col != NULL)
 		{
-			AttrNumber	att = get_attnum(relid, wm_col);
-			Oid			typ;
+			AttrNumber att = get_attnum(relid, wm_col);
+			Oid typ;
 
 			if (att == InvalidAttrNumber)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("WATERMARK column \"%s\" does not exist in stream \"%s\"", wm_col, name),
-						 errhint("Name one of the stream's columns of type timestamptz.")));
+				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+								errmsg("WATERMARK column \"%s\" does not exist in stream \"%s\"",
+									   wm_col, name),
+								errhint("Name one of the stream's columns of type timestamptz.")));
 			typ = get_atttype(relid, att);
 			if (typ != TIMESTAMPTZOID && typ != TIMESTAMPOID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("WATERMARK column \"%s\" is of type %s, not timestamptz",
-								wm_col, format_type_be(typ)),
-						 errhint("Event time must be a timestamp with time zone (or timestamp) column.")));
+				ereport(
+					ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("WATERMARK column \"%s\" is of type %s, not timestamptz", wm_col,
+							format_type_be(typ)),
+					 errhint(
+						 "Event time must be a timestamp with time zone (or timestamp) column.")));
 			values[1] = CStringGetDatum(wm_col);
 			values[2] = Int16GetDatum(att);
 			values[3] = wm_iv;
@@ -500,8 +487,10 @@ lm_ddl_create_stream(LmToks *t)
 			values[1] = values[2] = values[3] = values[4] = (Datum) 0;
 			nulls[1] = nulls[2] = nulls[3] = nulls[4] = 'n';
 		}
-		lm_ddl_spi_catalog("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, watermark_delay, watermark_delay_us) "
-						   "VALUES ($1::oid::regclass, $2, $3, $4, $5)", 5, types, values, nulls);
+		lm_ddl_spi_catalog("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
+						   "watermark_delay, watermark_delay_us) "
+						   "VALUES ($1::oid::regclass, $2, $3, $4, $5)",
+						   5, types, values, nulls);
 	}
 	lm_prod_mark_catalog_changed();
 	return "CREATE STREAM";
@@ -513,7 +502,7 @@ lm_ddl_create_stream(LmToks *t)
 static char *
 lm_ddl_drop_tail(LmToks *t, int i, bool *if_exists, bool *cascade)
 {
-	int			end = t->n;
+	int end = t->n;
 
 	*if_exists = false;
 	*cascade = false;
@@ -530,9 +519,7 @@ lm_ddl_drop_tail(LmToks *t, int i, bool *if_exists, bool *cascade)
 	else if (lm_ddl_is(t, end - 1, "restrict"))
 		end--;
 	if (i >= end)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("DROP needs a name")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("DROP needs a name")));
 	return lm_ddl_text(t, i, end);
 }
 
@@ -542,11 +529,10 @@ lm_ddl_drop_tail(LmToks *t, int i, bool *if_exists, bool *cascade)
 static const char *
 lm_ddl_drop_stream(LmToks *t)
 {
-	bool		if_exists,
-				cascade;
-	char	   *name = lm_ddl_drop_tail(t, 2, &if_exists, &cascade);
-	Oid			relid = lm_ddl_resolve(name, if_exists);
-	int64		nviews;
+	bool if_exists, cascade;
+	char *name = lm_ddl_drop_tail(t, 2, &if_exists, &cascade);
+	Oid relid = lm_ddl_resolve(name, if_exists);
+	int64 nviews;
 
 	if (!OidIsValid(relid))
 	{
@@ -554,10 +540,8 @@ lm_ddl_drop_stream(LmToks *t)
 		return "DROP STREAM";
 	}
 	if (!lm_ddl_is_stream(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a stream", name),
-				 errhint("Use DROP TABLE for ordinary tables.")));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a stream", name),
+						errhint("Use DROP TABLE for ordinary tables.")));
 	nviews = lm_ddl_count("SELECT count(*) FROM laminar._views WHERE stream = $1", relid);
 	if (nviews > 0 && !cascade)
 		ereport(ERROR,
@@ -565,8 +549,8 @@ lm_ddl_drop_stream(LmToks *t)
 				 errmsg("cannot drop stream \"%s\" because %lld materialized view(s) depend on it",
 						name, (long long) nviews),
 				 errhint("Use DROP STREAM ... CASCADE to drop the views too.")));
-	lm_ddl_spi(psprintf("DROP FOREIGN TABLE %s%s", lm_ddl_qualified(relid),
-						cascade ? " CASCADE" : ""));
+	lm_ddl_spi(
+		psprintf("DROP FOREIGN TABLE %s%s", lm_ddl_qualified(relid), cascade ? " CASCADE" : ""));
 	lm_prod_mark_catalog_changed();
 	return "DROP STREAM";
 }
@@ -577,10 +561,9 @@ lm_ddl_drop_stream(LmToks *t)
 static const char *
 lm_ddl_drop_view(LmToks *t)
 {
-	bool		if_exists,
-				cascade;
-	char	   *name = lm_ddl_drop_tail(t, 3, &if_exists, &cascade);
-	Oid			relid = lm_ddl_resolve(name, if_exists);
+	bool if_exists, cascade;
+	char *name = lm_ddl_drop_tail(t, 3, &if_exists, &cascade);
+	Oid relid = lm_ddl_resolve(name, if_exists);
 
 	if (!OidIsValid(relid))
 	{
@@ -588,10 +571,10 @@ lm_ddl_drop_view(LmToks *t)
 		return "DROP MATERIALIZED VIEW";
 	}
 	if (lm_ddl_count("SELECT count(*) FROM laminar._views WHERE view = $1", relid) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a laminar materialized view", name),
-				 errhint("Use DROP TABLE or DROP MATERIALIZED VIEW outside laminar.execute for other relations.")));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						errmsg("\"%s\" is not a laminar materialized view", name),
+						errhint("Use DROP TABLE or DROP MATERIALIZED VIEW outside laminar.execute "
+								"for other relations.")));
 	lm_ddl_spi(psprintf("DROP TABLE %s%s", lm_ddl_qualified(relid), cascade ? " CASCADE" : ""));
 	lm_prod_mark_catalog_changed();
 	return "DROP MATERIALIZED VIEW";
@@ -612,15 +595,16 @@ lm_ddl_check_aggs_walker(Node *node, void *ctx)
 		return false;
 	if (IsA(node, Aggref))
 	{
-		Aggref	   *a = (Aggref *) node;
-		HeapTuple	tup;
+		Aggref *a = (Aggref *) node;
+		HeapTuple tup;
 		Form_pg_aggregate agg;
 
 		if (a->aggdistinct != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
-							get_func_name(a->aggfnoid))));
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
+						get_func_name(a->aggfnoid))));
 		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -631,12 +615,15 @@ lm_ddl_check_aggs_walker(Node *node, void *ctx)
 			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
 		agg = (Form_pg_aggregate) GETSTRUCT(tup);
 		if (agg->aggfinalmodify != AGGMODIFY_READ_ONLY)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("aggregate %s() is not supported yet in continuous views",
-							get_func_name(a->aggfnoid)),
-					 errdetail("Its final function modifies its state, so it cannot be emitted repeatedly."),
-					 errhint("count, sum, avg, min, max and most other plain aggregates are supported.")));
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("aggregate %s() is not supported yet in continuous views",
+						get_func_name(a->aggfnoid)),
+				 errdetail(
+					 "Its final function modifies its state, so it cannot be emitted repeatedly."),
+				 errhint(
+					 "count, sum, avg, min, max and most other plain aggregates are supported.")));
 		ReleaseSysCache(tup);
 		return false;
 	}
@@ -651,10 +638,9 @@ static bool
 lm_ddl_check_exec_priv(Oid func_id, void *ctx)
 {
 	if (pg_proc_aclcheck(func_id, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for function %s", get_func_name(func_id)),
-				 errhint("A continuous view runs with its owner's privileges.")));
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						errmsg("permission denied for function %s", get_func_name(func_id)),
+						errhint("A continuous view runs with its owner's privileges.")));
 	return false;
 }
 
@@ -679,10 +665,9 @@ lm_ddl_check_exec_walker(Node *node, void *ctx)
 static void
 lm_ddl_unsupported(const char *what, const char *hint)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("continuous views do not support %s yet", what),
-			 hint ? errhint("%s", hint) : 0));
+	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("continuous views do not support %s yet", what),
+					hint ? errhint("%s", hint) : 0));
 }
 
 /*
@@ -701,7 +686,8 @@ lm_ddl_check_select(SelectStmt *s)
 	if (s->intoClause)
 		lm_ddl_unsupported("SELECT INTO", NULL);
 	if (s->sortClause)
-		lm_ddl_unsupported("ORDER BY", "Results land in an ordinary table: order them when you read it.");
+		lm_ddl_unsupported("ORDER BY",
+						   "Results land in an ordinary table: order them when you read it.");
 	if (s->limitCount || s->limitOffset)
 		lm_ddl_unsupported("LIMIT/OFFSET", "Apply LIMIT when you read the result table.");
 	if (s->lockingClause)
@@ -714,15 +700,14 @@ lm_ddl_check_select(SelectStmt *s)
 		lm_ddl_unsupported("HAVING", "Filter the result table when you read it.");
 	if (s->fromClause == NIL)
 		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("a continuous view must read FROM a stream"),
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("a continuous view must read FROM a stream"),
 				 errhint("Write FROM stream or FROM TUMBLE(stream, ts, INTERVAL '...').")));
 	if (list_length(s->fromClause) > 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
 	{
-		ListCell   *lc;
+		ListCell *lc;
 
-		foreach(lc, s->groupClause)
+		foreach (lc, s->groupClause)
 			if (IsA(lfirst(lc), GroupingSet))
 				lm_ddl_unsupported("GROUPING SETS, ROLLUP and CUBE", NULL);
 	}
@@ -735,28 +720,24 @@ lm_ddl_check_select(SelectStmt *s)
 static List *
 lm_ddl_colref_names(Node *n, const char *what)
 {
-	ListCell   *lc;
+	ListCell *lc;
 
 	if (!IsA(n, ColumnRef))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("%s must be a name", what),
-				 errhint("Write TUMBLE(stream, ts_column, INTERVAL '10 seconds').")));
-	foreach(lc, ((ColumnRef *) n)->fields)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a name", what),
+						errhint("Write TUMBLE(stream, ts_column, INTERVAL '10 seconds').")));
+	foreach (lc, ((ColumnRef *) n)->fields)
 		if (!IsA(lfirst(lc), String))
-			ereport(ERROR,
-					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("%s must be a name", what)));
+			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a name", what)));
 	return ((ColumnRef *) n)->fields;
 }
 
 typedef struct LmViewDef
 {
-	Oid			stream;
-	bool		windowed;
-	Datum		window_iv;
-	int64		window_us;
-	AttrNumber	ts_attnum;
+	Oid stream;
+	bool windowed;
+	Datum window_iv;
+	int64 window_us;
+	AttrNumber ts_attnum;
 } LmViewDef;
 
 /*
@@ -766,7 +747,7 @@ typedef struct LmViewDef
 static void
 lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 {
-	Node	   *from = linitial(s->fromClause);
+	Node *from = linitial(s->fromClause);
 
 	memset(def, 0, sizeof(*def));
 	if (IsA(from, RangeVar))
@@ -781,23 +762,24 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 	if (IsA(from, RangeFunction))
 	{
 		RangeFunction *rf = (RangeFunction *) from;
-		FuncCall   *fc;
-		char	   *fname;
-		List	   *snames;
-		List	   *tsname;
-		RangeVar   *rv;
-		char	   *alias;
-		char	   *ivtext;
-		char	   *tscol;
-		Oid			tstype;
+		FuncCall *fc;
+		char *fname;
+		List *snames;
+		List *tsname;
+		RangeVar *rv;
+		char *alias;
+		char *ivtext;
+		char *tscol;
+		Oid tstype;
 		const char *origin;
-		char	   *sub;
-		List	   *raw;
+		char *sub;
+		List *raw;
 		SelectStmt *wrapper;
 
 		if (list_length(rf->functions) != 1 || rf->lateral || rf->ordinality || rf->is_rowsfrom ||
 			!IsA(linitial((List *) linitial(rf->functions)), FuncCall))
-			lm_ddl_unsupported("this FROM item", "Write FROM stream or FROM TUMBLE(stream, ts, size).");
+			lm_ddl_unsupported("this FROM item",
+							   "Write FROM stream or FROM TUMBLE(stream, ts, size).");
 		fc = (FuncCall *) linitial((List *) linitial(rf->functions));
 		fname = strVal(llast(fc->funcname));
 		if (strcmp(fname, "hop") == 0 || strcmp(fname, "session") == 0 ||
@@ -810,50 +792,47 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 			lm_ddl_unsupported(psprintf("function %s() in FROM", fname),
 							   "Write FROM stream or FROM TUMBLE(stream, ts, size).");
 		if (list_length(fc->args) != 3)
-			ereport(ERROR,
-					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("TUMBLE takes three arguments"),
-					 errhint("Write TUMBLE(stream, ts_column, INTERVAL '10 seconds').")));
+			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE takes three arguments"),
+							errhint("Write TUMBLE(stream, ts_column, INTERVAL '10 seconds').")));
 		snames = lm_ddl_colref_names(linitial(fc->args), "TUMBLE's first argument (the stream)");
-		tsname = lm_ddl_colref_names(lsecond(fc->args), "TUMBLE's second argument (the time column)");
+		tsname =
+			lm_ddl_colref_names(lsecond(fc->args), "TUMBLE's second argument (the time column)");
 		if (list_length(tsname) != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("TUMBLE's time column must be an unqualified column name")));
+			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+							errmsg("TUMBLE's time column must be an unqualified column name")));
 		rv = makeRangeVarFromNameList(snames);
 		def->stream = RangeVarGetRelid(rv, AccessShareLock, false);
 		def->windowed = true;
 		def->window_iv = lm_ddl_const_interval(lthird(fc->args), "TUMBLE size");
 		def->window_us = lm_ddl_interval_us(def->window_iv, "TUMBLE size");
 		if (def->window_us <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("TUMBLE size must be positive")));
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("TUMBLE size must be positive")));
 		tscol = strVal(linitial(tsname));
 		def->ts_attnum = get_attnum(def->stream, tscol);
 		if (def->ts_attnum == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of TUMBLE does not exist in stream \"%s\"",
-							tscol, get_rel_name(def->stream))));
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+							errmsg("column \"%s\" of TUMBLE does not exist in stream \"%s\"", tscol,
+								   get_rel_name(def->stream))));
 		tstype = get_atttype(def->stream, def->ts_attnum);
 		if (tstype == TIMESTAMPTZOID)
 			origin = "'1970-01-01 00:00:00+00'::pg_catalog.timestamptz";
 		else if (tstype == TIMESTAMPOID)
 			origin = "'1970-01-01 00:00:00'::pg_catalog.timestamp";
 		else
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("TUMBLE time column \"%s\" is of type %s, not timestamptz",
-							tscol, format_type_be(tstype))));
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("TUMBLE time column \"%s\" is of type %s, not timestamptz",
+								   tscol, format_type_be(tstype))));
 		alias = rf->alias ? rf->alias->aliasname : get_rel_name(def->stream);
-		ivtext = quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out, def->window_iv)));
-		sub = psprintf("SELECT * FROM (SELECT *, pg_catalog.date_bin(%s::pg_catalog.interval, %s, %s) AS window_start, "
-					   "pg_catalog.date_bin(%s::pg_catalog.interval, %s, %s) OPERATOR(pg_catalog.+) %s::pg_catalog.interval AS window_end "
+		ivtext =
+			quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out, def->window_iv)));
+		sub = psprintf("SELECT * FROM (SELECT *, pg_catalog.date_bin(%s::pg_catalog.interval, %s, "
+					   "%s) AS window_start, "
+					   "pg_catalog.date_bin(%s::pg_catalog.interval, %s, %s) "
+					   "OPERATOR(pg_catalog.+) %s::pg_catalog.interval AS window_end "
 					   "FROM %s) AS %s",
-					   ivtext, quote_identifier(tscol), origin,
-					   ivtext, quote_identifier(tscol), origin, ivtext,
-					   lm_ddl_qualified(def->stream), quote_identifier(alias));
+					   ivtext, quote_identifier(tscol), origin, ivtext, quote_identifier(tscol),
+					   origin, ivtext, lm_ddl_qualified(def->stream), quote_identifier(alias));
 		raw = raw_parser(sub, RAW_PARSE_DEFAULT);
 		wrapper = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
 		s->fromClause = wrapper->fromClause;
@@ -869,9 +848,8 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 static bool
 lm_ddl_is_window_var(Node *expr, int ws_attno)
 {
-	return IsA(expr, Var) && ((Var *) expr)->varno == 1 &&
-		((Var *) expr)->varlevelsup == 0 &&
-		(((Var *) expr)->varattno == ws_attno || ((Var *) expr)->varattno == ws_attno + 1);
+	return IsA(expr, Var) && ((Var *) expr)->varno == 1 && ((Var *) expr)->varlevelsup == 0 &&
+		   (((Var *) expr)->varattno == ws_attno || ((Var *) expr)->varattno == ws_attno + 1);
 }
 
 /*
@@ -882,7 +860,7 @@ lm_ddl_is_window_var(Node *expr, int ws_attno)
 static void
 lm_ddl_reposition(MemoryContext cxt, const char *text)
 {
-	ErrorData  *edata;
+	ErrorData *edata;
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
@@ -903,7 +881,7 @@ static List *
 lm_ddl_parse_select(const char *text)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	List	   *raw = NIL;
+	List *raw = NIL;
 
 	PG_TRY();
 	{
@@ -924,7 +902,7 @@ static Query *
 lm_ddl_analyze(RawStmt *rs, const char *text)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Query	   *q = NULL;
+	Query *q = NULL;
 
 	PG_TRY();
 	{
@@ -944,27 +922,25 @@ lm_ddl_analyze(RawStmt *rs, const char *text)
 static const char *
 lm_ddl_create_view(LmToks *t, const char *stmt_text)
 {
-	int			as = -1,
-				emit = -1,
-				depth = 0;
-	char	   *name;
-	char	   *select_text;
-	bool		emit_close = false;
-	List	   *raw;
-	RawStmt    *rs;
+	int as = -1, emit = -1, depth = 0;
+	char *name;
+	char *select_text;
+	bool emit_close = false;
+	List *raw;
+	RawStmt *rs;
 	SelectStmt *sel;
-	LmViewDef	def;
-	Query	   *q;
+	LmViewDef def;
+	Query *q;
 	RangeTblEntry *rte;
-	int			ws_attno = 0;
-	bool		is_agg;
-	ListCell   *lc;
+	int ws_attno = 0;
+	bool is_agg;
+	ListCell *lc;
 	StringInfoData ddl;
 	StringInfoData keys;
-	List	   *key_names = NIL;
-	List	   *route_atts = NIL;
-	char		route;
-	Oid			relid;
+	List *key_names = NIL;
+	List *route_atts = NIL;
+	char route;
+	Oid relid;
 
 	for (int i = 3; i < t->n; i++)
 	{
@@ -981,10 +957,10 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		}
 	}
 	if (as < 0 || as == 3 || as + 1 >= t->n)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("malformed CREATE MATERIALIZED VIEW statement"),
-				 errhint("Write CREATE MATERIALIZED VIEW name AS SELECT ... FROM stream [EMIT ...].")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed CREATE MATERIALIZED VIEW statement"),
+			 errhint("Write CREATE MATERIALIZED VIEW name AS SELECT ... FROM stream [EMIT ...].")));
 	name = lm_ddl_text(t, 3, as);
 	select_text = lm_ddl_text(t, as + 1, emit >= 0 ? emit : t->n);
 	if (emit >= 0)
@@ -1003,18 +979,16 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 	raw = lm_ddl_parse_select(select_text);
 	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, SelectStmt))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("a continuous view must be defined by one SELECT")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("a continuous view must be defined by one SELECT")));
 	rs = (RawStmt *) linitial(raw);
 	sel = (SelectStmt *) rs->stmt;
 	lm_ddl_check_select(sel);
 	lm_ddl_rewrite_from(sel, &def);
 	if (!lm_ddl_is_stream(def.stream))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a stream", get_rel_name(def.stream)),
-				 errhint("Continuous views read from streams created with CREATE STREAM.")));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						errmsg("\"%s\" is not a stream", get_rel_name(def.stream)),
+						errhint("Continuous views read from streams created with CREATE STREAM.")));
 	if (pg_class_aclcheck(def.stream, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1022,20 +996,22 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				 errhint("A continuous view can only read streams its owner may SELECT from.")));
 	if (def.windowed)
 	{
-		int64		wm_att = lm_ddl_count("SELECT coalesce((SELECT ts_attnum FROM laminar._streams WHERE stream = $1 AND watermark_delay_us IS NOT NULL), 0)::int8",
-										  def.stream);
+		int64 wm_att = lm_ddl_count("SELECT coalesce((SELECT ts_attnum FROM laminar._streams WHERE "
+									"stream = $1 AND watermark_delay_us IS NOT NULL), 0)::int8",
+									def.stream);
 
 		if (wm_att == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("windowed view over stream \"%s\" needs a WATERMARK", get_rel_name(def.stream)),
+					 errmsg("windowed view over stream \"%s\" needs a WATERMARK",
+							get_rel_name(def.stream)),
 					 errhint("Declare the stream with WATERMARK FOR ts AS ts - INTERVAL '...'.")));
 		if (wm_att != def.ts_attnum)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("TUMBLE must use the stream's WATERMARK column \"%s\"",
-							get_attname(def.stream, (AttrNumber) wm_att, false)),
-					 errhint("Windows close when the watermark passes them, so they must be over event time.")));
+			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+							errmsg("TUMBLE must use the stream's WATERMARK column \"%s\"",
+								   get_attname(def.stream, (AttrNumber) wm_att, false)),
+							errhint("Windows close when the watermark passes them, so they must be "
+									"over event time.")));
 	}
 
 	q = lm_ddl_analyze(rs, select_text);
@@ -1062,34 +1038,36 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	is_agg = q->hasAggs || q->groupClause != NIL;
 
 	if (emit_close && !(is_agg && def.windowed))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("EMIT ON WINDOW CLOSE needs a windowed aggregate"),
-				 errhint("Use FROM TUMBLE(stream, ts, size) with GROUP BY window_start.")));
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("EMIT ON WINDOW CLOSE needs a windowed aggregate"),
+						errhint("Use FROM TUMBLE(stream, ts, size) with GROUP BY window_start.")));
 
 	/* group keys: in the select list; windowed aggregates group by the window */
 	route = is_agg ? LM_ROUTE_KEYS : LM_ROUTE_PRODUCER;
 	if (is_agg)
 	{
-		bool		has_window_key = false;
-		bool		all_vars = true;
-		int			nplain = 0;
+		bool has_window_key = false;
+		bool all_vars = true;
+		int nplain = 0;
 
-		foreach(lc, q->groupClause)
+		foreach (lc, q->groupClause)
 		{
 			SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 			TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
 
 			if (tle->resjunk)
-				ereport(ERROR,
-						(errcode(ERRCODE_GROUPING_ERROR),
-						 errmsg("GROUP BY expression is not in the select list of the continuous view"),
-						 errdetail("Every group key of a continuous view is a column of its result table."),
-						 errhint("Add the GROUP BY expression to the select list.")));
+				ereport(
+					ERROR,
+					(errcode(ERRCODE_GROUPING_ERROR),
+					 errmsg("GROUP BY expression is not in the select list of the continuous view"),
+					 errdetail(
+						 "Every group key of a continuous view is a column of its result table."),
+					 errhint("Add the GROUP BY expression to the select list.")));
 			if (!OidIsValid(sgc->eqop) || !sgc->hashable)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot group by column \"%s\": its type has no hash opclass", tle->resname)));
+						 errmsg("cannot group by column \"%s\": its type has no hash opclass",
+								tle->resname)));
 			key_names = lappend(key_names, tle->resname);
 			if (def.windowed && lm_ddl_is_window_var((Node *) tle->expr, ws_attno))
 			{
@@ -1098,11 +1076,12 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			}
 			nplain++;
 			{
-				Node	   *e = (Node *) tle->expr;
+				Node *e = (Node *) tle->expr;
 
 				if (def.windowed && IsA(e, Var) && ((Var *) e)->varno == 1)
 				{
-					TargetEntry *inner = list_nth(rte->subquery->targetList, ((Var *) e)->varattno - 1);
+					TargetEntry *inner =
+						list_nth(rte->subquery->targetList, ((Var *) e)->varattno - 1);
 
 					e = (Node *) inner->expr;
 				}
@@ -1113,10 +1092,11 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			}
 		}
 		if (def.windowed && !has_window_key)
-			ereport(ERROR,
-					(errcode(ERRCODE_GROUPING_ERROR),
-					 errmsg("a windowed view must GROUP BY window_start or window_end"),
-					 errhint("Add window_start (and window_end) to GROUP BY and to the select list.")));
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_GROUPING_ERROR),
+				 errmsg("a windowed view must GROUP BY window_start or window_end"),
+				 errhint("Add window_start (and window_end) to GROUP BY and to the select list.")));
 		if (nplain == 0 || !all_vars || nplain > 32)
 			route = LM_ROUTE_SINGLE;
 	}
@@ -1125,20 +1105,19 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	initStringInfo(&ddl);
 	appendStringInfo(&ddl, "CREATE TABLE %s (", name);
 	{
-		bool		first = true;
+		bool first = true;
 
-		foreach(lc, q->targetList)
+		foreach (lc, q->targetList)
 		{
 			TargetEntry *tle = lfirst_node(TargetEntry, lc);
-			Oid			typ = exprType((Node *) tle->expr);
-			Oid			coll = exprCollation((Node *) tle->expr);
+			Oid typ = exprType((Node *) tle->expr);
+			Oid coll = exprCollation((Node *) tle->expr);
 
 			if (tle->resjunk)
 				continue;
 			if (typ == UNKNOWNOID)
 				typ = TEXTOID;
-			appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ",
-							 quote_identifier(tle->resname),
+			appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ", quote_identifier(tle->resname),
 							 format_type_with_typemod(typ, exprTypmod((Node *) tle->expr)));
 			if (OidIsValid(coll) && coll != get_typcollation(typ))
 				appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(coll));
@@ -1153,8 +1132,9 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	relid = lm_ddl_resolve(name, false);
 
 	initStringInfo(&keys);
-	foreach(lc, key_names)
-		appendStringInfo(&keys, "%s%s", keys.len ? ", " : "", quote_identifier((char *) lfirst(lc)));
+	foreach (lc, key_names)
+		appendStringInfo(&keys, "%s%s", keys.len ? ", " : "",
+						 quote_identifier((char *) lfirst(lc)));
 	if (is_agg && key_names != NIL && !emit_close)
 		lm_ddl_spi(psprintf("CREATE UNIQUE INDEX ON %s (%s) NULLS NOT DISTINCT",
 							lm_ddl_qualified(relid), keys.data));
@@ -1166,8 +1146,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 	/* dependencies: the stream and every function, operator and column used */
 	{
-		ObjectAddress self,
-					stream;
+		ObjectAddress self, stream;
 
 		ObjectAddressSet(self, RelationRelationId, relid);
 		ObjectAddressSet(stream, RelationRelationId, def.stream);
@@ -1177,25 +1156,28 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 	/* the catalog row */
 	{
-		Oid			types[14] = {OIDOID, OIDOID, OIDOID, TEXTOID, TEXTOID, INTERVALOID,
-		TEXTOID, TEXTOID, CHAROID, INT2ARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum		values[14];
-		char		nulls[15] = "              ";
-		int			nroute = list_length(route_atts);
-		Datum	   *rdat = palloc(sizeof(Datum) * Max(nroute, 1));
-		Datum	   *kdat = palloc(sizeof(Datum) * Max(list_length(key_names), 1));
-		int			k = 0;
+		Oid types[14] = {OIDOID,	   OIDOID,	OIDOID,	 TEXTOID, TEXTOID,
+						 INTERVALOID,  TEXTOID, TEXTOID, CHAROID, INT2ARRAYOID,
+						 TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID};
+		Datum values[14];
+		char nulls[15] = "              ";
+		int nroute = list_length(route_atts);
+		Datum *rdat = palloc(sizeof(Datum) * Max(nroute, 1));
+		Datum *kdat = palloc(sizeof(Datum) * Max(list_length(key_names), 1));
+		int k = 0;
 
-		foreach(lc, route_atts)
+		foreach (lc, route_atts)
 			rdat[k++] = Int16GetDatum(lfirst_int(lc));
 		k = 0;
-		foreach(lc, key_names)
+		foreach (lc, key_names)
 			kdat[k++] = CStringGetTextDatum((char *) lfirst(lc));
 
 		values[0] = ObjectIdGetDatum(relid);
 		values[1] = ObjectIdGetDatum(def.stream);
 		values[2] = ObjectIdGetDatum(GetUserId());
-		values[3] = CStringGetTextDatum(!is_agg ? "stateless" : def.windowed ? "window" : "aggregate");
+		values[3] = CStringGetTextDatum(!is_agg		   ? "stateless"
+										: def.windowed ? "window"
+													   : "aggregate");
 		values[4] = CStringGetTextDatum(emit_close ? "on window close" : "on update");
 		values[5] = def.window_iv;
 		if (!def.windowed)
@@ -1203,18 +1185,22 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		values[6] = CStringGetTextDatum(stmt_text);
 		values[7] = CStringGetTextDatum(nodeToString(q));
 		values[8] = CharGetDatum(route);
-		values[9] = PointerGetDatum(construct_array(rdat, nroute, INT2OID, 2, true, TYPALIGN_SHORT));
+		values[9] =
+			PointerGetDatum(construct_array(rdat, nroute, INT2OID, 2, true, TYPALIGN_SHORT));
 		if (route != LM_ROUTE_KEYS)
 			nulls[9] = 'n';
-		values[10] = PointerGetDatum(construct_array(kdat, list_length(key_names), TEXTOID, -1, false, TYPALIGN_INT));
+		values[10] = PointerGetDatum(
+			construct_array(kdat, list_length(key_names), TEXTOID, -1, false, TYPALIGN_INT));
 		values[11] = CStringGetTextDatum(GetConfigOption("TimeZone", false, false));
 		values[12] = CStringGetTextDatum(GetConfigOption("DateStyle", false, false));
 		values[13] = CStringGetTextDatum(GetConfigOption("IntervalStyle", false, false));
-		lm_ddl_spi_catalog("INSERT INTO laminar._views (view, stream, owner, kind, emit, window_size, definition, query, "
-						   "route, route_attnums, key_columns, timezone, datestyle, intervalstyle) "
-						   "VALUES ($1::oid::regclass, $2::oid::regclass, $3::oid::regrole, $4, $5, $6, $7, $8, "
-						   "$9, $10, $11, $12, $13, $14)",
-						   14, types, values, nulls);
+		lm_ddl_spi_catalog(
+			"INSERT INTO laminar._views (view, stream, owner, kind, emit, window_size, definition, "
+			"query, "
+			"route, route_attnums, key_columns, timezone, datestyle, intervalstyle) "
+			"VALUES ($1::oid::regclass, $2::oid::regclass, $3::oid::regrole, $4, $5, $6, $7, $8, "
+			"$9, $10, $11, $12, $13, $14)",
+			14, types, values, nulls);
 	}
 	lm_prod_mark_catalog_changed();
 	return "CREATE MATERIALIZED VIEW";
@@ -1226,7 +1212,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 static const char *
 lm_ddl_execute_one(const char *stmt)
 {
-	LmToks		t = lm_ddl_tokenize(stmt);
+	LmToks t = lm_ddl_tokenize(stmt);
 
 	if (lm_ddl_is(&t, 0, "create") && lm_ddl_is(&t, 1, "stream"))
 		return lm_ddl_create_stream(&t);
@@ -1239,7 +1225,8 @@ lm_ddl_execute_one(const char *stmt)
 	ereport(ERROR,
 			(errcode(ERRCODE_SYNTAX_ERROR),
 			 errmsg("unsupported laminar statement: \"%s\"", lm_ddl_text(&t, 0, Min(t.n, 4))),
-			 errhint("laminar.execute accepts CREATE STREAM, DROP STREAM, CREATE MATERIALIZED VIEW and DROP MATERIALIZED VIEW.")));
+			 errhint("laminar.execute accepts CREATE STREAM, DROP STREAM, CREATE MATERIALIZED VIEW "
+					 "and DROP MATERIALIZED VIEW.")));
 	return NULL;
 }
 
@@ -1250,10 +1237,9 @@ lm_ddl_execute_one(const char *stmt)
 char *
 lm_ddl_execute(const char *src)
 {
-	LmToks		t = lm_ddl_tokenize(src);
+	LmToks t = lm_ddl_tokenize(src);
 	StringInfoData tags;
-	int			start = 0,
-				depth = 0;
+	int start = 0, depth = 0;
 
 	initStringInfo(&tags);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1268,7 +1254,7 @@ lm_ddl_execute(const char *src)
 		{
 			if (i > start)
 			{
-				char	   *stmt = lm_ddl_text(&t, start, i);
+				char *stmt = lm_ddl_text(&t, start, i);
 				const char *tag = lm_ddl_execute_one(stmt);
 
 				if (tags.len > 0)
@@ -1281,8 +1267,7 @@ lm_ddl_execute(const char *src)
 	SPI_finish();
 	if (tags.len == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("laminar.execute was given no statement"),
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("laminar.execute was given no statement"),
 				 errhint("Pass one or more statements separated by semicolons.")));
 	return tags.data;
 }

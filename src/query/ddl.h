@@ -11,4 +11,4 @@
 extern char *lm_ddl_execute(const char *src);
 extern int64 lm_ddl_interval_us(Datum interval, const char *what);
 
-#endif							/* LAMINAR_DDL_H */
+#endif /* LAMINAR_DDL_H */

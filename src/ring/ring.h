@@ -37,24 +37,24 @@ typedef struct LmRing
 {
 	/* written by the producer, read by the consumer */
 	pg_atomic_uint64 head;
-	pg_atomic_uint32 producer_waiting;	/* producer sleeps on a full ring */
-	int32		producer_procno;	/* whose latch to set when space frees */
-	uint64		tail_cache;		/* producer-private: last tail it read */
-	char		pad1[LM_CACHE_LINE - 2 * sizeof(uint64) - 2 * sizeof(uint32)];
+	pg_atomic_uint32 producer_waiting; /* producer sleeps on a full ring */
+	int32 producer_procno;			   /* whose latch to set when space frees */
+	uint64 tail_cache;				   /* producer-private: last tail it read */
+	char pad1[LM_CACHE_LINE - 2 * sizeof(uint64) - 2 * sizeof(uint32)];
 
 	/* written by the consumer, read by the producer */
 	pg_atomic_uint64 tail;
-	uint64		head_cache;		/* consumer-private: last head it read */
-	char		pad2[LM_CACHE_LINE - 2 * sizeof(uint64)];
+	uint64 head_cache; /* consumer-private: last head it read */
+	char pad2[LM_CACHE_LINE - 2 * sizeof(uint64)];
 
 	/* set once at initialisation */
-	uint64		capacity;		/* power of two, bytes */
-	uint64		mask;
+	uint64 capacity; /* power of two, bytes */
+	uint64 mask;
 	/* consumer bookkeeping that must survive a consumer restart */
-	pg_atomic_uint32 txn_open;	/* consumer holds staged, unfinished records */
-	char		pad3[LM_CACHE_LINE - 2 * sizeof(uint64) - sizeof(uint32)];
+	pg_atomic_uint32 txn_open; /* consumer holds staged, unfinished records */
+	char pad3[LM_CACHE_LINE - 2 * sizeof(uint64) - sizeof(uint32)];
 
-	char		data[FLEXIBLE_ARRAY_MEMBER];
+	char data[FLEXIBLE_ARRAY_MEMBER];
 } LmRing;
 
 /* lm_ring_bytes returns the shared-memory size of a ring of capacity bytes. */
@@ -92,7 +92,7 @@ lm_ring_init(LmRing *r, uint64 capacity)
 static inline uint64
 lm_ring_free(LmRing *r, uint64 head)
 {
-	uint64		tail = pg_atomic_read_u64(&r->tail);
+	uint64 tail = pg_atomic_read_u64(&r->tail);
 
 	pg_read_barrier();
 	r->tail_cache = tail;
@@ -119,8 +119,8 @@ lm_ring_has_room(LmRing *r, uint64 head, uint64 need)
 static inline void
 lm_ring_write(LmRing *r, uint64 pos, const void *src, uint64 len)
 {
-	uint64		off = pos & r->mask;
-	uint64		first = r->capacity - off;
+	uint64 off = pos & r->mask;
+	uint64 first = r->capacity - off;
 
 	if (len <= first)
 		memcpy(r->data + off, src, len);
@@ -147,7 +147,7 @@ lm_ring_publish(LmRing *r, uint64 new_head)
 static inline bool
 lm_ring_try_push(LmRing *r, const void *src, uint64 len, uint64 reserve)
 {
-	uint64		head = pg_atomic_read_u64(&r->head);
+	uint64 head = pg_atomic_read_u64(&r->head);
 
 	if (!lm_ring_has_room(r, head, len + reserve))
 		return false;
@@ -163,7 +163,7 @@ lm_ring_try_push(LmRing *r, const void *src, uint64 len, uint64 reserve)
 static inline uint64
 lm_ring_available(LmRing *r, uint64 tail)
 {
-	uint64		head = pg_atomic_read_u64(&r->head);
+	uint64 head = pg_atomic_read_u64(&r->head);
 
 	/* loads of data must not be satisfied before the load of head */
 	pg_read_barrier();
@@ -187,8 +187,8 @@ lm_ring_available_cached(LmRing *r, uint64 tail)
 static inline void
 lm_ring_read(LmRing *r, uint64 pos, void *dst, uint64 len)
 {
-	uint64		off = pos & r->mask;
-	uint64		first = r->capacity - off;
+	uint64 off = pos & r->mask;
+	uint64 first = r->capacity - off;
 
 	if (len <= first)
 		memcpy(dst, r->data + off, len);
@@ -212,4 +212,4 @@ lm_ring_release(LmRing *r, uint64 new_tail)
 	pg_atomic_write_u64(&r->tail, new_tail);
 }
 
-#endif							/* LAMINAR_RING_H */
+#endif /* LAMINAR_RING_H */

@@ -8,8 +8,8 @@
 #ifndef LAMINAR_CLOCK_H
 #define LAMINAR_CLOCK_H
 
-typedef int64 (*LmClockSource) (void);
+typedef int64 (*LmClockSource)(void);
 
 extern LmClockSource lm_clock_source;
 
-#endif							/* LAMINAR_CLOCK_H */
+#endif /* LAMINAR_CLOCK_H */

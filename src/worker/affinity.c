@@ -30,9 +30,9 @@
 void
 lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_node, bool *pinned)
 {
-	cpu_set_t	allowed;
-	int			ncpu = 0;
-	int			target = -1;
+	cpu_set_t allowed;
+	int ncpu = 0;
+	int target = -1;
 	const char *pin_note;
 	const char *numa_note;
 
@@ -42,7 +42,7 @@ lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_nod
 
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
 	{
-		int			want;
+		int want;
 
 		ncpu = CPU_COUNT(&allowed);
 		want = ncpu > 0 ? worker % ncpu : 0;
@@ -63,7 +63,7 @@ lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_nod
 		pin_note = "cpu pinning unavailable (sched_getaffinity failed)";
 	else
 	{
-		cpu_set_t	one;
+		cpu_set_t one;
 
 		CPU_ZERO(&one);
 		CPU_SET(target, &one);
@@ -83,7 +83,7 @@ lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_nod
 		numa_note = "no NUMA support, default memory policy";
 	else
 	{
-		int			node = numa_node_of_cpu(*cpu >= 0 ? *cpu : 0);
+		int node = numa_node_of_cpu(*cpu >= 0 ? *cpu : 0);
 
 		*numa_node = node;
 		if (numa_max_node() == 0)

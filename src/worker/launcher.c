@@ -83,10 +83,10 @@ lm_launcher_start_worker(int i, BackgroundWorkerHandle **handle)
 static bool
 lm_launcher_db_exists(void)
 {
-	Relation	rel;
+	Relation rel;
 	TableScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
+	HeapTuple tup;
+	bool found = false;
 
 	/* a heap scan: without a database, pg_database's indexes are unusable */
 	StartTransactionCommand();
@@ -116,8 +116,8 @@ void
 lm_launcher_main(Datum arg)
 {
 	BackgroundWorkerHandle *handles[LM_MAX_WORKERS];
-	bool		warned_db = false;
-	bool		warned_slots = false;
+	bool warned_db = false;
+	bool warned_slots = false;
 
 	memset(handles, 0, sizeof(handles));
 	pqsignal(SIGTERM, die);
@@ -142,10 +142,12 @@ lm_launcher_main(Datum arg)
 			if (!lm_launcher_db_exists())
 			{
 				if (!warned_db)
-					ereport(LOG,
-							(errmsg("laminar: database \"%s\" does not exist; stream workers wait for it",
-									lm_database),
-							 errhint("Create the database or set laminar.database.")));
+					ereport(
+						LOG,
+						(errmsg(
+							 "laminar: database \"%s\" does not exist; stream workers wait for it",
+							 lm_database),
+						 errhint("Create the database or set laminar.database.")));
 				warned_db = true;
 			}
 			else
@@ -153,7 +155,7 @@ lm_launcher_main(Datum arg)
 				warned_db = false;
 				for (int i = 0; i < lm_shared->nworkers; i++)
 				{
-					pid_t		pid;
+					pid_t pid;
 
 					if (handles[i] != NULL)
 					{
@@ -170,17 +172,21 @@ lm_launcher_main(Datum arg)
 					{
 						handles[i] = NULL;
 						if (!warned_slots)
-							ereport(WARNING,
-									(errmsg("laminar: no background worker slot free for stream worker %d", i),
-									 errhint("Raise max_worker_processes to at least %d plus what parallel query and replication need.",
-											 lm_shared->nworkers + 1)));
+							ereport(
+								WARNING,
+								(errmsg(
+									 "laminar: no background worker slot free for stream worker %d",
+									 i),
+								 errhint("Raise max_worker_processes to at least %d plus what "
+										 "parallel query and replication need.",
+										 lm_shared->nworkers + 1)));
 						warned_slots = true;
 					}
 				}
 			}
 		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000, PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

@@ -60,22 +60,22 @@
 
 typedef struct LmStaging
 {
-	char	   *buf;
-	Size		len;
-	Size		cap;
-	bool		skip;			/* resync: drop records up to the next end */
+	char *buf;
+	Size len;
+	Size cap;
+	bool skip; /* resync: drop records up to the next end */
 } LmStaging;
 
-static int	lm_me = -1;
+static int lm_me = -1;
 static LmWorkerShared *lm_self = NULL;
 static MemoryContext lm_worker_cxt = NULL;
 static LmStaging *lm_staging = NULL;
-static List *lm_views = NIL;	/* LmView *, in id order */
+static List *lm_views = NIL; /* LmView *, in id order */
 static LmStreamWm *lm_wms = NULL;
-static int	lm_nwms = 0;
+static int lm_nwms = 0;
 static uint64 lm_loaded_gen = 0;
-static LmView *lm_current_view = NULL;	/* whose operators are running */
-static LmView *lm_last_view = NULL; /* lookup cache */
+static LmView *lm_current_view = NULL; /* whose operators are running */
+static LmView *lm_last_view = NULL;	   /* lookup cache */
 static uint64 lm_pass_events = 0;
 
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
@@ -105,7 +105,7 @@ lm_worker_stream_wm(Oid relid)
 			return &lm_wms[i];
 	if (lm_nwms % 16 == 0)
 		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm) * (lm_nwms + 16))
-			: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm) * 16);
+						: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm) * 16);
 	/*
 	 * Not seeded from the stream's shared maximum: producers raise it at
 	 * COMMIT, before we have applied those transactions, so it may run
@@ -123,13 +123,13 @@ lm_worker_stream_wm(Oid relid)
 static LmView *
 lm_worker_view(int32 id)
 {
-	ListCell   *lc;
+	ListCell *lc;
 
 	if (lm_last_view && lm_last_view->id == id)
 		return lm_last_view;
-	foreach(lc, lm_views)
+	foreach (lc, lm_views)
 	{
-		LmView	   *v = (LmView *) lfirst(lc);
+		LmView *v = (LmView *) lfirst(lc);
 
 		if (v->id == id)
 		{
@@ -162,7 +162,7 @@ lm_worker_fail_view(LmView *v, const char *msg)
 	v->nrows = 0;
 	MemoryContextReset(v->rowcxt);
 	v->plan = NULL;
-	v->tid_gen++;				/* rows written in the aborted work are gone */
+	v->tid_gen++; /* rows written in the aborted work are gone */
 }
 
 /*
@@ -172,10 +172,10 @@ lm_worker_fail_view(LmView *v, const char *msg)
 static void
 lm_worker_load_views(void)
 {
-	List	   *keep = NIL;
-	int32	   *live;
-	int			nlive = 0;
-	bool		installed;
+	List *keep = NIL;
+	int32 *live;
+	int nlive = 0;
+	bool installed;
 
 	installed = OidIsValid(get_extension_oid("laminar", true));
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -186,17 +186,18 @@ lm_worker_load_views(void)
 					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
 					"s.ts_attnum, s.watermark_delay_us, v.created_at "
 					"FROM laminar._views v JOIN laminar._streams s ON s.stream = v.stream "
-					"ORDER BY v.id", true, 0) != SPI_OK_SELECT)
+					"ORDER BY v.id",
+					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._views");
 	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
 	for (uint64 r = 0; installed && r < SPI_processed; r++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int32		id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
-		LmView	   *v = lm_worker_view(id);
+		HeapTuple tup = SPI_tuptable->vals[r];
+		TupleDesc td = SPI_tuptable->tupdesc;
+		bool isnull;
+		int32 id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		Oid relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		LmView *v = lm_worker_view(id);
 
 		/* ids restart after DROP/CREATE EXTENSION: the relation tells */
 		if (v != NULL && !v->failed && v->result_relid != relid)
@@ -206,7 +207,7 @@ lm_worker_load_views(void)
 		{
 			LmViewCatalog cat;
 			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
-			Datum		d;
+			Datum d;
 
 			memset(&cat, 0, sizeof(cat));
 			cat.id = id;
@@ -224,12 +225,12 @@ lm_worker_load_views(void)
 			d = SPI_getbinval(tup, td, 12, &isnull);
 			if (!isnull)
 			{
-				Datum	   *elems;
-				bool	   *enulls;
-				int			n;
+				Datum *elems;
+				bool *enulls;
+				int n;
 
-				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-								  &elems, &enulls, &n);
+				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+								  &enulls, &n);
 				cat.nkeycols = n;
 				cat.keycols = palloc(sizeof(char *) * Max(n, 1));
 				for (int k = 0; k < n; k++)
@@ -254,7 +255,7 @@ lm_worker_load_views(void)
 			PG_CATCH();
 			{
 				/* a view that cannot compile stays failed; others go on */
-				ErrorData  *edata;
+				ErrorData *edata;
 				MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
 
 				edata = CopyErrorData();
@@ -264,13 +265,14 @@ lm_worker_load_views(void)
 				v->id = id;
 				v->result_relid = relid;
 				v->failed = true;
-				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
+				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view",
+											   ALLOCSET_SMALL_SIZES);
 				v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
 				v->stats = lm_view_slot(id, true);
 				if (v->stats)
 					lm_set_view_error(v->stats, edata->message);
-				ereport(LOG,
-						(errmsg("laminar worker %d: cannot start view %d: %s", lm_me, id, edata->message)));
+				ereport(LOG, (errmsg("laminar worker %d: cannot start view %d: %s", lm_me, id,
+									 edata->message)));
 			}
 			PG_END_TRY();
 			if (!v->failed)
@@ -285,11 +287,11 @@ lm_worker_load_views(void)
 
 	/* views dropped from the catalog */
 	{
-		ListCell   *lc;
+		ListCell *lc;
 
-		foreach(lc, lm_views)
+		foreach (lc, lm_views)
 		{
-			LmView	   *v = (LmView *) lfirst(lc);
+			LmView *v = (LmView *) lfirst(lc);
 
 			if (!list_member_ptr(keep, v))
 				lm_view_free(v);
@@ -308,20 +310,21 @@ lm_worker_load_views(void)
 	/* stream slots of dropped streams (worker 0 does it for everyone) */
 	if (lm_me == 0)
 	{
-		Oid		   *streams = NULL;
-		int			nstreams = 0;
+		Oid *streams = NULL;
+		int nstreams = 0;
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "laminar: SPI_connect failed");
-		if (installed && SPI_execute("SELECT stream::oid FROM laminar._streams", true, 0) == SPI_OK_SELECT)
+		if (installed &&
+			SPI_execute("SELECT stream::oid FROM laminar._streams", true, 0) == SPI_OK_SELECT)
 		{
 			streams = palloc(sizeof(Oid) * Max(SPI_processed, 1));
 			for (uint64 r = 0; r < SPI_processed; r++)
 			{
-				bool		isnull;
+				bool isnull;
 
-				streams[nstreams++] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r],
-																	  SPI_tuptable->tupdesc, 1, &isnull));
+				streams[nstreams++] = DatumGetObjectId(
+					SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
 			}
 		}
 		SPI_finish();
@@ -336,16 +339,16 @@ lm_worker_load_views(void)
 static void
 lm_worker_apply_range(char *buf, Size len, Size *pos)
 {
-	Oid			save_uid = InvalidOid;
-	int			save_sec = 0;
-	LmView	   *entered = NULL;
+	Oid save_uid = InvalidOid;
+	int save_sec = 0;
+	LmView *entered = NULL;
 
 	PG_TRY();
 	{
 		while (*pos < len)
 		{
 			LmRecHeader *h = (LmRecHeader *) (buf + *pos);
-			LmView	   *v = lm_worker_view(h->view_id);
+			LmView *v = lm_worker_view(h->view_id);
 
 			/*
 			 * A producer routes only to committed views, but we may not have
@@ -430,18 +433,17 @@ lm_worker_commit_xact(void)
 static void
 lm_worker_recover(void)
 {
-	ErrorData  *edata;
+	ErrorData *edata;
 	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
-	LmView	   *v = lm_current_view;
+	LmView *v = lm_current_view;
 
 	edata = CopyErrorData();
 	MemoryContextSwitchTo(old);
 	if (v == NULL)
 		PG_RE_THROW();
 	FlushErrorState();
-	ereport(LOG,
-			(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
-			 errhint("Drop and re-create the materialized view after fixing the cause.")));
+	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
+				  errhint("Drop and re-create the materialized view after fixing the cause.")));
 	lm_set_worker_error(lm_me, edata->message);
 	AbortCurrentTransaction();
 	lm_worker_fail_view(v, edata->message);
@@ -455,7 +457,7 @@ lm_worker_recover(void)
 static void
 lm_worker_commit_staged(LmStaging *st)
 {
-	Size		pos = 0;
+	Size pos = 0;
 
 	while (pos < st->len)
 	{
@@ -481,10 +483,11 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 {
 	if (st->len + len > st->cap)
 	{
-		Size		ncap = Max(st->cap * 2, st->len + len);
+		Size ncap = Max(st->cap * 2, st->len + len);
 
 		ncap = Max(ncap, 64 * 1024);
-		st->buf = st->buf ? repalloc_huge(st->buf, ncap) : MemoryContextAllocHuge(lm_worker_cxt, ncap);
+		st->buf =
+			st->buf ? repalloc_huge(st->buf, ncap) : MemoryContextAllocHuge(lm_worker_cxt, ncap);
 		st->cap = ncap;
 	}
 	lm_ring_read(r, pos, st->buf + st->len, len);
@@ -498,25 +501,25 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 static bool
 lm_worker_drain(void)
 {
-	bool		wm_moved = false;
+	bool wm_moved = false;
 
 	for (int p = 0; p < lm_shared->nproducers; p++)
 	{
-		LmRing	   *r = lm_ring_get(p, lm_me);
-		uint64		tail = pg_atomic_read_u64(&r->tail);
-		uint64		avail = lm_ring_available(r, tail);
-		uint64		pos = tail,
-					end = tail + avail;
-		LmStaging  *st = &lm_staging[p];
+		LmRing *r = lm_ring_get(p, lm_me);
+		uint64 tail = pg_atomic_read_u64(&r->tail);
+		uint64 avail = lm_ring_available(r, tail);
+		uint64 pos = tail, end = tail + avail;
+		LmStaging *st = &lm_staging[p];
 
 		if (avail == 0)
 			continue;
 		while (pos < end)
 		{
-			LmRecValue	rec;
+			LmRecValue rec;
 
 			lm_ring_read(r, pos, &rec, Min(sizeof(rec), end - pos));
-			if (rec.hdr.len < sizeof(LmRecHeader) || rec.hdr.len > end - pos || rec.hdr.len % 8 != 0)
+			if (rec.hdr.len < sizeof(LmRecHeader) || rec.hdr.len > end - pos ||
+				rec.hdr.len % 8 != 0)
 				elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
 			switch (rec.hdr.type)
 			{
@@ -560,7 +563,7 @@ lm_worker_drain(void)
 		lm_ring_release(r, end);
 		if (pg_atomic_read_u32(&r->producer_waiting))
 		{
-			int			procno = r->producer_procno;
+			int procno = r->producer_procno;
 
 			if (procno >= 0)
 				SetLatch(&ProcGlobal->allProcs[procno].procLatch);
@@ -575,15 +578,15 @@ lm_worker_drain(void)
  * the rows other views wrote in this pass stay.
  */
 static void
-lm_worker_each_view(void (*fn) (LmView *))
+lm_worker_each_view(void (*fn)(LmView *))
 {
-	ListCell   *lc;
+	ListCell *lc;
 
-	foreach(lc, lm_views)
+	foreach (lc, lm_views)
 	{
-		LmView	   *v = (LmView *) lfirst(lc);
-		Oid			save_uid;
-		int			save_sec;
+		LmView *v = (LmView *) lfirst(lc);
+		Oid save_uid;
+		int save_sec;
 		MemoryContext oldcxt;
 		ResourceOwner oldowner;
 
@@ -610,7 +613,7 @@ lm_worker_each_view(void (*fn) (LmView *))
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
+			ErrorData *edata;
 
 			MemoryContextSwitchTo(lm_worker_cxt);
 			edata = CopyErrorData();
@@ -656,12 +659,12 @@ lm_worker_step_emit(LmView *v)
 static void
 lm_worker_publish_stats(void)
 {
-	ListCell   *lc;
-	int64		groups = 0;
+	ListCell *lc;
+	int64 groups = 0;
 
-	foreach(lc, lm_views)
+	foreach (lc, lm_views)
 	{
-		LmView	   *v = (LmView *) lfirst(lc);
+		LmView *v = (LmView *) lfirst(lc);
 
 		if (!v->failed)
 		{
@@ -681,11 +684,10 @@ lm_worker_publish_stats(void)
 void
 lm_worker_main(Datum arg)
 {
-	int64		next_emit;
-	int			cpu,
-				node;
-	bool		pinned;
-	char		placement[LM_ERRMSG_LEN];
+	int64 next_emit;
+	int cpu, node;
+	bool pinned;
+	char placement[LM_ERRMSG_LEN];
 
 	lm_me = DatumGetInt32(arg);
 	pqsignal(SIGTERM, die);
@@ -729,8 +731,8 @@ lm_worker_main(Datum arg)
 	 */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	lm_worker_cxt = AllocSetContextCreate(TopMemoryContext, "laminar worker",
-										  ALLOCSET_DEFAULT_SIZES);
+	lm_worker_cxt =
+		AllocSetContextCreate(TopMemoryContext, "laminar worker", ALLOCSET_DEFAULT_SIZES);
 	lm_staging = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmStaging) * lm_shared->nproducers);
 	for (int p = 0; p < lm_shared->nproducers; p++)
 		if (pg_atomic_read_u32(&lm_ring_get(p, lm_me)->txn_open))
@@ -747,7 +749,7 @@ lm_worker_main(Datum arg)
 	PG_CATCH();
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-		ErrorData  *edata = CopyErrorData();
+		ErrorData *edata = CopyErrorData();
 
 		MemoryContextSwitchTo(old);
 		lm_set_worker_error(lm_me, edata->message);
@@ -764,13 +766,13 @@ lm_worker_loop(int64 next_emit)
 {
 	for (;;)
 	{
-		uint64		gen;
-		uint64		flush_gen;
-		bool		wm_moved;
-		bool		dirty = false;
-		int64		now;
-		long		timeout;
-		ListCell   *lc;
+		uint64 gen;
+		uint64 flush_gen;
+		bool wm_moved;
+		bool dirty = false;
+		int64 now;
+		long timeout;
+		ListCell *lc;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -789,9 +791,9 @@ lm_worker_loop(int64 next_emit)
 			lm_loaded_gen = gen;
 		}
 
-		foreach(lc, lm_views)
+		foreach (lc, lm_views)
 		{
-			LmView	   *v = (LmView *) lfirst(lc);
+			LmView *v = (LmView *) lfirst(lc);
 
 			if (!v->failed && v->stats && pg_atomic_read_u32(&v->stats->failed))
 				lm_worker_fail_view(v, NULL);
@@ -804,9 +806,9 @@ lm_worker_loop(int64 next_emit)
 			lm_worker_each_view(lm_worker_step_close);
 
 		now = lm_clock_now_us();
-		foreach(lc, lm_views)
+		foreach (lc, lm_views)
 		{
-			LmView	   *v = (LmView *) lfirst(lc);
+			LmView *v = (LmView *) lfirst(lc);
 
 			if (!v->failed && lm_agg_has_dirty(v))
 				dirty = true;
@@ -830,8 +832,8 @@ lm_worker_loop(int64 next_emit)
 		timeout = Max(1, lm_flush_interval_ms / 2);
 		if (dirty)
 			timeout = Min(timeout, Max(1, (next_emit - lm_clock_now_us()) / 1000));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 timeout, PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }
