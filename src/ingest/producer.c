@@ -250,6 +250,9 @@ lm_prod_maybe_wake(int w)
 	LmRing *r = lm_ring_get(lm_producer, w);
 	uint64 used = pg_atomic_read_u64(&r->head) - r->tail_cache;
 
+	/* the cached tail only moves when we run short: refresh it first */
+	if (used >= r->capacity / 4)
+		used = r->capacity - lm_ring_free(r, pg_atomic_read_u64(&r->head));
 	if (used >= r->capacity / 4)
 		lm_wake_worker(w);
 }
