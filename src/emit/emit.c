@@ -553,23 +553,31 @@ lm_emit_direct_insert(LmView *v, LmDirect *d, LmGroup *g, Datum **cols, bool **n
 	return true;
 }
 
-/*
- * lm_emit_cmp_tid orders groups by the TID of their row; groups without a
- * usable TID go last.
- */
-static int
-lm_emit_cmp_tid(const void *a, const void *b)
+/* a group and the sort key of its row's TID (invalid TIDs sort last) */
+typedef struct LmTidSort
 {
-	const LmGroup *ga = *(LmGroup *const *) a;
-	const LmGroup *gb = *(LmGroup *const *) b;
-	bool va = ItemPointerIsValid(&ga->tid);
-	bool vb = ItemPointerIsValid(&gb->tid);
+	uint64 key;
+	LmGroup *g;
+} LmTidSort;
 
-	if (va != vb)
-		return va ? -1 : 1;
-	if (!va)
-		return 0;
-	return ItemPointerCompare((ItemPointer) &ga->tid, (ItemPointer) &gb->tid);
+/* lm_tid_sort: an inlined sort on the uint64 key (lib/sort_template.h) */
+#define ST_SORT lm_tid_sort
+#define ST_ELEMENT_TYPE LmTidSort
+#define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * lm_emit_tid_key returns a key that orders groups by the TID of their row.
+ */
+static inline uint64
+lm_emit_tid_key(const LmGroup *g)
+{
+	if (!ItemPointerIsValid(&g->tid))
+		return PG_UINT64_MAX;
+	return ((uint64) ItemPointerGetBlockNumberNoCheck(&g->tid) << 16) |
+		   ItemPointerGetOffsetNumberNoCheck(&g->tid);
 }
 
 /*
@@ -620,7 +628,18 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 
 	/* in table order: each heap page is pruned and visited once */
 	if (direct && ntodo > 1)
-		qsort(todo, ntodo, sizeof(LmGroup *), lm_emit_cmp_tid);
+	{
+		LmTidSort *keys = palloc(sizeof(LmTidSort) * ntodo);
+
+		for (int64 t = 0; t < ntodo; t++)
+		{
+			keys[t].key = lm_emit_tid_key(todo[t]);
+			keys[t].g = todo[t];
+		}
+		lm_tid_sort(keys, ntodo);
+		for (int64 t = 0; t < ntodo; t++)
+			todo[t] = keys[t].g;
+	}
 
 	for (int t = 0; t < ntodo; t++)
 	{
