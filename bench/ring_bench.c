@@ -400,6 +400,53 @@ run_mode(Mode mode, uint64 n, const char *label)
 	return ok;
 }
 
+/*
+ * The hardware floor for one-at-a-time hand-off: a cache line bounced
+ * between the two pinned CPUs.  A consumer that keeps up with a producer
+ * publishing one record at a time needs at least one such transfer per
+ * record, so this bounds what any SPSC queue can do on the machine.
+ */
+static pg_atomic_uint64 pp_flag;
+static uint64 pp_rounds;
+
+static void *
+pingpong_main(void *arg)
+{
+	(void) pin_to(1);
+	for (uint64 i = 0; i < pp_rounds; i++)
+	{
+		while (pg_atomic_read_u64(&pp_flag) != 2 * i + 1)
+			;
+		pg_atomic_write_u64(&pp_flag, 2 * i + 2);
+	}
+	return NULL;
+}
+
+static void
+run_pingpong(void)
+{
+	pthread_t	t;
+	double		t0,
+				t1;
+
+	pp_rounds = 1000000;
+	pg_atomic_init_u64(&pp_flag, 0);
+	(void) pin_to(0);
+	if (pthread_create(&t, NULL, pingpong_main, NULL) != 0)
+		return;
+	t0 = now_ns();
+	for (uint64 i = 0; i < pp_rounds; i++)
+	{
+		pg_atomic_write_u64(&pp_flag, 2 * i + 1);
+		while (pg_atomic_read_u64(&pp_flag) != 2 * i + 2)
+			;
+	}
+	t1 = now_ns();
+	pthread_join(t, NULL);
+	printf("cache-line transfer between CPU 0 and 1 (one way): %.2f ns\n",
+		   (t1 - t0) / (double) pp_rounds / 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -419,6 +466,7 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	run_pingpong();
 	ok &= run_mode(MODE_ONE, n, "one-at-a-time");
 	ok &= run_mode(MODE_BATCH, n, "batched");
 	return ok ? 0 : 1;

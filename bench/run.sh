@@ -475,6 +475,7 @@ part_f() {
 	printf '%s\n' "$out"
 	res ring_one "$(printf '%s\n' "$out" | awk '/^ring one-at-a-time:/ { print $3 }')"
 	res ring_batch "$(printf '%s\n' "$out" | awk '/^ring batched:/ { print $3 }')"
+	res ring_xfer "$(printf '%s\n' "$out" | awk '/^cache-line transfer/ { print $(NF-1) }')"
 }
 
 # ---------------------------------------------------------------------------
@@ -596,6 +597,7 @@ hdr "summary"
 	say "  stream $(get tps_stream) TPS, plain logged table $(get tps_table) TPS, stream/table = $(fdiv "$(get tps_stream)" "$(get tps_table)")"
 	say "(f) ring (1 MiB, 32-byte records, 2 threads pinned to CPU 0/1, $RING_EVENTS events):"
 	say "  one-at-a-time $(get ring_one) ns/event, batched (64 per publish) $(get ring_batch) ns/event"
+	say "  (hardware floor: one cache-line transfer between the two CPUs takes $(get ring_xfer) ns one way)"
 	say "(g) commit-to-visible latency, $LAT_PROBES probes under $LAT_RATE rows/s background inserts:"
 	say "  p50 $(get lat_p50) ms, p99 $(get lat_p99) ms, max $(get lat_max) ms (not visible: $(get lat_timeouts)); laminar.flush_interval = $(get flush_interval)"
 	say "  (clock from just before COMMIT until a poll of the view's table, every 0.5 ms, sees the row)"
