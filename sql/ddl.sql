@@ -57,3 +57,9 @@ SELECT to_regclass('tx_s') AS stream, to_regclass('tx_v') AS view,
        (SELECT count(*) FROM laminar._streams WHERE stream::text = 'tx_s') AS catalog_rows;
 SELECT laminar.execute('DROP STREAM bids CASCADE');
 SELECT count(*) FROM laminar.views;
+-- a column named emit is not an EMIT clause
+SELECT laminar.execute($$ CREATE STREAM em (emit int); CREATE MATERIALIZED VIEW em_v AS SELECT emit, count(*) AS n FROM em GROUP BY emit $$);
+INSERT INTO em VALUES (1), (1), (NULL);
+SELECT laminar.flush();
+SELECT * FROM em_v ORDER BY emit;
+SELECT laminar.execute('DROP STREAM em CASCADE');

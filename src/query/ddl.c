@@ -950,8 +950,12 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			depth--;
 		else if (depth == 0 && as < 0 && lm_ddl_is(t, i, "as"))
 			as = i;
-		else if (depth == 0 && as >= 0 && t->t[i].tok == IDENT && lm_ddl_is(t, i, "emit"))
+		else if (depth == 0 && as >= 0 && t->t[i].tok == IDENT && lm_ddl_is(t, i, "emit") &&
+				 (lm_ddl_is(t, i + 1, "on") || lm_ddl_is(t, i + 1, "changes") ||
+				  lm_ddl_is(t, i + 1, "final") || lm_ddl_is(t, i + 1, "after") ||
+				  lm_ddl_is(t, i + 1, "periodically") || lm_ddl_is(t, i + 1, "every")))
 		{
+			/* a column called emit is not an EMIT clause */
 			emit = i;
 			break;
 		}
