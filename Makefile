@@ -35,6 +35,9 @@ SHLIB_LINK = -lxxhash -lnuma
 # pg_regress suites: inputs in sql/, expected output in expected/
 REGRESS = setup ddl errors aggregates windows emit_close txn settings security workers drop
 REGRESS_OPTS = --use-existing
+# isolation tests (two sessions): specs in test/isolation/specs
+ISOLATION = open_across_create
+ISOLATION_OPTS = --use-existing --inputdir=test/isolation --outputdir=test/isolation
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
 ifneq ($(PG_CONFIG),)
@@ -44,6 +47,7 @@ ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 # the workers serve one database (laminar.database): run the tests there
 CONTRIB_TESTDB = laminar_regress
+ISOLATION_TESTDB = laminar_regress
 else
 all install:
 	@echo "PostgreSQL 15 server headers not found: run 'make test' or 'make demo' (they install them), or apt-get install postgresql-server-dev-15" >&2; exit 1
