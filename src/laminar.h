@@ -194,6 +194,7 @@ extern void lm_prod_mark_catalog_changed(void);
 PGDLLEXPORT void lm_launcher_main(Datum arg);
 PGDLLEXPORT void lm_worker_main(Datum arg);
 extern void lm_launcher_register(void);
+extern void lm_worker_absorb(void);
 extern void lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_node,
 							  bool *pinned);
 extern void *lm_numa_alloc_hint(void);

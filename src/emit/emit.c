@@ -643,6 +643,9 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 
 	for (int t = 0; t < ntodo; t++)
 	{
+		/* keep producers moving while a large emit runs */
+		if ((t & 1023) == 1023)
+			lm_worker_absorb();
 		g = todo[t];
 		lm_emit_group_row(v, win, g, cols, nulls, n);
 		if (direct && (g->in_table ? lm_emit_try_direct(v, &d, g, cols, nulls, n)

@@ -495,11 +495,12 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 }
 
 /*
- * lm_worker_drain consumes everything available in the rings; returns
+ * lm_worker_drain_mode consumes the records available in the rings (or,
+ * with events_only, only the leading EVENT and TRUNCATE records); returns
  * whether a watermark moved.
  */
 static bool
-lm_worker_drain(void)
+lm_worker_drain_mode(bool events_only)
 {
 	bool wm_moved = false;
 
@@ -521,6 +522,9 @@ lm_worker_drain(void)
 			if (rec.hdr.len < sizeof(LmRecHeader) || rec.hdr.len > end - pos ||
 				rec.hdr.len % 8 != 0)
 				elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
+			/* absorbing only: stop at the first record that would change state */
+			if (events_only && rec.hdr.type != LM_REC_EVENT && rec.hdr.type != LM_REC_TRUNCATE)
+				break;
 			switch (rec.hdr.type)
 			{
 				case LM_REC_EVENT:
@@ -560,7 +564,9 @@ lm_worker_drain(void)
 			}
 			pos += rec.hdr.len;
 		}
-		lm_ring_release(r, end);
+		if (pos == tail)
+			continue;
+		lm_ring_release(r, pos);
 		if (pg_atomic_read_u32(&r->producer_waiting))
 		{
 			int procno = r->producer_procno;
@@ -570,6 +576,30 @@ lm_worker_drain(void)
 		}
 	}
 	return wm_moved;
+}
+
+/*
+ * lm_worker_drain consumes everything available in the rings; returns
+ * whether a watermark moved.
+ */
+static bool
+lm_worker_drain(void)
+{
+	return lm_worker_drain_mode(false);
+}
+
+/*
+ * lm_worker_absorb moves the events of transactions still in progress from
+ * the rings to the staging buffers, stopping at any COMMIT, ABORT or
+ * WATERMARK, which must wait for the next pass.  Long emits call it so
+ * that a producer in the middle of a large COPY is not left waiting for
+ * ring space while we write results.
+ */
+void
+lm_worker_absorb(void)
+{
+	if (lm_me >= 0 && lm_staging != NULL)
+		(void) lm_worker_drain_mode(true);
 }
 
 /*
