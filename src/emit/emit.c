@@ -387,6 +387,38 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 		table_close(rel, NoLock);
 		return false;
 	}
+	/*
+	 * The bare path writes tuples built from our outputs: the table must
+	 * still have exactly those columns with those types (an ALTER TABLE
+	 * since the view was compiled sends us through the statement, which
+	 * checks everything).
+	 */
+	{
+		TupleDesc desc = RelationGetDescr(rel);
+		int live = 0;
+
+		for (int a = 0; a < desc->natts; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped)
+				live++;
+		for (int c = 0; c < v->nout && live == v->nout; c++)
+		{
+			Form_pg_attribute att;
+
+			if (v->outattnum[c] < 1 || v->outattnum[c] > desc->natts)
+			{
+				live = -1;
+				break;
+			}
+			att = TupleDescAttr(desc, v->outattnum[c] - 1);
+			if (att->attisdropped || att->atttypid != v->outtypes[c])
+				live = -1;
+		}
+		if (live != v->nout)
+		{
+			table_close(rel, NoLock);
+			return false;
+		}
+	}
 	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
 
 	/* a rewrite (VACUUM FULL, CLUSTER, TRUNCATE) moves every row */
