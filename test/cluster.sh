@@ -160,3 +160,19 @@ lm_cluster_restart() {
 	lm__export_env "$dir" "$port"
 	echo "lm_cluster: restarted $dir on port $port" >&2
 }
+
+# lm_build_install ROOT: builds and installs the extension with PGXS (sudo -n
+# when not root). Prints which step failed and returns non-zero on failure.
+lm_build_install() {
+	local root=$1 pg_config=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=(sudo -n); fi
+	if ! make -s -C "$root" PG_CONFIG="$pg_config"; then
+		echo "BUILD FAILED"
+		return 1
+	fi
+	if ! "${sudo[@]}" make -s -C "$root" install PG_CONFIG="$pg_config"; then
+		echo "INSTALL FAILED"
+		return 2
+	fi
+}

@@ -31,10 +31,9 @@ if [ "${LAMINAR_SKIP_BUILD:-0}" = 1 ]; then
 	heading "Build: skipped (LAMINAR_SKIP_BUILD=1)"
 else
 	heading "Build and install"
-	SUDO=()
-	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); fi
-	make -s PG_CONFIG="$PG_CONFIG"
-	"${SUDO[@]}" make -s install PG_CONFIG="$PG_CONFIG"
+	# shellcheck source=test/cluster.sh
+	source "$ROOT/test/cluster.sh"
+	lm_build_install "$ROOT"
 	echo "ok"
 fi
 

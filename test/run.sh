@@ -166,18 +166,14 @@ if [ "${LAMINAR_SKIP_BUILD:-0}" = 1 ]; then
 	heading "Build: skipped (LAMINAR_SKIP_BUILD=1)"
 else
 	heading "Build and install"
-	SUDO=()
-	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); fi
-	if ! make -s PG_CONFIG="$PG_CONFIG"; then
-		echo "BUILD FAILED"
-		record "build" 0 1 "FAILED"
-		summary_and_exit
-	fi
-	if ! "${SUDO[@]}" make -s install PG_CONFIG="$PG_CONFIG"; then
-		echo "INSTALL FAILED"
-		record "build" 0 1 "FAILED (install)"
-		summary_and_exit
-	fi
+	# shellcheck source=test/cluster.sh
+	source "$ROOT/test/cluster.sh"
+	lm_build_install "$ROOT"
+	case $? in
+		0) ;;
+		1) record "build" 0 1 "FAILED"; summary_and_exit ;;
+		*) record "build" 0 1 "FAILED (install)"; summary_and_exit ;;
+	esac
 	echo "built and installed"
 fi
 
