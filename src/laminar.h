@@ -197,7 +197,6 @@ extern void lm_launcher_register(void);
 extern void lm_worker_absorb(void);
 extern void lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_node,
 							  bool *pinned);
-extern void *lm_numa_alloc_hint(void);
 
 /* ---------------------------------------------------------------------
  * Misc
