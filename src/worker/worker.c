@@ -16,19 +16,23 @@
  *	  every ring (EVENT records are staged per producer, COMMIT applies the
  *	  staged events, ABORT/TRUNCATE discard, WATERMARK raises the stream's
  *	  watermark); close the windows the watermark passed; emit changed
- *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked;
- *	  commit; publish counters;
+ *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked
+ *	  (long emits absorb in-progress events from the rings every 1024 rows,
+ *	  so that producers keep moving); commit; publish counters;
  *	- WAIT: WaitLatch until a producer, flush() or the timer wakes us.
  *
  * Memory: lm_worker_cxt lives as long as the process (views, staging
  * buffers); each pass runs inside one transaction whose memory is released
  * at commit; a view's per-event memory is reset in batches (ops/agg.c).
  *
- * Errors: an error while running one view's operators or writing its
- * results marks that view failed (shown in laminar.views.last_error), the
- * transaction is rolled back and the pass resumes after the failing event,
- * so other views keep running.  Any other error ends the process with exit
- * code 1; the launcher starts a new worker.  Neither takes the cluster down.
+ * Errors: an error in one view marks that view failed on every worker
+ * (shown in laminar.views.last_error) and other views keep running.  While
+ * applying events, the pass's transaction (which has written nothing yet)
+ * is rolled back and the pass resumes after the failing event; while
+ * closing windows or emitting, each view works in its own subtransaction,
+ * so only the failing view's writes are rolled back.  Any other error ends
+ * the process with exit code 1 (its message kept in laminar.workers) and
+ * the launcher starts a new worker.  Neither takes the cluster down.
  *
  *-------------------------------------------------------------------------
  */
