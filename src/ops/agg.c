@@ -393,6 +393,19 @@ lm_agg_emit_dirty(LmView *v)
 }
 
 /*
+ * lm_agg_has_closable says whether the watermark has passed the end of the
+ * view's oldest open window.
+ */
+bool
+lm_agg_has_closable(LmView *v)
+{
+	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->nwins == 0 || v->wm == NULL ||
+		v->wm->wm == LM_NO_TIME)
+		return false;
+	return v->wins[0]->start + v->window_us <= v->wm->wm;
+}
+
+/*
  * lm_agg_close_windows finishes every window the watermark has passed:
  * ON WINDOW CLOSE writes its rows once, ON UPDATE writes what changed; then
  * the window's state is freed.

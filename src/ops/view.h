@@ -199,6 +199,7 @@ extern void lm_agg_event(LmView *v, MinimalTuple tup);
 extern void lm_agg_end_batch(LmView *v);
 extern bool lm_agg_has_dirty(LmView *v);
 extern void lm_agg_close_windows(LmView *v);
+extern bool lm_agg_has_closable(LmView *v);
 extern void lm_agg_emit_dirty(LmView *v);
 
 /* emit/emit.c */

@@ -607,12 +607,13 @@ lm_worker_absorb(void)
 }
 
 /*
- * lm_worker_each_view runs fn (close windows, emit) on every healthy view,
- * each inside its own subtransaction: an error stops that view only, and
- * the rows other views wrote in this pass stay.
+ * lm_worker_each_view runs fn (close windows, emit) on every healthy view
+ * for which needed() says there is work, each inside its own
+ * subtransaction: an error stops that view only, and the rows other views
+ * wrote in this pass stay.
  */
 static void
-lm_worker_each_view(void (*fn)(LmView *))
+lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 {
 	ListCell *lc;
 
@@ -624,7 +625,8 @@ lm_worker_each_view(void (*fn)(LmView *))
 		MemoryContext oldcxt;
 		ResourceOwner oldowner;
 
-		if (v->failed)
+		/* no subtransaction for a view with nothing to do */
+		if (v->failed || !needed(v))
 			continue;
 		lm_worker_start_xact();
 		/* a view being dropped: its reload will unload it */
@@ -837,7 +839,7 @@ lm_worker_loop(int64 next_emit)
 		flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
 		wm_moved = lm_worker_drain();
 		if (wm_moved || flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
-			lm_worker_each_view(lm_worker_step_close);
+			lm_worker_each_view(lm_worker_step_close, lm_agg_has_closable);
 
 		now = lm_clock_now_us();
 		foreach (lc, lm_views)
@@ -849,7 +851,7 @@ lm_worker_loop(int64 next_emit)
 		}
 		if (dirty && (now >= next_emit || flush_gen > pg_atomic_read_u64(&lm_self->emit_done)))
 		{
-			lm_worker_each_view(lm_worker_step_emit);
+			lm_worker_each_view(lm_worker_step_emit, lm_agg_has_dirty);
 			next_emit = now + (int64) lm_flush_interval_ms * 1000;
 			dirty = false;
 		}
