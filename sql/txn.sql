@@ -81,4 +81,15 @@ SELECT * FROM t_late;
 INSERT INTO t VALUES (11, 1);
 SELECT laminar.flush();
 SELECT * FROM t_late;
+-- savepoint edge cases: a savepoint taken before the first event; nested
+-- savepoints with RELEASE; a rollback to a savepoint whose events had
+-- already been sent to the workers (a TRUNCATE record, not a local cut)
+SELECT laminar.execute('CREATE STREAM sp (k int8); CREATE MATERIALIZED VIEW spv AS SELECT k, count(*) AS n FROM sp GROUP BY k');
+BEGIN; SAVEPOINT a; INSERT INTO sp VALUES (1); ROLLBACK TO a; INSERT INTO sp VALUES (2); COMMIT;
+BEGIN; INSERT INTO sp VALUES (3); SAVEPOINT a; INSERT INTO sp VALUES (4); SAVEPOINT b; INSERT INTO sp VALUES (5); RELEASE b; ROLLBACK TO a; INSERT INTO sp VALUES (6); COMMIT;
+BEGIN; INSERT INTO sp SELECT 7 FROM generate_series(1, 5000); SAVEPOINT c; INSERT INTO sp SELECT 8 FROM generate_series(1, 20000); ROLLBACK TO c; INSERT INTO sp SELECT 9 FROM generate_series(1, 3); COMMIT;
+BEGIN; SAVEPOINT x; INSERT INTO sp VALUES (10); RELEASE x; ROLLBACK;
+SELECT laminar.flush();
+SELECT * FROM spv ORDER BY k;
+SELECT laminar.execute('DROP STREAM sp CASCADE');
 SELECT laminar.execute('DROP STREAM t CASCADE');
