@@ -314,6 +314,10 @@ lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datu
 	col = t->t[i + 2].word;
 	expr_text = lm_ddl_text(t, i + 4, j);
 	raw = raw_parser(psprintf("SELECT %s", expr_text), RAW_PARSE_DEFAULT);
+	/* "SELECT" alone parses too: anything but one expression is malformed */
+	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, SelectStmt) ||
+		list_length(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList) != 1)
+		goto malformed;
 	rt = linitial(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList);
 	e = rt->val;
 	*delay_iv = PointerGetDatum(NULL);
@@ -657,6 +661,21 @@ lm_ddl_check_exec_walker(Node *node, void *ctx)
 		(void) lm_ddl_check_exec_priv(((Aggref *) node)->aggfnoid, ctx);
 	(void) check_functions_in_node(node, lm_ddl_check_exec_priv, ctx);
 	return expression_tree_walker(node, lm_ddl_check_exec_walker, ctx);
+}
+
+/*
+ * lm_ddl_check_wholerow_walker refuses whole-row references (SELECT s FROM s).
+ */
+static bool
+lm_ddl_check_wholerow_walker(Node *node, void *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var) && ((Var *) node)->varattno == InvalidAttrNumber)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("continuous views do not support whole-row references yet"),
+						errhint("Name the columns you need.")));
+	return expression_tree_walker(node, lm_ddl_check_wholerow_walker, ctx);
 }
 
 /*
@@ -1035,6 +1054,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	lm_ddl_check_aggs_walker((Node *) q->targetList, NULL);
 	lm_ddl_check_exec_walker((Node *) q->targetList, NULL);
 	lm_ddl_check_exec_walker(q->jointree->quals, NULL);
+	lm_ddl_check_wholerow_walker((Node *) q->targetList, NULL);
+	lm_ddl_check_wholerow_walker(q->jointree->quals, NULL);
 
 	rte = rt_fetch(1, q->rtable);
 	if (def.windowed)
