@@ -33,7 +33,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Wno-declara
 SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/
-REGRESS = setup ddl errors aggregates windows emit_close txn settings result_table security workers drop
+REGRESS = setup ddl errors malformed aggregates windows emit_close txn settings result_table security workers drop
 REGRESS_OPTS = --use-existing
 # isolation tests (two sessions): specs in test/isolation/specs
 ISOLATION = open_across_create
