@@ -239,6 +239,23 @@ lm_ddl_resolve(const char *name, bool missing_ok)
 }
 
 /*
+ * lm_ddl_resolve_created finds the relation a CREATE of this name just made:
+ * where CREATE puts an unqualified name is the creation namespace, which is
+ * not always where a lookup finds it first (pg_catalog comes before it).
+ */
+static Oid
+lm_ddl_resolve_created(const char *name, bool missing_ok)
+{
+	RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	Oid nsp = RangeVarGetCreationNamespace(rv);
+	Oid relid = get_relname_relid(rv->relname, nsp);
+
+	if (!OidIsValid(relid) && !missing_ok)
+		elog(ERROR, "laminar: could not find the relation just created: %s", name);
+	return relid;
+}
+
+/*
  * lm_ddl_is_stream says whether relid is a Laminar stream.
  */
 static bool
@@ -441,7 +458,8 @@ lm_ddl_create_stream(LmToks *t)
 
 	if (if_not_exists)
 	{
-		relid = lm_ddl_resolve(name, true);
+		/* like CREATE TABLE IF NOT EXISTS: look where it would be created */
+		relid = lm_ddl_resolve_created(name, true);
 		if (OidIsValid(relid))
 		{
 			if (!lm_ddl_is_stream(relid))
@@ -454,7 +472,7 @@ lm_ddl_create_stream(LmToks *t)
 	}
 
 	lm_ddl_spi(psprintf("CREATE FOREIGN TABLE %s (%s) SERVER laminar", name, cols.data));
-	relid = lm_ddl_resolve(name, false);
+	relid = lm_ddl_resolve_created(name, false);
 
 	{
 		Oid types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
@@ -1154,7 +1172,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (is_agg && !emit_close)
 		appendStringInfoString(&ddl, " WITH (fillfactor = 50)");
 	lm_ddl_spi(ddl.data);
-	relid = lm_ddl_resolve(name, false);
+	relid = lm_ddl_resolve_created(name, false);
 
 	initStringInfo(&keys);
 	foreach (lc, key_names)
