@@ -57,3 +57,19 @@ INSERT INTO sa VALUES (1, 'a', 1), (1, 'b', 2), (2, 'c', 3), (2, NULL, NULL);
 SELECT laminar.flush();
 SELECT * FROM sa_v ORDER BY k;
 SELECT laminar.execute('DROP STREAM sa CASCADE');
+-- keys that are equal but not bytewise equal (1.0 = 1.00, -0.0 = 0.0,
+-- '1 day' = '24 hours') form one group, whichever worker they are routed to
+SELECT laminar.execute($$
+  CREATE STREAM eq (n numeric, f float8, i interval);
+  CREATE MATERIALIZED VIEW eq_n AS SELECT n, count(*) AS c FROM eq GROUP BY n;
+  CREATE MATERIALIZED VIEW eq_f AS SELECT f, count(*) AS c FROM eq GROUP BY f;
+  CREATE MATERIALIZED VIEW eq_i AS SELECT i, count(*) AS c FROM eq GROUP BY i;
+$$);
+INSERT INTO eq SELECT (ARRAY['1'::numeric, '1.0', '1.00', '1.000'])[g % 4 + 1],
+                      CASE WHEN g % 2 = 0 THEN 0.0 ELSE -0.0 END,
+                      CASE WHEN g % 2 = 0 THEN interval '1 day' ELSE interval '24 hours' END
+                 FROM generate_series(1, 100) g;
+SELECT laminar.flush();
+SELECT (SELECT count(*) FROM eq_n) AS n_groups, (SELECT sum(c) FROM eq_n) AS n_events,
+       (SELECT count(*) FROM eq_f) AS f_groups, (SELECT count(*) FROM eq_i) AS i_groups;
+SELECT laminar.execute('DROP STREAM eq CASCADE');
