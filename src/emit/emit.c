@@ -3,21 +3,27 @@
  * emit.c
  *	  Writes a view's results into its ordinary result table.
  *
- * One SPI statement per batch of rows, never one per row: the rows are
- * passed as one array per column and unnested.
- *	- ON UPDATE with group columns:  INSERT ... SELECT * FROM unnest(...)
- *	  ON CONFLICT (keys) DO UPDATE, on the NULLS NOT DISTINCT unique index;
- *	  a group appears once per batch, so no row is hit twice;
+ * Statement path, one SPI statement per batch of rows (never per row; the
+ * rows travel as one array per column, unnested):
+ *	- ON UPDATE with group columns:  INSERT ... SELECT FROM ROWS FROM
+ *	  (unnest(...)) ON CONFLICT (keys) DO UPDATE ... RETURNING ctid, on the
+ *	  NULLS NOT DISTINCT unique index; a group appears once per batch, so no
+ *	  row is hit twice;
  *	- a global aggregate (no group columns): UPDATE of its single row;
- *	- ON WINDOW CLOSE and stateless views: plain INSERT ... unnest.
- * Once a group's row exists, its TID is remembered and the next emit updates
- * it in place (table_tuple_update + index insertion when not HOT), after
- * checking that the tuple there still carries the group's key; a table
- * rewrite (new relfilenode) forgets every TID.  Tables with triggers, RLS,
- * CHECK constraints or generated columns always take the statement path.
- * Statements run as the view's owner under SECURITY_RESTRICTED_OPERATION,
+ *	- ON WINDOW CLOSE and stateless views: plain INSERT.
+ * Direct path, for keyed ON UPDATE views on plain heap tables: once a
+ * group's row exists its TID is remembered, and later emits update it in
+ * place (table_tuple_update, plus index entries when not HOT) after
+ * checking under SnapshotSelf that the tuple there still carries the
+ * group's key; a new group of a view created after this worker started
+ * (so no row can exist for it) is heap-inserted with its index entries.
+ * Groups are written in TID order and each page is pruned once per emit,
+ * so updates stay HOT.  A rewrite (new relfilenode) forgets every TID; a
+ * table with triggers, RLS, CHECK constraints, generated columns or a row
+ * type that no longer matches the view always takes the statement path.
+ * Everything runs as the view's owner under SECURITY_RESTRICTED_OPERATION,
  * with the owner's TimeZone, DateStyle and IntervalStyle from creation
- * time, inside the worker's current transaction.
+ * time, inside the view's subtransaction of the worker's pass.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,24 +31,24 @@
 
 #include "access/heapam.h"
 #include "access/table.h"
-#include "catalog/pg_am.h"
-#include "storage/bufmgr.h"
 #include "access/tableam.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
-#include "storage/itemptr.h"
-#include "utils/acl.h"
-#include "utils/datum.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/itemptr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "laminar.h"
 #include "ops/view.h"
