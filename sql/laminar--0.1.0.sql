@@ -88,7 +88,8 @@ CREATE VIEW laminar.views AS
            coalesce(vs.late_events, 0) AS late_events,
            coalesce(vs.null_time_events, 0) AS null_time_events,
            coalesce(vs.rows_emitted, 0) AS rows_emitted,
-           vs.last_error
+           vs.last_error,
+           greatest(v.created_at, (SELECT max(w.started_at) FROM laminar._worker_stats() w)) AS counting_since
       FROM laminar._views v
       JOIN laminar._streams s ON s.stream = v.stream
       LEFT JOIN laminar._stream_stats() st ON st.stream = v.stream::oid

@@ -25,6 +25,9 @@ BEGIN
 END $$;
 SELECT w.pid <> b.pid AS new_pid, w.restarts = b.restarts + 1 AS restart_counted
   FROM laminar.workers w JOIN before b USING (worker_id) WHERE worker_id = 0;
+-- the view says its results count only from the restart on
+SELECT v.counting_since >= w.started_at AS counting_since_moved
+  FROM laminar.views v, laminar.workers w WHERE v.view = 'wk_v'::regclass AND w.worker_id = 0;
 -- the cluster stayed up and the view goes on with new events
 INSERT INTO wk SELECT g % 10, g FROM generate_series(1, 100) g;
 SELECT laminar.flush();

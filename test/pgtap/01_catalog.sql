@@ -2,7 +2,7 @@
 -- foreign data wrapper and server (README.md, "Interface (0.1)").
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(61);
+SELECT plan(62);
 
 -- Extension and schema -------------------------------------------------------
 SELECT has_extension('laminar', 'extension laminar is installed');
@@ -27,14 +27,14 @@ SELECT is(
                          'events_in']),
     (2, 'views',   ARRAY['view', 'stream', 'kind', 'emit', 'window_size', 'definition',
                          'owner', 'watermark', 'events_in', 'late_events',
-                         'null_time_events', 'rows_emitted', 'last_error']),
+                         'null_time_events', 'rows_emitted', 'last_error', 'counting_since']),
     (3, 'workers', ARRAY['worker_id', 'pid', 'cpu', 'pinned', 'numa_node', 'events_in',
                          'ring_used', 'ring_capacity', 'groups_held', 'restarts',
                          'last_error', 'placement', 'started_at'])
   ) AS v(n, rel, cols)
  ORDER BY v.n;
 
--- Column types (5 + 13 + 13 = 31 tests).
+-- Column types (5 + 14 + 13 = 32 tests).
 SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
             WHERE a.attrelid = to_regclass('laminar.' || v.rel) AND a.attname = v.col
               AND NOT a.attisdropped),
@@ -58,6 +58,7 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (16, 'views',   'null_time_events', 'bigint'),
     (17, 'views',   'last_error',       'text'),
     (171,'views',   'rows_emitted',     'bigint'),
+    (172,'views',   'counting_since',   'timestamp with time zone'),
     (18, 'workers', 'worker_id',        'integer'),
     (19, 'workers', 'pid',              'integer'),
     (20, 'workers', 'cpu',              'integer'),
