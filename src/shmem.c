@@ -31,6 +31,19 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /*
+ * lm_shmem_nworkers returns the number of stream workers the server can
+ * run: laminar.workers, capped so that our launcher, the core's logical
+ * replication launcher and the workers fit in max_worker_processes (a
+ * worker that can never start would leave its rings full and
+ * laminar.flush() waiting).
+ */
+static int
+lm_shmem_nworkers(void)
+{
+	return Max(1, Min(lm_workers, max_worker_processes - 2));
+}
+
+/*
  * lm_shmem_layout computes the size of the area and the ring layout.
  */
 static Size
@@ -44,7 +57,7 @@ lm_shmem_layout(Size *rings_offset, Size *ring_stride)
 	size = TYPEALIGN(LM_CACHE_LINE, size);
 	*rings_offset = size;
 	*ring_stride = TYPEALIGN(LM_CACHE_LINE, lm_ring_bytes(capacity));
-	size = add_size(size, mul_size(mul_size(*ring_stride, lm_max_producers), lm_workers));
+	size = add_size(size, mul_size(mul_size(*ring_stride, lm_max_producers), lm_shmem_nworkers()));
 	/* slack so the area can be aligned to a cache line */
 	return add_size(size, LM_CACHE_LINE);
 }
@@ -85,7 +98,14 @@ lm_shmem_startup(void)
 		LWLockPadded *locks = GetNamedLWLockTranche("laminar");
 
 		memset(lm_shared, 0, off);
-		lm_shared->nworkers = lm_workers;
+		lm_shared->nworkers = lm_shmem_nworkers();
+		if (lm_shared->nworkers < lm_workers)
+			ereport(LOG,
+					(errmsg("laminar: running %d stream workers instead of laminar.workers = %d",
+							lm_shared->nworkers, lm_workers),
+					 errhint("Raise max_worker_processes (now %d) to at least laminar.workers + 1 "
+							 "plus what parallel query and replication need.",
+							 max_worker_processes)));
 		lm_shared->nproducers = lm_max_producers;
 		lm_shared->ring_capacity = (uint64) lm_ring_size_kb * 1024;
 		lm_shared->ring_stride = stride;
@@ -125,7 +145,7 @@ lm_shmem_startup(void)
 			pg_atomic_init_u32(&v->failed, 0);
 		}
 		for (int p = 0; p < lm_max_producers; p++)
-			for (int w = 0; w < lm_workers; w++)
+			for (int w = 0; w < lm_shared->nworkers; w++)
 				lm_ring_init(lm_ring_get(p, w), lm_shared->ring_capacity);
 	}
 	LWLockRelease(AddinShmemInitLock);
