@@ -296,12 +296,17 @@ part_a() {
 # ---------------------------------------------------------------------------
 # (b) Laminar stream + tumbling-window view
 # ---------------------------------------------------------------------------
-part_b() {
-	hdr "(b) Laminar stream -> ev_stats (TUMBLE 10 s, EMIT ON UPDATE), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
-	recreate_stream
+part_b() { run_stream_view b "EMIT ON UPDATE" ""; }
+
+# run_stream_view NAME EMIT_LABEL EMIT_CLAUSE: ingest into the stream with
+# ev_stats attached until laminar.flush() returns
+run_stream_view() {
+	local name=$1 label=$2 clause=$3
+	hdr "($name) Laminar stream -> ev_stats (TUMBLE 10 s, $label), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
+	recreate_stream "$clause"
 	echo "SELECT laminar.flush('10min');" > "$SQLDIR/flush.sql"
-	ingest b ev "$SQLDIR/flush.sql"
-	if [ "$ROUND" = "$REPEAT" ]; then
+	ingest "$name" ev "$SQLDIR/flush.sql"
+	if [ "$name" = b ] && [ "$ROUND" = "$REPEAT" ]; then
 		psql_ -d bench -c "SELECT view, events_in, late_events, null_time_events, watermark, last_error FROM laminar.views" || true
 		psql_ -d bench -c "SELECT stream, events_in, watermark FROM laminar.streams" || true
 	fi
@@ -439,13 +444,7 @@ recreate_stream() {
 # (b2) the same view with EMIT ON WINDOW CLOSE: each window's rows are
 # written once, so this isolates ingest + aggregation from keeping the
 # result table current every flush_interval
-part_b2() {
-	hdr "(b2) Laminar stream -> ev_stats (TUMBLE 10 s, EMIT ON WINDOW CLOSE), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
-	recreate_stream "EMIT ON WINDOW CLOSE"
-	echo "SELECT laminar.flush('10min');" > "$SQLDIR/flush.sql"
-	ingest b2 ev "$SQLDIR/flush.sql"
-	say "ev_stats: $(q "SELECT count(*) || ' rows, ' || sum(n) || ' events' FROM ev_stats")"
-}
+part_b2() { run_stream_view b2 "EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE"; }
 
 part_e_stream() {
 	hdr "(e) pgbench: $PGB_CLIENTS clients x ${PGB_SECONDS} s single-row INSERT into the stream (view ev_stats attached, -M $PGB_MODE)"
