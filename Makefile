@@ -29,7 +29,8 @@ OBJS = \
 	src/worker/affinity.o \
 	src/monitor.o
 
-PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Wno-declaration-after-statement
+# -Werror: a warning fails the build (and so make test and CI)
+PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Werror
 SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/

@@ -18,6 +18,7 @@ PACKAGES=(
 	postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	build-essential
+	clang-format
 )
 
 # Is package $1 installed?  postgresql-contrib-15 is a virtual package on

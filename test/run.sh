@@ -7,13 +7,19 @@
 #                                       pgTAP (test/pgtap/*.sql),
 #                                       test/concurrency/run.sh,
 #                                       test/differential/run.sh
+#                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh
+#   make format-check (the repo's .clang-format) runs first, as a suite.
 #
 # Prints a per-suite summary; the very last line is exactly "N passed, N failed".
 # Exit status 1 if anything failed or nothing ran.
 #
 # Environment knobs:
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
+#   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
+#                            (names: format regress pgtap concurrency upgrade
+#                            differential); default: all.  For a quick loop.
+#   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
 #   LAMINAR_TIMEOUT_REGRESS, LAMINAR_TIMEOUT_PGTAP (per file),
@@ -152,6 +158,9 @@ run_suite() {
 	fi
 }
 
+SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade differential}
+want() { [[ " $SUITES " == *" $1 "* ]]; }
+
 # ---------------------------------------------------------------- 1. deps
 heading "Dependencies (test/deps.sh)"
 if ! bash "$ROOT/test/deps.sh"; then
@@ -183,6 +192,18 @@ if [ ! -f "$($PG_CONFIG --pkglibdir)/laminar.so" ]; then
 	summary_and_exit
 fi
 
+# ---------------------------------------------------------------- format
+if want format; then
+	heading "make format-check (.clang-format)"
+	if make -s --no-print-directory format-check >"$LOGDIR/format.out" 2>&1; then
+		echo "ok: every file under src/ is formatted"
+		record "format-check" 1 0
+	else
+		head -n 40 "$LOGDIR/format.out"
+		record "format-check" 0 1
+	fi
+fi
+
 # ---------------------------------------------------------------- cluster
 # shellcheck source=test/cluster.sh
 source "$ROOT/test/cluster.sh"
@@ -199,7 +220,8 @@ fi
 suite_regress() {
 	heading "pg_regress (make installcheck)"
 	local all existing=() missing=() noexp=() t
-	all=$(make -s --no-print-directory PG_CONFIG="$PG_CONFIG" -f Makefile -f - lm-print-regress \
+	all=${REGRESS:-}
+	[ -n "$all" ] || all=$(make -s --no-print-directory PG_CONFIG="$PG_CONFIG" -f Makefile -f - lm-print-regress \
 		<<<'lm-print-regress: ; @echo $(REGRESS)' 2>/dev/null)
 	[ -n "$all" ] || all=$(sed -n 's/^REGRESS[[:space:]]*=[[:space:]]*//p' Makefile)
 	for t in $all; do
@@ -301,17 +323,20 @@ suite_script() {
 }
 
 export LAMINAR_WORKERS=2
-run_suite suite_regress
-run_suite suite_pgtap
-run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
-run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
+want regress && run_suite suite_regress
+want pgtap && run_suite suite_pgtap
+want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
+want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
+want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
 
-heading "Cluster: restart with laminar.workers=1"
-if lm_cluster_restart "$TEST_DIR" "laminar.workers = 1"; then
-	export LAMINAR_WORKERS=1
-	run_suite suite_script "differential (workers=1)" test/differential/run.sh "$T_DIFF"
-else
-	record "cluster (workers=1)" 0 1 "FAILED to restart"
+if want differential; then
+	heading "Cluster: restart with laminar.workers=1"
+	if lm_cluster_restart "$TEST_DIR" "laminar.workers = 1"; then
+		export LAMINAR_WORKERS=1
+		run_suite suite_script "differential (workers=1)" test/differential/run.sh "$T_DIFF"
+	else
+		record "cluster (workers=1)" 0 1 "FAILED to restart"
+	fi
 fi
 
 lm_cluster_stop "$TEST_DIR"

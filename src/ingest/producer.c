@@ -163,8 +163,9 @@ lm_prod_attach(void)
 
 	if (lm_out == NULL)
 	{
-		lm_out = MemoryContextAllocZero(lm_prod_cxt, sizeof(LmOut) * lm_shared->nworkers);
 		uint32 batch = (uint32) Min((uint64) LM_BATCH_BYTES, lm_shared->ring_capacity / 4);
+
+		lm_out = MemoryContextAllocZero(lm_prod_cxt, sizeof(LmOut) * lm_shared->nworkers);
 
 		for (int w = 0; w < lm_shared->nworkers; w++)
 		{

@@ -1,0 +1,130 @@
+-- laminar 0.1.1: streams, continuous views, monitoring (fresh install; laminar--0.1.0--0.1.1.sql upgrades 0.1.0 to the same objects).
+\echo Use "CREATE EXTENSION laminar" to load this file. \quit
+
+-- The stream relation: foreign tables of server laminar.
+CREATE FUNCTION laminar._fdw_handler() RETURNS fdw_handler
+    AS 'MODULE_PATHNAME', 'laminar_fdw_handler' LANGUAGE C STRICT;
+GRANT USAGE ON SCHEMA laminar TO PUBLIC;
+CREATE FOREIGN DATA WRAPPER laminar HANDLER laminar._fdw_handler;
+CREATE SERVER laminar FOREIGN DATA WRAPPER laminar;
+GRANT USAGE ON FOREIGN SERVER laminar TO PUBLIC;
+
+-- Catalog.  Rows are written by laminar.execute() as the bootstrap
+-- superuser (they name the role a view runs as); everyone may read them.
+CREATE TABLE laminar._streams (
+    stream              regclass PRIMARY KEY,
+    ts_column           name,
+    ts_attnum           int2,
+    watermark_delay     interval,
+    watermark_delay_us  int8
+);
+
+CREATE TABLE laminar._views (
+    id              serial PRIMARY KEY,
+    view            regclass NOT NULL UNIQUE,
+    stream          regclass NOT NULL,
+    owner           regrole NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('stateless', 'aggregate', 'window')),
+    emit            text NOT NULL CHECK (emit IN ('on update', 'on window close')),
+    window_size     interval,
+    definition      text NOT NULL,
+    query           text NOT NULL,
+    route           "char" NOT NULL,
+    route_attnums   int2[],
+    key_columns     text[] NOT NULL,
+    timezone        text NOT NULL,
+    datestyle       text NOT NULL,
+    intervalstyle   text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT ON laminar._streams, laminar._views TO PUBLIC;
+
+-- Statements and the barrier.
+CREATE FUNCTION laminar.execute(statements text) RETURNS text
+    AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION laminar.execute(text) IS
+    'runs CREATE/DROP STREAM and CREATE/DROP MATERIALIZED VIEW statements';
+
+CREATE FUNCTION laminar.flush(timeout interval DEFAULT '30s') RETURNS void
+    AS 'MODULE_PATHNAME', 'laminar_flush' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION laminar.flush(interval) IS
+    'returns once every event committed before the call is processed and its effects are committed';
+
+CREATE FUNCTION laminar._catalog_changed() RETURNS void
+    AS 'MODULE_PATHNAME', 'laminar_catalog_changed' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION laminar._catalog_changed() FROM PUBLIC;
+
+-- Monitoring.
+CREATE FUNCTION laminar._stream_stats(OUT stream oid, OUT max_time timestamptz, OUT events_in int8)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_stream_stats' LANGUAGE C VOLATILE;
+CREATE FUNCTION laminar._view_stats(OUT view_id int4, OUT events_in int8, OUT late_events int8,
+                                    OUT null_time_events int8, OUT rows_emitted int8, OUT last_error text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_view_stats' LANGUAGE C VOLATILE;
+CREATE FUNCTION laminar._worker_stats(OUT worker_id int4, OUT pid int4, OUT cpu int4, OUT pinned bool,
+                                      OUT numa_node int4, OUT events_in int8, OUT ring_used int8,
+                                      OUT ring_capacity int8, OUT groups_held int8, OUT restarts int4,
+                                      OUT last_error text, OUT placement text, OUT started_at timestamptz)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_worker_stats' LANGUAGE C VOLATILE;
+
+CREATE VIEW laminar.streams AS
+    SELECT s.stream,
+           s.ts_column AS watermark_column,
+           s.watermark_delay,
+           st.max_time - s.watermark_delay AS watermark,
+           coalesce(st.events_in, 0) AS events_in
+      FROM laminar._streams s
+      LEFT JOIN laminar._stream_stats() st ON st.stream = s.stream::oid;
+
+CREATE VIEW laminar.views AS
+    SELECT v.view,
+           v.stream,
+           v.kind,
+           v.emit,
+           v.window_size,
+           v.definition,
+           v.owner,
+           st.max_time - s.watermark_delay AS watermark,
+           coalesce(vs.events_in, 0) AS events_in,
+           coalesce(vs.late_events, 0) AS late_events,
+           coalesce(vs.null_time_events, 0) AS null_time_events,
+           coalesce(vs.rows_emitted, 0) AS rows_emitted,
+           vs.last_error,
+           greatest(v.created_at, (SELECT max(w.started_at) FROM laminar._worker_stats() w)) AS counting_since
+      FROM laminar._views v
+      JOIN laminar._streams s ON s.stream = v.stream
+      LEFT JOIN laminar._stream_stats() st ON st.stream = v.stream::oid
+      LEFT JOIN laminar._view_stats() vs ON vs.view_id = v.id;
+
+CREATE VIEW laminar.workers AS
+    SELECT * FROM laminar._worker_stats();
+
+GRANT SELECT ON laminar.streams, laminar.views, laminar.workers TO PUBLIC;
+
+-- Dropping a stream or a result table by any route (DROP TABLE, DROP
+-- FOREIGN TABLE ... CASCADE, DROP SCHEMA ... CASCADE) removes its catalog rows.
+CREATE FUNCTION laminar._on_sql_drop() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n int := 0;
+    m int := 0;
+BEGIN
+    IF to_regclass('laminar._views') IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM laminar._views v
+     USING pg_event_trigger_dropped_objects() d
+     WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+       AND (d.objid = v.view::oid OR d.objid = v.stream::oid);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM laminar._streams s
+     USING pg_event_trigger_dropped_objects() d
+     WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = s.stream::oid;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    IF n + m > 0 THEN
+        PERFORM laminar._catalog_changed();
+    END IF;
+END
+$$;
+CREATE EVENT TRIGGER laminar_sql_drop ON sql_drop EXECUTE FUNCTION laminar._on_sql_drop();
+
+SELECT laminar._catalog_changed();
