@@ -34,7 +34,17 @@ PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -Wall -Wmissing-prototypes -Werror
 SHLIB_LINK = -lxxhash -lnuma
 
 # pg_regress suites: inputs in sql/, expected output in expected/
-REGRESS = setup ddl errors malformed aggregates windows emit_close txn settings result_table security workers drop
+# Each line below is a group of pg_regress tests, one group per subsystem,
+# so that work on different subsystems never edits the same line.
+REGRESS_CORE = ddl errors malformed aggregates windows emit_close txn settings result_table security
+REGRESS_SECURITY =
+REGRESS_CRASHES =
+REGRESS_DATA =
+REGRESS_ROBUST =
+REGRESS_ORDER =
+REGRESS_OPS =
+REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
+	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) workers drop
 REGRESS_OPTS = --use-existing
 # isolation tests (two sessions): specs in test/isolation/specs
 ISOLATION = open_across_create

@@ -3,6 +3,51 @@
 -- test/upgrade/run.sh checks that both give the same objects.
 \echo Use "ALTER EXTENSION laminar UPDATE TO '0.1.1'" to load this file. \quit
 
+-- ===== every function has a fixed search_path; watermark without overflow; owner from pg_class =====
+ALTER FUNCTION laminar._fdw_handler() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION laminar.flush(interval) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION laminar._catalog_changed() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION laminar._stream_stats() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION laminar._view_stats() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION laminar._worker_stats() SET search_path = pg_catalog, pg_temp;
+
+-- A stream's watermark, max_time - delay, computed with overflow checks
+-- (-infinity when it falls below the timestamptz range; NULL before the
+-- first event time).
+CREATE FUNCTION laminar._watermark(max_time timestamptz, delay_us int8) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'laminar_watermark' LANGUAGE C IMMUTABLE
+    SET search_path = pg_catalog, pg_temp;
+
+CREATE OR REPLACE VIEW laminar.streams AS
+    SELECT s.stream,
+           s.ts_column AS watermark_column,
+           s.watermark_delay,
+           laminar._watermark(st.max_time, s.watermark_delay_us) AS watermark,
+           coalesce(st.events_in, 0) AS events_in
+      FROM laminar._streams s
+      LEFT JOIN laminar._stream_stats() st ON st.stream = s.stream::oid;
+
+CREATE OR REPLACE VIEW laminar.views AS
+    SELECT v.view,
+           v.stream,
+           v.kind,
+           v.emit,
+           v.window_size,
+           v.definition,
+           c.relowner::regrole AS owner,
+           laminar._watermark(st.max_time, s.watermark_delay_us) AS watermark,
+           coalesce(vs.events_in, 0) AS events_in,
+           coalesce(vs.late_events, 0) AS late_events,
+           coalesce(vs.null_time_events, 0) AS null_time_events,
+           coalesce(vs.rows_emitted, 0) AS rows_emitted,
+           vs.last_error,
+           greatest(v.created_at, (SELECT max(w.started_at) FROM laminar._worker_stats() w)) AS counting_since
+      FROM laminar._views v
+      JOIN laminar._streams s ON s.stream = v.stream
+      JOIN pg_catalog.pg_class c ON c.oid = v.view
+      LEFT JOIN laminar._stream_stats() st ON st.stream = v.stream::oid
+      LEFT JOIN laminar._view_stats() vs ON vs.view_id = v.id;
+
 -- ===== security: search_path-proof functions, owner from pg_class =====
 
 -- ===== crashes: watermark, result-table shape, stream ALTER guard =====

@@ -3,7 +3,8 @@
 
 -- The stream relation: foreign tables of server laminar.
 CREATE FUNCTION laminar._fdw_handler() RETURNS fdw_handler
-    AS 'MODULE_PATHNAME', 'laminar_fdw_handler' LANGUAGE C STRICT;
+    AS 'MODULE_PATHNAME', 'laminar_fdw_handler' LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp;
 GRANT USAGE ON SCHEMA laminar TO PUBLIC;
 CREATE FOREIGN DATA WRAPPER laminar HANDLER laminar._fdw_handler;
 CREATE SERVER laminar FOREIGN DATA WRAPPER laminar;
@@ -46,31 +47,43 @@ COMMENT ON FUNCTION laminar.execute(text) IS
     'runs CREATE/DROP STREAM and CREATE/DROP MATERIALIZED VIEW statements';
 
 CREATE FUNCTION laminar.flush(timeout interval DEFAULT '30s') RETURNS void
-    AS 'MODULE_PATHNAME', 'laminar_flush' LANGUAGE C VOLATILE STRICT;
+    AS 'MODULE_PATHNAME', 'laminar_flush' LANGUAGE C VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION laminar.flush(interval) IS
     'returns once every event committed before the call is processed and its effects are committed';
 
 CREATE FUNCTION laminar._catalog_changed() RETURNS void
-    AS 'MODULE_PATHNAME', 'laminar_catalog_changed' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'laminar_catalog_changed' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION laminar._catalog_changed() FROM PUBLIC;
 
 -- Monitoring.
 CREATE FUNCTION laminar._stream_stats(OUT stream oid, OUT max_time timestamptz, OUT events_in int8)
-    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_stream_stats' LANGUAGE C VOLATILE;
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_stream_stats' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION laminar._view_stats(OUT view_id int4, OUT events_in int8, OUT late_events int8,
                                     OUT null_time_events int8, OUT rows_emitted int8, OUT last_error text)
-    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_view_stats' LANGUAGE C VOLATILE;
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_view_stats' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION laminar._worker_stats(OUT worker_id int4, OUT pid int4, OUT cpu int4, OUT pinned bool,
                                       OUT numa_node int4, OUT events_in int8, OUT ring_used int8,
                                       OUT ring_capacity int8, OUT groups_held int8, OUT restarts int4,
                                       OUT last_error text, OUT placement text, OUT started_at timestamptz)
-    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_worker_stats' LANGUAGE C VOLATILE;
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_worker_stats' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
+-- A stream's watermark, max_time - delay, computed with overflow checks
+-- (-infinity when it falls below the timestamptz range; NULL before the
+-- first event time).
+CREATE FUNCTION laminar._watermark(max_time timestamptz, delay_us int8) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'laminar_watermark' LANGUAGE C IMMUTABLE
+    SET search_path = pg_catalog, pg_temp;
 
 CREATE VIEW laminar.streams AS
     SELECT s.stream,
            s.ts_column AS watermark_column,
            s.watermark_delay,
-           st.max_time - s.watermark_delay AS watermark,
+           laminar._watermark(st.max_time, s.watermark_delay_us) AS watermark,
            coalesce(st.events_in, 0) AS events_in
       FROM laminar._streams s
       LEFT JOIN laminar._stream_stats() st ON st.stream = s.stream::oid;
@@ -82,8 +95,8 @@ CREATE VIEW laminar.views AS
            v.emit,
            v.window_size,
            v.definition,
-           v.owner,
-           st.max_time - s.watermark_delay AS watermark,
+           c.relowner::regrole AS owner,
+           laminar._watermark(st.max_time, s.watermark_delay_us) AS watermark,
            coalesce(vs.events_in, 0) AS events_in,
            coalesce(vs.late_events, 0) AS late_events,
            coalesce(vs.null_time_events, 0) AS null_time_events,
@@ -92,6 +105,7 @@ CREATE VIEW laminar.views AS
            greatest(v.created_at, (SELECT max(w.started_at) FROM laminar._worker_stats() w)) AS counting_since
       FROM laminar._views v
       JOIN laminar._streams s ON s.stream = v.stream
+      JOIN pg_catalog.pg_class c ON c.oid = v.view
       LEFT JOIN laminar._stream_stats() st ON st.stream = v.stream::oid
       LEFT JOIN laminar._view_stats() vs ON vs.view_id = v.id;
 

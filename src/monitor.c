@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -24,6 +25,35 @@
 PG_FUNCTION_INFO_V1(laminar_stream_stats);
 PG_FUNCTION_INFO_V1(laminar_view_stats);
 PG_FUNCTION_INFO_V1(laminar_worker_stats);
+PG_FUNCTION_INFO_V1(laminar_watermark);
+
+/*
+ * laminar_watermark returns max_time - delay_us with overflow checks:
+ * -infinity when the difference falls below the timestamptz range, NULL
+ * when either argument is NULL.  laminar._watermark(timestamptz, int8).
+ */
+Datum
+laminar_watermark(PG_FUNCTION_ARGS)
+{
+	TimestampTz max_time;
+	int64 delay;
+	int64 wm;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	max_time = PG_GETARG_TIMESTAMPTZ(0);
+	delay = PG_GETARG_INT64(1);
+	if (TIMESTAMP_NOT_FINITE(max_time))
+		PG_RETURN_TIMESTAMPTZ(max_time);
+	if (pg_sub_s64_overflow(max_time, delay, &wm) || !IS_VALID_TIMESTAMP(wm))
+	{
+		if (delay > 0)
+			TIMESTAMP_NOBEGIN(wm);
+		else
+			TIMESTAMP_NOEND(wm);
+	}
+	PG_RETURN_TIMESTAMPTZ(wm);
+}
 
 /*
  * laminar_stream_stats returns (stream oid, max_time timestamptz,
