@@ -8,6 +8,7 @@
 #                                       test/concurrency/run.sh,
 #                                       test/differential/run.sh
 #                                       test/order/order.sh (concurrent producers, commit order)
+#                                       test/order/restart.sh (restarts the cluster)
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh,
 #      test/order/order.sh
@@ -331,6 +332,9 @@ want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
 want differential && run_suite suite_script "commit order (workers=2)" test/order/order.sh 180
+# restarts the cluster (same settings) in the middle
+export LAMINAR_CLUSTER_DIR=$TEST_DIR
+want differential && run_suite suite_script "restart (workers=2)" test/order/restart.sh 180
 
 if want differential; then
 	heading "Cluster: restart with laminar.workers=1"

@@ -39,7 +39,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -52,6 +54,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -94,6 +97,15 @@ static uint64 lm_loaded_gen = 0;
 static LmView *lm_current_view = NULL; /* whose operators are running */
 static LmView *lm_last_view = NULL;	   /* lookup cache */
 static uint64 lm_pass_events = 0;
+static Oid lm_worker_uid = InvalidOid; /* the worker's own role */
+
+/* what laminar._horizons says about one view, read when views load */
+typedef struct LmSeed
+{
+	int32 view_id;
+	int64 horizon; /* the highest horizon any worker saved */
+	int64 wm;	   /* the highest stream watermark we may start from */
+} LmSeed;
 
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
 
@@ -239,6 +251,124 @@ lm_worker_fail_view(LmView *v, const char *msg)
 }
 
 /*
+ * lm_worker_horizons_relid returns laminar._horizons, or InvalidOid if the
+ * installed extension predates it (0.1.0 not yet updated).
+ */
+static Oid
+lm_worker_horizons_relid(void)
+{
+	Oid nsp = get_namespace_oid("laminar", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("_horizons", nsp) : InvalidOid;
+}
+
+/*
+ * lm_worker_read_seeds reads, per view, the highest horizon any worker has
+ * saved, and the highest stream watermark this worker may start from: its
+ * own saved watermark (a worker restarted while the server runs finds in
+ * its rings only transactions that commit after the ones its predecessor
+ * applied), or any worker's saved before the server started (the rings
+ * were empty then).  Another worker's watermark of this server's lifetime
+ * may be ahead of transactions still in our rings, so it is not used.
+ * Returns a palloc'd array of *n entries.
+ */
+static LmSeed *
+lm_worker_read_seeds(int *n)
+{
+	Oid argtypes[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum args[2];
+	LmSeed *seeds = NULL;
+
+	*n = 0;
+	if (!OidIsValid(lm_worker_horizons_relid()))
+		return NULL;
+	args[0] = Int32GetDatum(lm_me);
+	args[1] = TimestampTzGetDatum(PgStartTime);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "laminar: SPI_connect failed");
+	if (SPI_execute_with_args(
+			"SELECT h.view_id, pg_catalog.max(h.horizon), pg_catalog.max(h.watermark) "
+			"FILTER (WHERE h.worker OPERATOR(pg_catalog.=) $1 "
+			"OR h.written_at OPERATOR(pg_catalog.<) $2) "
+			"FROM laminar._horizons h GROUP BY h.view_id",
+			2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "laminar: could not read laminar._horizons");
+	seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple tup = SPI_tuptable->vals[r];
+		TupleDesc td = SPI_tuptable->tupdesc;
+		bool isnull;
+		Datum d;
+		LmSeed *sd = &seeds[(*n)++];
+
+		sd->view_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		d = SPI_getbinval(tup, td, 2, &isnull);
+		sd->horizon = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, td, 3, &isnull);
+		sd->wm = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
+	}
+	SPI_finish();
+	return seeds;
+}
+
+/*
+ * lm_worker_seed_view starts a newly loaded view from what was saved: its
+ * horizon (no window at or behind it is ever written again: an event for
+ * one counts as late) and, if higher than what we hold, its stream's
+ * watermark.
+ */
+static void
+lm_worker_seed_view(LmView *v, LmSeed *seeds, int nseeds)
+{
+	v->horizon = LM_NO_TIME;
+	for (int i = 0; i < nseeds; i++)
+		if (seeds[i].view_id == v->id)
+		{
+			v->horizon = seeds[i].horizon;
+			if (seeds[i].wm != LM_NO_TIME && v->wm != NULL &&
+				(v->wm->wm == LM_NO_TIME || seeds[i].wm > v->wm->wm))
+				v->wm->wm = seeds[i].wm;
+			break;
+		}
+}
+
+/*
+ * lm_worker_save_horizon records a view's new horizon, with our watermark
+ * of its stream, in laminar._horizons.  It runs inside the view's
+ * subtransaction, after the rows of the windows it closes were written, so
+ * both commit or roll back together; as the worker's own role (the view's
+ * owner may not write Laminar's catalog), with no name resolved through
+ * search_path.
+ */
+static void
+lm_worker_save_horizon(LmView *v)
+{
+	Oid argtypes[5] = {INT4OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum args[5];
+	Oid save_uid;
+	int save_sec;
+
+	if (!OidIsValid(lm_worker_horizons_relid()))
+		return;
+	args[0] = Int32GetDatum(v->id);
+	args[1] = Int32GetDatum(lm_me);
+	args[2] = TimestampTzGetDatum(v->horizon);
+	args[3] = TimestampTzGetDatum(v->wm->wm);
+	args[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	GetUserIdAndSecContext(&save_uid, &save_sec);
+	SetUserIdAndSecContext(lm_worker_uid, save_sec);
+	if (SPI_execute_with_args("INSERT INTO laminar._horizons "
+							  "(view_id, worker, horizon, watermark, written_at) "
+							  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (view_id, worker) "
+							  "DO UPDATE SET horizon = EXCLUDED.horizon, "
+							  "watermark = EXCLUDED.watermark, written_at = EXCLUDED.written_at",
+							  5, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "laminar: could not write laminar._horizons");
+	SetUserIdAndSecContext(save_uid, save_sec);
+}
+
+/*
  * lm_worker_load_views makes the loaded views match the catalog.  Runs in
  * a transaction.
  */
@@ -250,8 +380,12 @@ lm_worker_load_views(void)
 	Oid *live_streams;
 	int nlive = 0;
 	bool installed;
+	LmSeed *seeds = NULL;
+	int nseeds = 0;
 
 	installed = OidIsValid(get_extension_oid("laminar", true));
+	if (installed)
+		seeds = lm_worker_read_seeds(&nseeds);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "laminar: SPI_connect failed");
 	if (installed &&
@@ -355,6 +489,7 @@ lm_worker_load_views(void)
 			{
 				v->stats = lm_view_slot(id, true);
 				v->wm = lm_worker_stream_wm(cat.stream_relid);
+				lm_worker_seed_view(v, seeds, nseeds);
 			}
 		}
 		keep = lappend(keep, v);
@@ -892,11 +1027,31 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 	}
 }
 
-/* lm_worker_step_close closes the windows the watermark passed. */
+/*
+ * lm_worker_step_close closes the windows the watermark passed and, when
+ * that moves the view's horizon, saves it in the same subtransaction.
+ */
 static void
 lm_worker_step_close(LmView *v)
 {
+	int64 horizon = lm_agg_horizon(v);
+
 	lm_agg_close_windows(v);
+	if (horizon > v->horizon)
+	{
+		v->horizon = horizon;
+		lm_worker_save_horizon(v);
+	}
+}
+
+/*
+ * lm_worker_close_needed says whether a view has windows to close or a
+ * horizon to save.
+ */
+static bool
+lm_worker_close_needed(LmView *v)
+{
+	return lm_agg_has_closable(v) || lm_agg_horizon(v) > v->horizon;
 }
 
 /* lm_worker_step_emit writes a view's changed results. */
@@ -976,6 +1131,7 @@ lm_worker_main(Datum arg)
 	SpinLockRelease(&lm_self->mutex);
 
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
+	lm_worker_uid = GetUserId();
 	pgstat_report_appname("laminar worker");
 
 	/*
@@ -1058,7 +1214,7 @@ lm_worker_loop(int64 next_emit)
 		flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
 		wm_moved = lm_worker_drain();
 		if (wm_moved || flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
-			lm_worker_each_view(lm_worker_step_close, lm_agg_has_closable);
+			lm_worker_each_view(lm_worker_step_close, lm_worker_close_needed);
 
 		now = lm_clock_now_us();
 		foreach (lc, lm_views)
