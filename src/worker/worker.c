@@ -13,9 +13,11 @@
  *	  next COMMIT/ABORT: that transaction's events were partly consumed by
  *	  the dead worker and are lost with its state;
  *	- RUN, one pass: reload views if the catalog generation moved; drain
- *	  every ring (EVENT records are staged per producer, COMMIT applies the
- *	  staged events, ABORT/TRUNCATE discard, WATERMARK raises the stream's
- *	  watermark); close the windows the watermark passed; emit changed
+ *	  the rings (EVENT records are staged per producer, ABORT/TRUNCATE
+ *	  discard; transactions are applied in global commit order, see
+ *	  lm_worker_drain: COMMIT applies the staged events, WATERMARK raises
+ *	  the stream's watermark); close the windows the watermark passed and
+ *	  save the view's horizon (laminar._horizons); emit changed
  *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked
  *	  (long emits absorb in-progress events from the rings every 1024 rows,
  *	  so that producers keep moving); commit; publish counters;
