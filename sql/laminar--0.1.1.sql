@@ -40,6 +40,21 @@ CREATE TABLE laminar._views (
 );
 GRANT SELECT ON laminar._streams, laminar._views TO PUBLIC;
 
+-- Progress of windowed views, written by the stream workers in the same
+-- transaction as the result rows of the windows they close: every window
+-- ending at or before `horizon` is closed for good, also across restarts
+-- (an event for one counts as late), and `watermark` was the stream's
+-- watermark on that worker then; a restarted worker starts from them.
+CREATE TABLE laminar._horizons (
+    view_id     int4 NOT NULL REFERENCES laminar._views (id) ON DELETE CASCADE,
+    worker      int4 NOT NULL,
+    horizon     timestamptz NOT NULL,
+    watermark   timestamptz NOT NULL,
+    written_at  timestamptz NOT NULL,
+    PRIMARY KEY (view_id, worker)
+);
+GRANT SELECT ON laminar._horizons TO PUBLIC;
+
 -- Statements and the barrier.
 CREATE FUNCTION laminar.execute(statements text) RETURNS text
     AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE;

@@ -67,10 +67,12 @@ typedef enum LmRecType
 {
 	LM_REC_EVENT = 1,	  /* header + MinimalTuple; view_id names the view,
 						   * aux the stream whose row type it has */
-	LM_REC_COMMIT = 2,	  /* the producer's staged events are committed */
+	LM_REC_COMMIT = 2,	  /* the producer's staged events are committed
+						   * (LmRecSeq: seq is the commit's number) */
 	LM_REC_ABORT = 3,	  /* ... are rolled back */
 	LM_REC_TRUNCATE = 4,  /* savepoint rollback: keep only `keep` bytes */
-	LM_REC_WATERMARK = 5, /* stream `aux` watermark is now `value` */
+	LM_REC_WATERMARK = 5, /* LmRecSeq: commit `seq` raises stream `aux`'s
+						   * watermark to at least `value` */
 	LM_REC_BARRIER = 6	  /* reserved for checkpoints */
 } LmRecType;
 
@@ -89,8 +91,24 @@ typedef struct LmRecValue
 	int64 value; /* TRUNCATE: bytes kept; WATERMARK: watermark */
 } LmRecValue;
 
+/*
+ * COMMIT and WATERMARK records carry the global commit sequence number of
+ * their transaction, so a worker can apply transactions in commit order
+ * across its rings (see src/worker/README.md, "Commit order").
+ */
+typedef struct LmRecSeq
+{
+	LmRecHeader hdr;
+	int64 value; /* WATERMARK: this transaction's max event time - delay */
+	uint64 seq;	 /* lm_shared->commit_seq taken at COMMIT */
+} LmRecSeq;
+
 StaticAssertDecl(sizeof(LmRecHeader) == 16, "record header is 16 bytes");
 StaticAssertDecl(sizeof(LmRecValue) == 24, "value record is 24 bytes");
+StaticAssertDecl(sizeof(LmRecSeq) == 32, "sequenced record is 32 bytes");
+
+/* LmProducerShared.commit_floor while the producer is not committing */
+#define LM_NO_COMMIT PG_UINT64_MAX
 
 /* ---------------------------------------------------------------------
  * Shared memory (shmem.c)
@@ -138,6 +156,12 @@ typedef struct LmProducerShared
 {
 	int pid; /* 0: slot free */
 	int procno;
+	/*
+	 * While the slot's backend is between taking a commit sequence number
+	 * and publishing its COMMIT/WATERMARK records: a lower bound of that
+	 * number (commit_seq read before the fetch-add); LM_NO_COMMIT otherwise.
+	 */
+	pg_atomic_uint64 commit_floor;
 } LmProducerShared;
 
 typedef struct LmShared
@@ -150,6 +174,7 @@ typedef struct LmShared
 	int launcher_procno;		  /* -1 when not running */
 	pg_atomic_uint64 catalog_gen; /* bumped at commit of any Laminar DDL */
 	pg_atomic_uint64 flush_gen;	  /* bumped by laminar.flush() */
+	pg_atomic_uint64 commit_seq;  /* next commit sequence number */
 	pg_atomic_uint32 paused;	  /* DROP DATABASE in progress */
 	LWLock *slots_lock;
 	LWLock *producers_lock;

@@ -113,6 +113,7 @@ lm_shmem_startup(void)
 		lm_shared->launcher_procno = -1;
 		pg_atomic_init_u64(&lm_shared->catalog_gen, 1);
 		pg_atomic_init_u64(&lm_shared->flush_gen, 0);
+		pg_atomic_init_u64(&lm_shared->commit_seq, 0);
 		pg_atomic_init_u32(&lm_shared->paused, 0);
 		lm_shared->slots_lock = &locks[0].lock;
 		lm_shared->producers_lock = &locks[1].lock;
@@ -144,6 +145,8 @@ lm_shmem_startup(void)
 			pg_atomic_init_u64(&v->rows_emitted, 0);
 			pg_atomic_init_u32(&v->failed, 0);
 		}
+		for (int p = 0; p < lm_max_producers; p++)
+			pg_atomic_init_u64(&lm_shared->producers[p].commit_floor, LM_NO_COMMIT);
 		for (int p = 0; p < lm_max_producers; p++)
 			for (int w = 0; w < lm_shared->nworkers; w++)
 				lm_ring_init(lm_ring_get(p, w), lm_shared->ring_capacity);

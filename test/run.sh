@@ -7,8 +7,11 @@
 #                                       pgTAP (test/pgtap/*.sql),
 #                                       test/concurrency/run.sh,
 #                                       test/differential/run.sh
+#                                       test/order/order.sh (concurrent producers, commit order)
+#                                       test/order/restart.sh (restarts the cluster)
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
-#   4. cluster A restarted with laminar.workers=1: test/differential/run.sh
+#   4. cluster A restarted with laminar.workers=1: test/differential/run.sh,
+#      test/order/order.sh
 #   make format-check (the repo's .clang-format) runs first, as a suite.
 #
 # Prints a per-suite summary; the very last line is exactly "N passed, N failed".
@@ -328,12 +331,17 @@ want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
+want differential && run_suite suite_script "commit order (workers=2)" test/order/order.sh 180
+# restarts the cluster (same settings) in the middle
+export LAMINAR_CLUSTER_DIR=$TEST_DIR
+want differential && run_suite suite_script "restart (workers=2)" test/order/restart.sh 180
 
 if want differential; then
 	heading "Cluster: restart with laminar.workers=1"
 	if lm_cluster_restart "$TEST_DIR" "laminar.workers = 1"; then
 		export LAMINAR_WORKERS=1
 		run_suite suite_script "differential (workers=1)" test/differential/run.sh "$T_DIFF"
+		run_suite suite_script "commit order (workers=1)" test/order/order.sh 180
 	else
 		record "cluster (workers=1)" 0 1 "FAILED to restart"
 	fi

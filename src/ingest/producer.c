@@ -24,9 +24,19 @@
  * write to that ring.
  *
  * The stream's watermark advances at COMMIT: the committing backend raises
- * the stream's shared max event time and sends the new watermark behind its
- * COMMIT records, so a worker applies a transaction's events before it sees
- * the watermark those events produced.
+ * the stream's shared max event time (shown by laminar.streams) and sends
+ * its own max event time minus the delay behind its COMMIT records, so a
+ * worker applies a transaction's events before it sees the watermark those
+ * events produced.
+ *
+ * Commit order: at COMMIT the backend takes the next number of a global
+ * commit sequence (lm_shared->commit_seq) and stamps its COMMIT and
+ * WATERMARK records with it; workers apply transactions in that order, each
+ * judged against the watermark of the transactions numbered before it.
+ * While between taking the number and publishing the records, the producer
+ * slot advertises a lower bound of its number (commit_floor), from which
+ * workers compute how far every number is fully published (lm_prod_take_seq
+ * and src/worker/README.md, "Commit order").
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +49,7 @@
 #include "access/tupdesc.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -705,14 +716,61 @@ lm_prod_pre_commit(void)
 	for (int w = 0; w < lm_shared->nworkers; w++)
 	{
 		lm_prod_flush_out(w);
-		lm_prod_wait_space(w, sizeof(LmRecHeader) + nwm * sizeof(LmRecValue));
+		lm_prod_wait_space(w, (1 + nwm) * sizeof(LmRecSeq));
 	}
 }
 
 /*
+ * lm_prod_own_watermark returns the watermark a transaction whose largest
+ * event time is max_ts implies on its own: max_ts - delay, saturated at the
+ * bottom of the int64 range (never LM_NO_TIME).  Workers take the running
+ * maximum of these in commit order.
+ */
+static inline int64
+lm_prod_own_watermark(int64 max_ts, int64 delay)
+{
+	int64 wm;
+
+	if (pg_sub_s64_overflow(max_ts, delay, &wm) || wm == LM_NO_TIME)
+		wm = LM_NO_TIME + 1;
+	return wm;
+}
+
+/*
+ * lm_prod_take_seq takes this commit's number in the global commit order.
+ *
+ * The slot first advertises a lower bound of the number it is about to
+ * take (commit_seq as read now), then takes it with a fetch-add, which is a
+ * full barrier: a worker that reads commit_seq past our number and then our
+ * floor (with a read barrier between) sees this floor or a later store.
+ * lm_prod_end_seq clears the floor after the records are published.
+ */
+static inline uint64
+lm_prod_take_seq(void)
+{
+	pg_atomic_uint64 *floor = &lm_shared->producers[lm_producer].commit_floor;
+
+	pg_atomic_write_u64(floor, pg_atomic_read_u64(&lm_shared->commit_seq));
+	return pg_atomic_fetch_add_u64(&lm_shared->commit_seq, 1);
+}
+
+/*
+ * lm_prod_end_seq says that every record of our commit is published: the
+ * write barrier orders the stores of the rings' heads before the store
+ * that clears the floor.
+ */
+static inline void
+lm_prod_end_seq(void)
+{
+	pg_write_barrier();
+	pg_atomic_write_u64(&lm_shared->producers[lm_producer].commit_floor, LM_NO_COMMIT);
+}
+
+/*
  * lm_prod_commit publishes the transaction: COMMIT records to the workers
- * holding our events, then the stream watermarks this transaction raised.
- * It neither allocates nor fails.
+ * holding our events, then this transaction's stream watermarks, all
+ * stamped with its number in the global commit order.  It neither
+ * allocates nor fails nor waits.
  */
 static void
 lm_prod_commit(void)
@@ -720,6 +778,7 @@ lm_prod_commit(void)
 	int64 wm[LM_MAX_STREAMS];
 	Oid wm_rel[LM_MAX_STREAMS];
 	int nwm = 0;
+	uint64 seq;
 
 	for (int i = 0; i < lm_txn_nstreams; i++)
 	{
@@ -735,15 +794,20 @@ lm_prod_commit(void)
 		while ((int64) old < ts->max_ts &&
 			   !pg_atomic_compare_exchange_u64(&ts->slot->max_ts, &old, (uint64) ts->max_ts))
 			;
-		/* the watermark as of this commit, even if we did not raise it */
+		/*
+		 * Our own watermark, not the shared maximum: that may already hold
+		 * the times of transactions that commit after us in commit order.
+		 */
 		if (nwm < LM_MAX_STREAMS)
 		{
 			wm_rel[nwm] = ts->relid;
-			wm[nwm++] = Max((int64) old, ts->max_ts) - ts->delay;
+			wm[nwm++] = lm_prod_own_watermark(ts->max_ts, ts->delay);
 		}
 	}
 	if (lm_producer < 0 || !lm_txn_sent)
 		return;
+
+	seq = lm_prod_take_seq();
 
 	for (int w = 0; w < lm_shared->nworkers; w++)
 	{
@@ -753,24 +817,26 @@ lm_prod_commit(void)
 
 		if (lm_out[w].need_end)
 		{
-			LmRecHeader rec;
+			LmRecSeq rec;
 
 			memset(&rec, 0, sizeof(rec));
-			rec.len = sizeof(rec);
-			rec.type = LM_REC_COMMIT;
+			rec.hdr.len = sizeof(rec);
+			rec.hdr.type = LM_REC_COMMIT;
+			rec.seq = seq;
 			lm_ring_write(r, head, &rec, sizeof(rec));
 			head += sizeof(rec);
 			wrote = true;
 		}
 		for (int i = 0; i < nwm; i++)
 		{
-			LmRecValue rec;
+			LmRecSeq rec;
 
 			memset(&rec, 0, sizeof(rec));
 			rec.hdr.len = sizeof(rec);
 			rec.hdr.type = LM_REC_WATERMARK;
 			rec.hdr.aux = wm_rel[i];
 			rec.value = wm[i];
+			rec.seq = seq;
 			lm_ring_write(r, head, &rec, sizeof(rec));
 			head += sizeof(rec);
 			wrote = true;
@@ -781,6 +847,7 @@ lm_prod_commit(void)
 			lm_prod_maybe_wake(w);
 		}
 	}
+	lm_prod_end_seq();
 }
 
 /*

@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "utils/datum.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
@@ -266,7 +267,8 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 			return;
 		}
 		ts = DatumGetInt64(d);
-		if (v->wm->wm != LM_NO_TIME && ts < v->wm->wm)
+		/* before the horizon: its window was closed, maybe before a restart */
+		if ((v->wm->wm != LM_NO_TIME && ts < v->wm->wm) || ts < v->horizon)
 		{
 			v->pend_late++;
 			return;
@@ -403,6 +405,28 @@ lm_agg_has_closable(LmView *v)
 		v->wm->wm == LM_NO_TIME)
 		return false;
 	return v->wins[0]->start + v->window_us <= v->wm->wm;
+}
+
+/*
+ * lm_agg_horizon returns the start of the window holding the watermark:
+ * every window ending at or before it is closed once lm_agg_close_windows
+ * has run (the watermark has passed its end), whether or not the view held
+ * groups in it.  Windows lie on a grid and the horizon is on it, so an
+ * event belongs to such a window exactly when its time is below the
+ * horizon.  LM_NO_TIME without a watermark, for views without a window, and
+ * where the watermark lies outside the range of timestamps.
+ */
+int64
+lm_agg_horizon(LmView *v)
+{
+	int64 wm;
+
+	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->wm == NULL)
+		return LM_NO_TIME;
+	wm = v->wm->wm;
+	if (wm == LM_NO_TIME || !IS_VALID_TIMESTAMP(wm) || wm > PG_INT64_MAX + LM_UNIX_EPOCH_US)
+		return LM_NO_TIME;
+	return lm_agg_window_start(wm, v->window_us);
 }
 
 /*

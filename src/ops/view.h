@@ -102,6 +102,9 @@ typedef struct LmView
 	char *intervalstyle;
 	LmViewShared *stats;
 	LmStreamWm *wm; /* the worker's watermark of our stream */
+	int64 horizon;	/* windows ending at or before it are closed for
+					 * good, also across restarts (laminar._horizons);
+					 * LM_NO_TIME if none (set by worker.c) */
 
 	MemoryContext cxt;
 	MemoryContext tmpcxt; /* transition-call scratch, reset per batch */
@@ -200,6 +203,7 @@ extern void lm_agg_end_batch(LmView *v);
 extern bool lm_agg_has_dirty(LmView *v);
 extern void lm_agg_close_windows(LmView *v);
 extern bool lm_agg_has_closable(LmView *v);
+extern int64 lm_agg_horizon(LmView *v);
 extern void lm_agg_emit_dirty(LmView *v);
 
 /* emit/emit.c */

@@ -51,7 +51,9 @@ typedef struct LmRing
 	uint64 capacity; /* power of two, bytes */
 	uint64 mask;
 	/* consumer bookkeeping that must survive a consumer restart */
-	pg_atomic_uint32 txn_open; /* consumer holds staged, unfinished records */
+	pg_atomic_uint32 txn_open; /* consumer holds staged, unfinished records;
+								* stored only when it changes (this line is
+								* read by the producer on every write) */
 	char pad3[LM_CACHE_LINE - 2 * sizeof(uint64) - sizeof(uint32)];
 
 	char data[FLEXIBLE_ARRAY_MEMBER];

@@ -13,9 +13,11 @@
  *	  next COMMIT/ABORT: that transaction's events were partly consumed by
  *	  the dead worker and are lost with its state;
  *	- RUN, one pass: reload views if the catalog generation moved; drain
- *	  every ring (EVENT records are staged per producer, COMMIT applies the
- *	  staged events, ABORT/TRUNCATE discard, WATERMARK raises the stream's
- *	  watermark); close the windows the watermark passed; emit changed
+ *	  the rings (EVENT records are staged per producer, ABORT/TRUNCATE
+ *	  discard; transactions are applied in global commit order, see
+ *	  lm_worker_drain: COMMIT applies the staged events, WATERMARK raises
+ *	  the stream's watermark); close the windows the watermark passed and
+ *	  save the view's horizon (laminar._horizons); emit changed
  *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked
  *	  (long emits absorb in-progress events from the rings every 1024 rows,
  *	  so that producers keep moving); commit; publish counters;
@@ -39,7 +41,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -52,6 +56,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -70,17 +75,39 @@ typedef struct LmStaging
 	bool skip; /* resync: drop records up to the next end */
 } LmStaging;
 
+/* where one drain (or absorb) stands in one ring */
+typedef struct LmCursor
+{
+	uint64 tail; /* consumed and released up to here */
+	uint64 pos;	 /* consumed up to here */
+	uint64 end;	 /* the head published when the drain started */
+	bool at_seq; /* pos is at the commit records of a transaction ... */
+	uint64 seq;	 /* ... with this commit number */
+} LmCursor;
+
 static int lm_me = -1;
 static LmWorkerShared *lm_self = NULL;
 static MemoryContext lm_worker_cxt = NULL;
 static LmStaging *lm_staging = NULL;
-static List *lm_views = NIL; /* LmView *, in id order */
-static LmStreamWm *lm_wms = NULL;
+static LmCursor *lm_cursors = NULL;
+static List *lm_views = NIL;	   /* LmView *, in id order */
+static LmStreamWm **lm_wms = NULL; /* entries allocated one by one: views
+									* keep pointers to them */
 static int lm_nwms = 0;
+static int lm_wms_cap = 0;
 static uint64 lm_loaded_gen = 0;
 static LmView *lm_current_view = NULL; /* whose operators are running */
 static LmView *lm_last_view = NULL;	   /* lookup cache */
 static uint64 lm_pass_events = 0;
+static Oid lm_worker_uid = InvalidOid; /* the worker's own role */
+
+/* what laminar._horizons says about one view, read when views load */
+typedef struct LmSeed
+{
+	int32 view_id;
+	int64 horizon; /* the highest horizon any worker saved */
+	int64 wm;	   /* the highest stream watermark we may start from */
+} LmSeed;
 
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
 
@@ -100,25 +127,81 @@ lm_worker_detach(int code, Datum arg)
 
 /*
  * lm_worker_stream_wm returns the worker's watermark entry of a stream.
+ * Entries are allocated one by one and never move, because every view of
+ * the stream keeps a pointer to its entry (LmView.wm); only the array of
+ * pointers grows.
  */
 static LmStreamWm *
 lm_worker_stream_wm(Oid relid)
 {
+	LmStreamWm *e;
+
 	for (int i = 0; i < lm_nwms; i++)
-		if (lm_wms[i].relid == relid)
-			return &lm_wms[i];
-	if (lm_nwms % 16 == 0)
-		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm) * (lm_nwms + 16))
-						: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm) * 16);
+		if (lm_wms[i]->relid == relid)
+			return lm_wms[i];
+	if (lm_nwms == lm_wms_cap)
+	{
+		int ncap = Max(16, lm_wms_cap * 2);
+
+		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm *) * ncap)
+						: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm *) * ncap);
+		lm_wms_cap = ncap;
+	}
 	/*
 	 * Not seeded from the stream's shared maximum: producers raise it at
 	 * COMMIT, before we have applied those transactions, so it may run
 	 * ahead of the events still in our rings.  Every commit to the stream
 	 * sends its watermark behind its events, which is what we wait for.
 	 */
-	lm_wms[lm_nwms].relid = relid;
-	lm_wms[lm_nwms].wm = LM_NO_TIME;
-	return &lm_wms[lm_nwms++];
+	e = MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm));
+	e->relid = relid;
+	e->wm = LM_NO_TIME;
+	lm_wms[lm_nwms++] = e;
+	return e;
+}
+
+/*
+ * lm_worker_forget_wms frees the watermark entries of streams that no view
+ * in the catalog reads any more (nstreams relids in streams); no loaded
+ * view points to them.
+ */
+static void
+lm_worker_forget_wms(Oid *streams, int nstreams)
+{
+	int keep = 0;
+
+	for (int i = 0; i < lm_nwms; i++)
+	{
+		bool live = false;
+
+		for (int j = 0; j < nstreams && !live; j++)
+			live = streams[j] == lm_wms[i]->relid;
+		if (live)
+			lm_wms[keep++] = lm_wms[i];
+		else
+			pfree(lm_wms[i]);
+	}
+	lm_nwms = keep;
+}
+
+/*
+ * lm_worker_raise_wm raises the watermark of a stream to at least wm (the
+ * running maximum, in commit order); returns whether it moved.
+ */
+static bool
+lm_worker_raise_wm(Oid relid, int64 wm)
+{
+	for (int i = 0; i < lm_nwms; i++)
+		if (lm_wms[i]->relid == relid)
+		{
+			if (lm_wms[i]->wm == LM_NO_TIME || wm > lm_wms[i]->wm)
+			{
+				lm_wms[i]->wm = wm;
+				return true;
+			}
+			return false;
+		}
+	return false;
 }
 
 /*
@@ -170,6 +253,124 @@ lm_worker_fail_view(LmView *v, const char *msg)
 }
 
 /*
+ * lm_worker_horizons_relid returns laminar._horizons, or InvalidOid if the
+ * installed extension predates it (0.1.0 not yet updated).
+ */
+static Oid
+lm_worker_horizons_relid(void)
+{
+	Oid nsp = get_namespace_oid("laminar", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("_horizons", nsp) : InvalidOid;
+}
+
+/*
+ * lm_worker_read_seeds reads, per view, the highest horizon any worker has
+ * saved, and the highest stream watermark this worker may start from: its
+ * own saved watermark (a worker restarted while the server runs finds in
+ * its rings only transactions that commit after the ones its predecessor
+ * applied), or any worker's saved before the server started (the rings
+ * were empty then).  Another worker's watermark of this server's lifetime
+ * may be ahead of transactions still in our rings, so it is not used.
+ * Returns a palloc'd array of *n entries.
+ */
+static LmSeed *
+lm_worker_read_seeds(int *n)
+{
+	Oid argtypes[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum args[2];
+	LmSeed *seeds = NULL;
+
+	*n = 0;
+	if (!OidIsValid(lm_worker_horizons_relid()))
+		return NULL;
+	args[0] = Int32GetDatum(lm_me);
+	args[1] = TimestampTzGetDatum(PgStartTime);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "laminar: SPI_connect failed");
+	if (SPI_execute_with_args(
+			"SELECT h.view_id, pg_catalog.max(h.horizon), pg_catalog.max(h.watermark) "
+			"FILTER (WHERE h.worker OPERATOR(pg_catalog.=) $1 "
+			"OR h.written_at OPERATOR(pg_catalog.<) $2) "
+			"FROM laminar._horizons h GROUP BY h.view_id",
+			2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "laminar: could not read laminar._horizons");
+	seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple tup = SPI_tuptable->vals[r];
+		TupleDesc td = SPI_tuptable->tupdesc;
+		bool isnull;
+		Datum d;
+		LmSeed *sd = &seeds[(*n)++];
+
+		sd->view_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		d = SPI_getbinval(tup, td, 2, &isnull);
+		sd->horizon = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, td, 3, &isnull);
+		sd->wm = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
+	}
+	SPI_finish();
+	return seeds;
+}
+
+/*
+ * lm_worker_seed_view starts a newly loaded view from what was saved: its
+ * horizon (no window at or behind it is ever written again: an event for
+ * one counts as late) and, if higher than what we hold, its stream's
+ * watermark.
+ */
+static void
+lm_worker_seed_view(LmView *v, LmSeed *seeds, int nseeds)
+{
+	v->horizon = LM_NO_TIME;
+	for (int i = 0; i < nseeds; i++)
+		if (seeds[i].view_id == v->id)
+		{
+			v->horizon = seeds[i].horizon;
+			if (seeds[i].wm != LM_NO_TIME && v->wm != NULL &&
+				(v->wm->wm == LM_NO_TIME || seeds[i].wm > v->wm->wm))
+				v->wm->wm = seeds[i].wm;
+			break;
+		}
+}
+
+/*
+ * lm_worker_save_horizon records a view's new horizon, with our watermark
+ * of its stream, in laminar._horizons.  It runs inside the view's
+ * subtransaction, after the rows of the windows it closes were written, so
+ * both commit or roll back together; as the worker's own role (the view's
+ * owner may not write Laminar's catalog), with no name resolved through
+ * search_path.
+ */
+static void
+lm_worker_save_horizon(LmView *v)
+{
+	Oid argtypes[5] = {INT4OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum args[5];
+	Oid save_uid;
+	int save_sec;
+
+	if (!OidIsValid(lm_worker_horizons_relid()))
+		return;
+	args[0] = Int32GetDatum(v->id);
+	args[1] = Int32GetDatum(lm_me);
+	args[2] = TimestampTzGetDatum(v->horizon);
+	args[3] = TimestampTzGetDatum(v->wm->wm);
+	args[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	GetUserIdAndSecContext(&save_uid, &save_sec);
+	SetUserIdAndSecContext(lm_worker_uid, save_sec);
+	if (SPI_execute_with_args("INSERT INTO laminar._horizons "
+							  "(view_id, worker, horizon, watermark, written_at) "
+							  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (view_id, worker) "
+							  "DO UPDATE SET horizon = EXCLUDED.horizon, "
+							  "watermark = EXCLUDED.watermark, written_at = EXCLUDED.written_at",
+							  5, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "laminar: could not write laminar._horizons");
+	SetUserIdAndSecContext(save_uid, save_sec);
+}
+
+/*
  * lm_worker_load_views makes the loaded views match the catalog.  Runs in
  * a transaction.
  */
@@ -178,10 +379,15 @@ lm_worker_load_views(void)
 {
 	List *keep = NIL;
 	int32 *live;
+	Oid *live_streams;
 	int nlive = 0;
 	bool installed;
+	LmSeed *seeds = NULL;
+	int nseeds = 0;
 
 	installed = OidIsValid(get_extension_oid("laminar", true));
+	if (installed)
+		seeds = lm_worker_read_seeds(&nseeds);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "laminar: SPI_connect failed");
 	if (installed &&
@@ -194,6 +400,7 @@ lm_worker_load_views(void)
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._views");
 	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
+	live_streams = palloc(sizeof(Oid) * Max(installed ? SPI_processed : 0, 1));
 	for (uint64 r = 0; installed && r < SPI_processed; r++)
 	{
 		HeapTuple tup = SPI_tuptable->vals[r];
@@ -207,6 +414,7 @@ lm_worker_load_views(void)
 		if (v != NULL && !v->failed && v->result_relid != relid)
 			v = NULL;
 		live[nlive++] = id;
+		live_streams[nlive - 1] = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
 		if (v == NULL)
 		{
 			LmViewCatalog cat;
@@ -283,6 +491,7 @@ lm_worker_load_views(void)
 			{
 				v->stats = lm_view_slot(id, true);
 				v->wm = lm_worker_stream_wm(cat.stream_relid);
+				lm_worker_seed_view(v, seeds, nseeds);
 			}
 		}
 		keep = lappend(keep, v);
@@ -310,6 +519,7 @@ lm_worker_load_views(void)
 		MemoryContextSwitchTo(old);
 	}
 	lm_view_slot_release_missing(live, nlive);
+	lm_worker_forget_wms(live_streams, nlive);
 
 	/* stream slots of dropped streams (worker 0 does it for everyone) */
 	if (lm_me == 0)
@@ -499,97 +709,237 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 }
 
 /*
- * lm_worker_drain_mode consumes the records available in the rings (or,
- * with events_only, only the leading EVENT and TRUNCATE records); returns
- * whether a watermark moved.
+ * lm_worker_read_rec reads the header (and value, seq) of the record at
+ * ring p's cursor into rec, checking its length.
  */
-static bool
-lm_worker_drain_mode(bool events_only)
+static void
+lm_worker_read_rec(int p, LmRing *r, LmCursor *c, LmRecSeq *rec)
 {
-	bool wm_moved = false;
-
-	for (int p = 0; p < lm_shared->nproducers; p++)
-	{
-		LmRing *r = lm_ring_get(p, lm_me);
-		uint64 tail = pg_atomic_read_u64(&r->tail);
-		uint64 avail = lm_ring_available(r, tail);
-		uint64 pos = tail, end = tail + avail;
-		LmStaging *st = &lm_staging[p];
-
-		if (avail == 0)
-			continue;
-		while (pos < end)
-		{
-			LmRecValue rec;
-
-			lm_ring_read(r, pos, &rec, Min(sizeof(rec), end - pos));
-			if (rec.hdr.len < sizeof(LmRecHeader) || rec.hdr.len > end - pos ||
-				rec.hdr.len % 8 != 0)
-				elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
-			/* absorbing only: stop at the first record that would change state */
-			if (events_only && rec.hdr.type != LM_REC_EVENT && rec.hdr.type != LM_REC_TRUNCATE)
-				break;
-			switch (rec.hdr.type)
-			{
-				case LM_REC_EVENT:
-					if (!st->skip)
-					{
-						lm_worker_stage(st, r, pos, rec.hdr.len);
-						pg_atomic_write_u32(&r->txn_open, 1);
-					}
-					break;
-				case LM_REC_TRUNCATE:
-					if (!st->skip && rec.value >= 0 && (Size) rec.value < st->len)
-						st->len = rec.value;
-					break;
-				case LM_REC_ABORT:
-					st->len = 0;
-					st->skip = false;
-					pg_atomic_write_u32(&r->txn_open, 0);
-					break;
-				case LM_REC_COMMIT:
-					if (!st->skip)
-						lm_worker_commit_staged(st);
-					st->len = 0;
-					st->skip = false;
-					pg_atomic_write_u32(&r->txn_open, 0);
-					break;
-				case LM_REC_WATERMARK:
-					for (int i = 0; i < lm_nwms; i++)
-						if (lm_wms[i].relid == rec.hdr.aux &&
-							(lm_wms[i].wm == LM_NO_TIME || rec.value > lm_wms[i].wm))
-						{
-							lm_wms[i].wm = rec.value;
-							wm_moved = true;
-						}
-					break;
-				default:
-					break;
-			}
-			pos += rec.hdr.len;
-		}
-		if (pos == tail)
-			continue;
-		lm_ring_release(r, pos);
-		if (pg_atomic_read_u32(&r->producer_waiting))
-		{
-			int procno = r->producer_procno;
-
-			if (procno >= 0)
-				SetLatch(&ProcGlobal->allProcs[procno].procLatch);
-		}
-	}
-	return wm_moved;
+	memset(rec, 0, sizeof(*rec));
+	lm_ring_read(r, c->pos, rec, Min(sizeof(*rec), c->end - c->pos));
+	if (rec->hdr.len < sizeof(LmRecHeader) || rec->hdr.len > c->end - c->pos ||
+		rec->hdr.len % 8 != 0)
+		elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
 }
 
 /*
- * lm_worker_drain consumes everything available in the rings; returns
- * whether a watermark moved.
+ * lm_worker_set_txn_open records in the ring whether we hold staged,
+ * unfinished records of its producer.  txn_open shares the ring's
+ * read-mostly cache line with capacity and mask, which the producer reads
+ * on every write: store only when the value changes.
+ */
+static inline void
+lm_worker_set_txn_open(LmRing *r, uint32 open)
+{
+	if (pg_atomic_read_u32(&r->txn_open) != open)
+		pg_atomic_write_u32(&r->txn_open, open);
+}
+
+/*
+ * lm_worker_scan consumes ring p's records from its cursor up to the next
+ * COMMIT or WATERMARK record (the start of a transaction's commit records,
+ * which lm_worker_drain applies in commit order) or the end: EVENT records
+ * are staged, TRUNCATE and ABORT discard.  With events_only it also stops
+ * at an ABORT.
+ */
+static void
+lm_worker_scan(int p, bool events_only)
+{
+	LmRing *r = lm_ring_get(p, lm_me);
+	LmCursor *c = &lm_cursors[p];
+	LmStaging *st = &lm_staging[p];
+
+	c->at_seq = false;
+	while (c->pos < c->end)
+	{
+		LmRecSeq rec;
+
+		lm_worker_read_rec(p, r, c, &rec);
+		if (rec.hdr.type == LM_REC_COMMIT || rec.hdr.type == LM_REC_WATERMARK)
+		{
+			c->at_seq = true;
+			c->seq = rec.seq;
+			return;
+		}
+		/* absorbing only: stop at the first record that would change state */
+		if (events_only && rec.hdr.type != LM_REC_EVENT && rec.hdr.type != LM_REC_TRUNCATE)
+			return;
+		switch (rec.hdr.type)
+		{
+			case LM_REC_EVENT:
+				if (!st->skip)
+				{
+					lm_worker_stage(st, r, c->pos, rec.hdr.len);
+					lm_worker_set_txn_open(r, 1);
+				}
+				break;
+			case LM_REC_TRUNCATE:
+				if (!st->skip && rec.value >= 0 && (Size) rec.value < st->len)
+					st->len = rec.value;
+				break;
+			case LM_REC_ABORT:
+				st->len = 0;
+				st->skip = false;
+				lm_worker_set_txn_open(r, 0);
+				break;
+			default:
+				break;
+		}
+		c->pos += rec.hdr.len;
+	}
+}
+
+/*
+ * lm_worker_release hands ring p's consumed bytes back to its producer and
+ * wakes the producer if it waits for room.
+ */
+static void
+lm_worker_release(int p)
+{
+	LmRing *r = lm_ring_get(p, lm_me);
+	LmCursor *c = &lm_cursors[p];
+
+	if (c->pos == c->tail)
+		return;
+	lm_ring_release(r, c->pos);
+	c->tail = c->pos;
+	if (pg_atomic_read_u32(&r->producer_waiting))
+	{
+		int procno = r->producer_procno;
+
+		if (procno >= 0)
+			SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+	}
+}
+
+/*
+ * lm_worker_open_cursor starts reading ring p at its tail, up to the head
+ * published now, and consumes up to its first commit record.
+ */
+static void
+lm_worker_open_cursor(int p, bool events_only)
+{
+	LmRing *r = lm_ring_get(p, lm_me);
+	LmCursor *c = &lm_cursors[p];
+
+	c->tail = pg_atomic_read_u64(&r->tail);
+	c->pos = c->tail;
+	c->end = c->tail + lm_ring_available(r, c->tail);
+	c->at_seq = false;
+	if (c->pos < c->end)
+		lm_worker_scan(p, events_only);
+}
+
+/*
+ * lm_worker_apply_commit applies the transaction whose commit records are
+ * at ring p's cursor: its COMMIT (the staged events, judged against the
+ * watermark as it stands, i.e. as of the transactions numbered before it),
+ * then its WATERMARK records; then consumes up to the next commit records.
+ * Returns whether a watermark moved.
+ */
+static bool
+lm_worker_apply_commit(int p)
+{
+	LmRing *r = lm_ring_get(p, lm_me);
+	LmCursor *c = &lm_cursors[p];
+	LmStaging *st = &lm_staging[p];
+	uint64 seq = c->seq;
+	bool moved = false;
+	bool committed = false;
+
+	while (c->pos < c->end)
+	{
+		LmRecSeq rec;
+
+		lm_worker_read_rec(p, r, c, &rec);
+		if (rec.hdr.type == LM_REC_COMMIT && rec.seq == seq && !committed)
+		{
+			committed = true;
+			if (!st->skip)
+				lm_worker_commit_staged(st);
+			st->len = 0;
+			st->skip = false;
+			lm_worker_set_txn_open(r, 0);
+		}
+		else if (rec.hdr.type == LM_REC_WATERMARK && rec.seq == seq)
+			moved |= lm_worker_raise_wm(rec.hdr.aux, rec.value);
+		else
+			break;
+		c->pos += rec.hdr.len;
+	}
+	lm_worker_scan(p, false);
+	lm_worker_release(p);
+	return moved;
+}
+
+/*
+ * lm_worker_commit_horizon returns a commit number h such that every
+ * transaction numbered below h has published all its records in our rings:
+ * the lowest of the next number to be taken and the floors of the producers
+ * in the middle of a commit.  Read before the rings' heads.
+ *
+ * Why: let T, of producer p, have number s < h.  s < commit_seq as read
+ * here, so T's fetch-add precedes our read, and T's store of its floor
+ * (F <= s) precedes its fetch-add (a full barrier); after our read barrier
+ * we therefore see p's floor as F (then h <= F <= s: impossible), or as a
+ * later store: T's LM_NO_COMMIT, written after T published (write barrier),
+ * or the floor of a later transaction of p, written later still.  Either
+ * way T's head stores are visible to our reads of the heads that follow
+ * our second read barrier.
+ */
+static uint64
+lm_worker_commit_horizon(void)
+{
+	uint64 h = pg_atomic_read_u64(&lm_shared->commit_seq);
+
+	pg_read_barrier();
+	for (int p = 0; p < lm_shared->nproducers; p++)
+	{
+		uint64 f = pg_atomic_read_u64(&lm_shared->producers[p].commit_floor);
+
+		if (f < h)
+			h = f;
+	}
+	pg_read_barrier();
+	return h;
+}
+
+/*
+ * lm_worker_drain consumes the records available in the rings and applies
+ * the committed transactions in commit order: it merges the rings by the
+ * commit numbers of their COMMIT/WATERMARK records and applies a
+ * transaction only once every lower number is known to be published
+ * (lm_worker_commit_horizon).  A ring stops at a transaction it cannot
+ * apply yet; its events stay staged until a later pass.  Returns whether
+ * a watermark moved.
  */
 static bool
 lm_worker_drain(void)
 {
-	return lm_worker_drain_mode(false);
+	uint64 horizon = lm_worker_commit_horizon();
+	bool moved = false;
+
+	for (int p = 0; p < lm_shared->nproducers; p++)
+	{
+		lm_worker_open_cursor(p, false);
+		lm_worker_release(p);
+	}
+	for (;;)
+	{
+		int next = -1;
+
+		for (int p = 0; p < lm_shared->nproducers; p++)
+		{
+			LmCursor *c = &lm_cursors[p];
+
+			if (c->at_seq && c->seq < horizon && (next < 0 || c->seq < lm_cursors[next].seq))
+				next = p;
+		}
+		if (next < 0)
+			break;
+		moved |= lm_worker_apply_commit(next);
+	}
+	return moved;
 }
 
 /*
@@ -602,8 +952,13 @@ lm_worker_drain(void)
 void
 lm_worker_absorb(void)
 {
-	if (lm_me >= 0 && lm_staging != NULL)
-		(void) lm_worker_drain_mode(true);
+	if (lm_me < 0 || lm_staging == NULL)
+		return;
+	for (int p = 0; p < lm_shared->nproducers; p++)
+	{
+		lm_worker_open_cursor(p, true);
+		lm_worker_release(p);
+	}
 }
 
 /*
@@ -674,11 +1029,31 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 	}
 }
 
-/* lm_worker_step_close closes the windows the watermark passed. */
+/*
+ * lm_worker_step_close closes the windows the watermark passed and, when
+ * that moves the view's horizon, saves it in the same subtransaction.
+ */
 static void
 lm_worker_step_close(LmView *v)
 {
+	int64 horizon = lm_agg_horizon(v);
+
 	lm_agg_close_windows(v);
+	if (horizon > v->horizon)
+	{
+		v->horizon = horizon;
+		lm_worker_save_horizon(v);
+	}
+}
+
+/*
+ * lm_worker_close_needed says whether a view has windows to close or a
+ * horizon to save.
+ */
+static bool
+lm_worker_close_needed(LmView *v)
+{
+	return lm_agg_has_closable(v) || lm_agg_horizon(v) > v->horizon;
 }
 
 /* lm_worker_step_emit writes a view's changed results. */
@@ -758,6 +1133,7 @@ lm_worker_main(Datum arg)
 	SpinLockRelease(&lm_self->mutex);
 
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
+	lm_worker_uid = GetUserId();
 	pgstat_report_appname("laminar worker");
 
 	/*
@@ -770,6 +1146,7 @@ lm_worker_main(Datum arg)
 	lm_worker_cxt =
 		AllocSetContextCreate(TopMemoryContext, "laminar worker", ALLOCSET_DEFAULT_SIZES);
 	lm_staging = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmStaging) * lm_shared->nproducers);
+	lm_cursors = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmCursor) * lm_shared->nproducers);
 	for (int p = 0; p < lm_shared->nproducers; p++)
 		if (pg_atomic_read_u32(&lm_ring_get(p, lm_me)->txn_open))
 			lm_staging[p].skip = true;
@@ -839,7 +1216,7 @@ lm_worker_loop(int64 next_emit)
 		flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
 		wm_moved = lm_worker_drain();
 		if (wm_moved || flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
-			lm_worker_each_view(lm_worker_step_close, lm_agg_has_closable);
+			lm_worker_each_view(lm_worker_step_close, lm_worker_close_needed);
 
 		now = lm_clock_now_us();
 		foreach (lc, lm_views)
