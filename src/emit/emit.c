@@ -311,7 +311,7 @@ lm_emit_group_row(LmView *v, LmWindow *win, LmGroup *g, Datum **cols, bool **nul
 	{
 		v->params[v->param_ws].value = Int64GetDatum(win->start);
 		v->params[v->param_ws].isnull = false;
-		v->params[v->param_we].value = Int64GetDatum(win->start + v->window_us);
+		v->params[v->param_we].value = Int64GetDatum(win->end);
 		v->params[v->param_we].isnull = false;
 	}
 	for (int a = 0; a < v->naggs; a++)

@@ -39,6 +39,7 @@
 #include "access/tupdesc.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -576,7 +577,8 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	{
 		int64 t = DatumGetInt64(values[route->ts_attnum - 1]);
 
-		if (t > ts->max_ts)
+		/* +-infinity never moves the watermark (workers drop such events) */
+		if (t > ts->max_ts && !TIMESTAMP_NOT_FINITE(t))
 			ts->max_ts = t;
 	}
 	if (route->nviews == 0)
@@ -710,6 +712,28 @@ lm_prod_pre_commit(void)
 }
 
 /*
+ * lm_prod_watermark returns max_ts - delay with overflow checks, saturated
+ * to the timestamp range: LM_NO_TIME (no watermark yet, so nothing is late
+ * and no window closes) when the difference falls below it.  It runs in
+ * the COMMIT callback, where an error would be a PANIC, so it never fails.
+ */
+static inline int64
+lm_prod_watermark(int64 max_ts, int64 delay)
+{
+	int64 wm;
+
+	if (TIMESTAMP_NOT_FINITE(max_ts))
+		return LM_NO_TIME;
+	if (pg_sub_s64_overflow(max_ts, delay, &wm))
+		return delay > 0 ? LM_NO_TIME : END_TIMESTAMP - 1;
+	if (wm < MIN_TIMESTAMP)
+		return LM_NO_TIME;
+	if (wm >= END_TIMESTAMP)
+		return END_TIMESTAMP - 1;
+	return wm;
+}
+
+/*
  * lm_prod_commit publishes the transaction: COMMIT records to the workers
  * holding our events, then the stream watermarks this transaction raised.
  * It neither allocates nor fails.
@@ -739,7 +763,7 @@ lm_prod_commit(void)
 		if (nwm < LM_MAX_STREAMS)
 		{
 			wm_rel[nwm] = ts->relid;
-			wm[nwm++] = Max((int64) old, ts->max_ts) - ts->delay;
+			wm[nwm++] = lm_prod_watermark(Max((int64) old, ts->max_ts), ts->delay);
 		}
 	}
 	if (lm_producer < 0 || !lm_txn_sent)

@@ -32,6 +32,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -272,12 +273,19 @@ int64
 lm_ddl_interval_us(Datum d, const char *what)
 {
 	Interval *iv = DatumGetIntervalP(d);
+	int64 us;
 
 	if (iv->month != 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("%s must be a fixed interval", what),
 						errhint("Use days, hours, minutes or seconds, not months or years.")));
-	return iv->time + (int64) iv->day * USECS_PER_DAY;
+	/* overflow-checked: a wrapped value would be a different interval */
+	if (pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, iv->time, &us))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s is out of range", what),
+				 errhint("It must fit in 64-bit microseconds (about 292,000 years).")));
+	return us;
 }
 
 /*
