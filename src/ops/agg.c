@@ -50,14 +50,20 @@ lm_agg_window_bounds(int64 ts, int64 size, int64 *start, int64 *end)
 
 	if (TIMESTAMP_NOT_FINITE(ts) || size <= 0)
 		return false;
-	/* (ts - epoch) mod size, floored, without computing ts - epoch */
-	r = ts % size;
-	if (r < 0)
-		r += size;
-	e = LM_UNIX_EPOCH_US % size;
-	if (e < 0)
-		e += size;
-	r -= e;
+	/* r = (ts - epoch) mod size, floored; one division when ts - epoch fits */
+	if (!pg_sub_s64_overflow(ts, LM_UNIX_EPOCH_US, &r))
+		r %= size;
+	else
+	{
+		/* times in the range's last ~30 years: combine the two remainders */
+		r = ts % size;
+		if (r < 0)
+			r += size;
+		e = LM_UNIX_EPOCH_US % size;
+		if (e < 0)
+			e += size;
+		r -= e;
+	}
 	if (r < 0)
 		r += size;
 	if (pg_sub_s64_overflow(ts, r, start) || pg_add_s64_overflow(*start, size, end))
