@@ -53,6 +53,23 @@ CREATE OR REPLACE VIEW laminar.views AS
 -- ===== crashes: watermark, result-table shape, stream ALTER guard =====
 
 -- ===== data: non-finite times, composite columns, bad events =====
+-- 0.1.0 accepted streams and views in temporary schemas.  Their catalog rows
+-- outlived the session (no sql_drop event fires when a session's temporary
+-- objects go), and workers log "could not open relation" for them at every
+-- start.  0.1.1 refuses such objects; remove the rows left behind, and those
+-- of temporary objects that still exist (no worker can ever open them).
+DELETE FROM laminar._views v
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) v.view::pg_catalog.oid
+                      AND c.relpersistence OPERATOR(pg_catalog.<>) 't')
+    OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) v.stream::pg_catalog.oid
+                      AND c.relpersistence OPERATOR(pg_catalog.<>) 't');
+DELETE FROM laminar._streams s
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) s.stream::pg_catalog.oid
+                      AND c.relpersistence OPERATOR(pg_catalog.<>) 't');
+SELECT laminar._catalog_changed();
 
 -- ===== monitoring: error visibility, per-view timeouts, memory =====
 

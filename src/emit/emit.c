@@ -5,8 +5,8 @@
  *
  * Statement path, one SPI statement per batch of rows (never per row; the
  * rows travel as one array per column, unnested):
- *	- ON UPDATE with group columns:  INSERT ... SELECT FROM ROWS FROM
- *	  (unnest(...)) ON CONFLICT (keys) DO UPDATE ... RETURNING ctid, on the
+ *	- ON UPDATE with group columns:  INSERT ... SELECT unnest($1), ...
+ *	  ON CONFLICT (keys) DO UPDATE ... RETURNING ctid, on the
  *	  NULLS NOT DISTINCT unique index; a group appears once per batch, so no
  *	  row is hit twice;
  *	- a global aggregate (no group columns): UPDATE of its single row;
@@ -107,6 +107,34 @@ lm_emit_global(LmView *v)
 }
 
 /*
+ * lm_emit_unnest_list appends the select list that turns the per-column
+ * arrays $1..$n back into rows, and sets the parameter types.  The unnests
+ * run in the select list (in lockstep: every array has the batch's length),
+ * not in FROM: a set-returning function in FROM expands a composite result
+ * (a composite type, a domain over one) into its fields, so a composite
+ * column would not fit its target.  In the select list each unnest yields
+ * one value of the element type, whatever that type is, and no tuplestore
+ * is filled first.  Columns whose type has no array type (arrays, e.g. of
+ * composites) travel as text[] and are cast back, which round-trips through
+ * the type's own output and input functions.
+ */
+static void
+lm_emit_unnest_list(LmView *v, StringInfo sql, Oid *argtypes)
+{
+	for (int c = 0; c < v->nout; c++)
+	{
+		appendStringInfo(sql, "%spg_catalog.unnest($%d)", c ? ", " : "", c + 1);
+		if (OidIsValid(v->outarraytypes[c]))
+			argtypes[c] = v->outarraytypes[c];
+		else
+		{
+			appendStringInfo(sql, "::%s", format_type_be_qualified(v->outtypes[c]));
+			argtypes[c] = TEXTARRAYOID;
+		}
+	}
+}
+
+/*
  * lm_emit_prepare builds and keeps the view's write statement.
  */
 void
@@ -138,24 +166,7 @@ lm_emit_prepare(LmView *v)
 		for (int c = 0; c < v->nout; c++)
 			appendStringInfo(&sql, "%s%s", c ? ", " : "", quote_identifier(v->outnames[c]));
 		appendStringInfoString(&sql, ") SELECT ");
-		for (int c = 0; c < v->nout; c++)
-		{
-			if (OidIsValid(v->outarraytypes[c]))
-				appendStringInfo(&sql, "%sr.c%d", c ? ", " : "", c + 1);
-			else
-				appendStringInfo(&sql, "%sr.c%d::%s", c ? ", " : "", c + 1,
-								 format_type_be_qualified(v->outtypes[c]));
-		}
-		appendStringInfoString(&sql, " FROM ROWS FROM (");
-		for (int c = 0; c < v->nout; c++)
-		{
-			appendStringInfo(&sql, "%spg_catalog.unnest($%d)", c ? ", " : "", c + 1);
-			argtypes[c] = OidIsValid(v->outarraytypes[c]) ? v->outarraytypes[c] : TEXTARRAYOID;
-		}
-		appendStringInfoString(&sql, ") AS r(");
-		for (int c = 0; c < v->nout; c++)
-			appendStringInfo(&sql, "%sc%d", c ? ", " : "", c + 1);
-		appendStringInfoChar(&sql, ')');
+		lm_emit_unnest_list(v, &sql, argtypes);
 		if (v->kind != LM_VIEW_STATELESS && !v->emit_close)
 		{
 			bool any = false;
@@ -311,7 +322,7 @@ lm_emit_group_row(LmView *v, LmWindow *win, LmGroup *g, Datum **cols, bool **nul
 	{
 		v->params[v->param_ws].value = Int64GetDatum(win->start);
 		v->params[v->param_ws].isnull = false;
-		v->params[v->param_we].value = Int64GetDatum(win->start + v->window_us);
+		v->params[v->param_we].value = Int64GetDatum(win->end);
 		v->params[v->param_we].isnull = false;
 	}
 	for (int a = 0; a < v->naggs; a++)

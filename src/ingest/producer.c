@@ -587,7 +587,8 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	{
 		int64 t = DatumGetInt64(values[route->ts_attnum - 1]);
 
-		if (t > ts->max_ts)
+		/* +-infinity never moves the watermark (workers drop such events) */
+		if (t > ts->max_ts && !TIMESTAMP_NOT_FINITE(t))
 			ts->max_ts = t;
 	}
 	if (route->nviews == 0)
@@ -722,17 +723,26 @@ lm_prod_pre_commit(void)
 
 /*
  * lm_prod_own_watermark returns the watermark a transaction whose largest
- * event time is max_ts implies on its own: max_ts - delay, saturated at the
- * bottom of the int64 range (never LM_NO_TIME).  Workers take the running
- * maximum of these in commit order.
+ * event time is max_ts implies on its own: max_ts - delay with overflow
+ * checks, saturated to the timestamp range.  Below the range it is
+ * LM_NO_TIME + 1, which makes nothing late and closes no window (and is not
+ * LM_NO_TIME, "no record").  Workers take the running maximum of these in
+ * commit order.  It runs in the COMMIT callback, where an error would be a
+ * PANIC, so it never fails.
  */
 static inline int64
 lm_prod_own_watermark(int64 max_ts, int64 delay)
 {
 	int64 wm;
 
-	if (pg_sub_s64_overflow(max_ts, delay, &wm) || wm == LM_NO_TIME)
-		wm = LM_NO_TIME + 1;
+	if (TIMESTAMP_NOT_FINITE(max_ts))
+		return LM_NO_TIME + 1;
+	if (pg_sub_s64_overflow(max_ts, delay, &wm))
+		return delay > 0 ? LM_NO_TIME + 1 : END_TIMESTAMP - 1;
+	if (wm < MIN_TIMESTAMP)
+		return LM_NO_TIME + 1;
+	if (wm >= END_TIMESTAMP)
+		return END_TIMESTAMP - 1;
 	return wm;
 }
 

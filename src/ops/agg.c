@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "utils/datum.h"
 #include "utils/expandeddatum.h"
@@ -35,25 +36,47 @@
 #define LM_RESET_EVERY 64
 
 /*
- * lm_agg_window_start returns the start of the TUMBLE window holding ts,
- * aligned like date_bin(size, ts, '1970-01-01').
+ * lm_agg_window_bounds computes the TUMBLE window [start, end) holding ts,
+ * aligned like date_bin(size, ts, '1970-01-01'), with overflow-checked
+ * arithmetic.  It returns false when ts is not finite (+-infinity) or when
+ * the window's start or end falls outside the timestamp range, where
+ * date_bin(...) + size would raise "timestamp out of range": such an event
+ * has no window a result table could hold.
  */
-static inline int64
-lm_agg_window_start(int64 ts, int64 size)
+static inline bool
+lm_agg_window_bounds(int64 ts, int64 size, int64 *start, int64 *end)
 {
-	int64 diff = ts - LM_UNIX_EPOCH_US;
-	int64 r = diff % size;
+	int64 r;
+	int64 e;
 
+	if (TIMESTAMP_NOT_FINITE(ts) || size <= 0)
+		return false;
+	/* r = (ts - epoch) mod size, floored; one division when ts - epoch fits */
+	if (!pg_sub_s64_overflow(ts, LM_UNIX_EPOCH_US, &r))
+		r %= size;
+	else
+	{
+		/* times in the range's last ~30 years: combine the two remainders */
+		r = ts % size;
+		if (r < 0)
+			r += size;
+		e = LM_UNIX_EPOCH_US % size;
+		if (e < 0)
+			e += size;
+		r -= e;
+	}
 	if (r < 0)
 		r += size;
-	return ts - r;
+	if (pg_sub_s64_overflow(ts, r, start) || pg_add_s64_overflow(*start, size, end))
+		return false;
+	return IS_VALID_TIMESTAMP(*start) && IS_VALID_TIMESTAMP(*end);
 }
 
 /*
- * lm_agg_find_window returns the window starting at start, creating it.
+ * lm_agg_find_window returns the window [start, end), creating it.
  */
 static LmWindow *
-lm_agg_find_window(LmView *v, int64 start)
+lm_agg_find_window(LmView *v, int64 start, int64 end)
 {
 	LmWindow *win;
 	MemoryContext old;
@@ -74,6 +97,7 @@ lm_agg_find_window(LmView *v, int64 start)
 	}
 	win = MemoryContextAllocZero(v->cxt, sizeof(LmWindow));
 	win->start = start;
+	win->end = end;
 	win->cxt = AllocSetContextCreate(v->cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
 	if (v->nkeys > 0)
 	{
@@ -249,6 +273,7 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 {
 	ExprContext *ec = v->econtext;
 	int64 ws = 0;
+	int64 we = 0;
 	LmWindow *win;
 	LmGroup *g;
 
@@ -267,16 +292,21 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 			return;
 		}
 		ts = DatumGetInt64(d);
+		/* +-infinity, or no window in range: dropped and counted like NULL */
+		if (!lm_agg_window_bounds(ts, v->window_us, &ws, &we))
+		{
+			v->pend_null++;
+			return;
+		}
 		/* before the horizon: its window was closed, maybe before a restart */
 		if ((v->wm->wm != LM_NO_TIME && ts < v->wm->wm) || ts < v->horizon)
 		{
 			v->pend_late++;
 			return;
 		}
-		ws = lm_agg_window_start(ts, v->window_us);
 		v->params[v->param_ws].value = Int64GetDatum(ws);
 		v->params[v->param_ws].isnull = false;
-		v->params[v->param_we].value = Int64GetDatum(ws + v->window_us);
+		v->params[v->param_we].value = Int64GetDatum(we);
 		v->params[v->param_we].isnull = false;
 	}
 
@@ -290,7 +320,7 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 		goto done;
 	}
 
-	win = lm_agg_find_window(v, ws);
+	win = lm_agg_find_window(v, ws, we);
 	if (v->nkeys == 0)
 	{
 		if (win->single == NULL)
@@ -404,7 +434,7 @@ lm_agg_has_closable(LmView *v)
 	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->nwins == 0 || v->wm == NULL ||
 		v->wm->wm == LM_NO_TIME)
 		return false;
-	return v->wins[0]->start + v->window_us <= v->wm->wm;
+	return v->wins[0]->end <= v->wm->wm;
 }
 
 /*
@@ -420,13 +450,15 @@ int64
 lm_agg_horizon(LmView *v)
 {
 	int64 wm;
+	int64 start;
+	int64 end;
 
 	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->wm == NULL)
 		return LM_NO_TIME;
 	wm = v->wm->wm;
-	if (wm == LM_NO_TIME || !IS_VALID_TIMESTAMP(wm) || wm > PG_INT64_MAX + LM_UNIX_EPOCH_US)
+	if (wm == LM_NO_TIME || !lm_agg_window_bounds(wm, v->window_us, &start, &end))
 		return LM_NO_TIME;
-	return lm_agg_window_start(wm, v->window_us);
+	return start;
 }
 
 /*
@@ -446,7 +478,7 @@ lm_agg_close_windows(LmView *v)
 	{
 		LmWindow *win = v->wins[i];
 
-		if (win->start + v->window_us <= wm)
+		if (win->end <= wm)
 		{
 			if (v->emit_close)
 				lm_emit_groups(v, win, true);

@@ -66,6 +66,7 @@ typedef struct LmGroup
 typedef struct LmWindow
 {
 	int64 start; /* window_start (0 for unwindowed views) */
+	int64 end;	 /* window_end, in range (checked when the window is made) */
 	MemoryContext cxt;
 	TupleHashTable table; /* NULL when the view has no plain keys */
 	LmGroup *single;	  /* the one group when there are no keys */

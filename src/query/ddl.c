@@ -32,6 +32,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -129,6 +130,16 @@ lm_ddl_is(LmToks *t, int i, const char *w)
 	return i < t->n && t->t[i].word != NULL && strcmp(t->t[i].word, w) == 0;
 }
 
+/*
+ * lm_ddl_is_kw returns whether token i is the keyword w, not a quoted
+ * identifier spelled the same ("as", "cascade" are valid names).
+ */
+static inline bool
+lm_ddl_is_kw(LmToks *t, int i, const char *w)
+{
+	return lm_ddl_is(t, i, w) && t->t[i].tok != IDENT;
+}
+
 /* lm_ddl_is_char returns whether token i is the single character c. */
 static inline bool
 lm_ddl_is_char(LmToks *t, int i, char c)
@@ -224,17 +235,137 @@ lm_ddl_qualified(Oid relid)
 }
 
 /*
- * lm_ddl_resolve resolves a (possibly qualified, possibly quoted) relation
- * name written by the user.
+ * lm_ddl_name_shape says whether tokens [i, j) have the shape of a
+ * possibly qualified name: part ('.' part)*, where a part is an
+ * identifier, a keyword, or a U& identifier with an optional UESCAPE
+ * clause.  Whether each part is allowed there is the grammar's call.
  */
-static Oid
-lm_ddl_resolve(const char *name, bool missing_ok)
+static bool
+lm_ddl_name_shape(LmToks *t, int i, int j)
 {
-	List *names;
+	int k = i;
+
+	for (;;)
+	{
+		if (k >= j)
+			return false;
+		if (t->t[k].tok == UIDENT)
+		{
+			k++;
+			if (k < j && t->t[k].tok != IDENT && lm_ddl_is(t, k, "uescape"))
+			{
+				if (k + 1 >= j || t->t[k + 1].tok != SCONST)
+					return false;
+				k += 2;
+			}
+		}
+		else if (t->t[k].word != NULL)
+			k++; /* an identifier or a keyword */
+		else
+			return false;
+		if (k == j)
+			return true;
+		if (!lm_ddl_is_char(t, k, '.'))
+			return false;
+		k++;
+	}
+}
+
+/*
+ * lm_ddl_parse_name parses the relation name written in tokens [i, j) with
+ * the core grammar, so that every spelling PostgreSQL accepts means what it
+ * means there (quoted and U& identifiers with UESCAPE, keywords where the
+ * grammar allows them), and returns it as a RangeVar.  Statements use the
+ * RangeVar from then on, never the name's text.  Database-qualified names
+ * are refused.  what names the object in messages.
+ */
+static RangeVar *
+lm_ddl_parse_name(LmToks *t, int i, int j, const char *what)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char *text = lm_ddl_text(t, i, j);
+	char *detail = NULL;
+	List *raw = NIL;
 	RangeVar *rv;
 
-	names = stringToQualifiedNameList(name);
-	rv = makeRangeVarFromNameList(names);
+	if (lm_ddl_name_shape(t, i, j))
+	{
+		/* the shape check leaves nothing but a name between TABLE and ( */
+		PG_TRY();
+		{
+			raw = raw_parser(psprintf("CREATE TABLE %s\n()", text), RAW_PARSE_DEFAULT);
+		}
+		PG_CATCH();
+		{
+			ErrorData *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			detail = edata->message;
+			raw = NIL;
+		}
+		PG_END_TRY();
+	}
+	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, CreateStmt))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("invalid %s name: %s", what, text),
+						detail ? errdetail("%s", detail) : 0,
+						errhint("Write name or schema.name, double-quoted where needed.")));
+	rv = ((CreateStmt *) ((RawStmt *) linitial(raw))->stmt)->relation;
+	if (rv->catalogname != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("%s name must not be qualified with a database name: %s", what, text),
+				 errhint("Write name or schema.name.")));
+	return rv;
+}
+
+/*
+ * lm_ddl_rv_name returns a relation name as written, for messages.
+ */
+static char *
+lm_ddl_rv_name(RangeVar *rv)
+{
+	return rv->schemaname ? psprintf("%s.%s", rv->schemaname, rv->relname) : rv->relname;
+}
+
+/*
+ * lm_ddl_rv_quoted returns a relation name as a quoted SQL name, qualified
+ * only if it was written qualified.
+ */
+static char *
+lm_ddl_rv_quoted(RangeVar *rv)
+{
+	return quote_qualified_identifier(rv->schemaname, rv->relname);
+}
+
+/*
+ * lm_ddl_check_not_temp refuses to create a stream or a view (its result
+ * table) in a temporary schema: written as pg_temp.x, or unqualified with
+ * pg_temp first in search_path.  Stream workers cannot see a session's
+ * temporary objects, and nothing would remove their catalog rows when the
+ * session ends.
+ */
+static void
+lm_ddl_check_not_temp(RangeVar *rv, const char *what)
+{
+	Oid nsp = RangeVarGetCreationNamespace(rv);
+
+	if (rv->relpersistence == RELPERSISTENCE_TEMP || isAnyTempNamespace(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot create %s \"%s\" in a temporary schema", what, lm_ddl_rv_name(rv)),
+				 errdetail("Stream workers cannot see a session's temporary objects."),
+				 errhint("Create it in a permanent schema, and qualify its name if "
+						 "pg_temp comes first in search_path.")));
+}
+
+/*
+ * lm_ddl_resolve resolves a relation name written by the user.
+ */
+static Oid
+lm_ddl_resolve(RangeVar *rv, bool missing_ok)
+{
 	return RangeVarGetRelid(rv, NoLock, missing_ok);
 }
 
@@ -244,14 +375,13 @@ lm_ddl_resolve(const char *name, bool missing_ok)
  * not always where a lookup finds it first (pg_catalog comes before it).
  */
 static Oid
-lm_ddl_resolve_created(const char *name, bool missing_ok)
+lm_ddl_resolve_created(RangeVar *rv, bool missing_ok)
 {
-	RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
 	Oid nsp = RangeVarGetCreationNamespace(rv);
 	Oid relid = get_relname_relid(rv->relname, nsp);
 
 	if (!OidIsValid(relid) && !missing_ok)
-		elog(ERROR, "laminar: could not find the relation just created: %s", name);
+		elog(ERROR, "laminar: could not find the relation just created: %s", lm_ddl_rv_name(rv));
 	return relid;
 }
 
@@ -272,12 +402,19 @@ int64
 lm_ddl_interval_us(Datum d, const char *what)
 {
 	Interval *iv = DatumGetIntervalP(d);
+	int64 us;
 
 	if (iv->month != 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("%s must be a fixed interval", what),
 						errhint("Use days, hours, minutes or seconds, not months or years.")));
-	return iv->time + (int64) iv->day * USECS_PER_DAY;
+	/* overflow-checked: a wrapped value would be a different interval */
+	if (pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, iv->time, &us))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s is out of range", what),
+				 errhint("It must fit in 64-bit microseconds (about 292,000 years).")));
+	return us;
 }
 
 /*
@@ -387,6 +524,7 @@ lm_ddl_create_stream(LmToks *t)
 	bool if_not_exists = false;
 	int name_start, open, close = -1, depth = 0;
 	char *name;
+	RangeVar *rv;
 	StringInfoData cols;
 	int elem_start;
 	char *wm_col = NULL;
@@ -394,7 +532,7 @@ lm_ddl_create_stream(LmToks *t)
 	Datum wm_iv = (Datum) 0;
 	Oid relid;
 
-	if (lm_ddl_is(t, 2, "if") && lm_ddl_is(t, 3, "not") && lm_ddl_is(t, 4, "exists"))
+	if (lm_ddl_is_kw(t, 2, "if") && lm_ddl_is_kw(t, 3, "not") && lm_ddl_is_kw(t, 4, "exists"))
 	{
 		if_not_exists = true;
 		i = 5;
@@ -406,7 +544,9 @@ lm_ddl_create_stream(LmToks *t)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed CREATE STREAM statement"),
 						errhint("Write CREATE STREAM name (column type, ..., WATERMARK FOR ts AS "
 								"ts - INTERVAL '1 second').")));
-	name = lm_ddl_text(t, name_start, i);
+	rv = lm_ddl_parse_name(t, name_start, i, "stream");
+	name = lm_ddl_rv_name(rv);
+	lm_ddl_check_not_temp(rv, "stream");
 	open = i;
 
 	initStringInfo(&cols);
@@ -459,7 +599,7 @@ lm_ddl_create_stream(LmToks *t)
 	if (if_not_exists)
 	{
 		/* like CREATE TABLE IF NOT EXISTS: look where it would be created */
-		relid = lm_ddl_resolve_created(name, true);
+		relid = lm_ddl_resolve_created(rv, true);
 		if (OidIsValid(relid))
 		{
 			if (!lm_ddl_is_stream(relid))
@@ -471,8 +611,9 @@ lm_ddl_create_stream(LmToks *t)
 		}
 	}
 
-	lm_ddl_spi(psprintf("CREATE FOREIGN TABLE %s (%s) SERVER laminar", name, cols.data));
-	relid = lm_ddl_resolve_created(name, false);
+	lm_ddl_spi(
+		psprintf("CREATE FOREIGN TABLE %s (%s) SERVER laminar", lm_ddl_rv_quoted(rv), cols.data));
+	relid = lm_ddl_resolve_created(rv, false);
 
 	{
 		Oid types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
@@ -521,28 +662,28 @@ lm_ddl_create_stream(LmToks *t)
 /*
  * lm_ddl_drop_tail parses "[IF EXISTS] name [CASCADE|RESTRICT]" from token i.
  */
-static char *
-lm_ddl_drop_tail(LmToks *t, int i, bool *if_exists, bool *cascade)
+static RangeVar *
+lm_ddl_drop_tail(LmToks *t, int i, bool *if_exists, bool *cascade, const char *what)
 {
 	int end = t->n;
 
 	*if_exists = false;
 	*cascade = false;
-	if (lm_ddl_is(t, i, "if") && lm_ddl_is(t, i + 1, "exists"))
+	if (lm_ddl_is_kw(t, i, "if") && lm_ddl_is_kw(t, i + 1, "exists"))
 	{
 		*if_exists = true;
 		i += 2;
 	}
-	if (lm_ddl_is(t, end - 1, "cascade"))
+	if (lm_ddl_is_kw(t, end - 1, "cascade"))
 	{
 		*cascade = true;
 		end--;
 	}
-	else if (lm_ddl_is(t, end - 1, "restrict"))
+	else if (lm_ddl_is_kw(t, end - 1, "restrict"))
 		end--;
 	if (i >= end)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("DROP needs a name")));
-	return lm_ddl_text(t, i, end);
+	return lm_ddl_parse_name(t, i, end, what);
 }
 
 /*
@@ -552,8 +693,9 @@ static const char *
 lm_ddl_drop_stream(LmToks *t)
 {
 	bool if_exists, cascade;
-	char *name = lm_ddl_drop_tail(t, 2, &if_exists, &cascade);
-	Oid relid = lm_ddl_resolve(name, if_exists);
+	RangeVar *rv = lm_ddl_drop_tail(t, 2, &if_exists, &cascade, "stream");
+	char *name = lm_ddl_rv_name(rv);
+	Oid relid = lm_ddl_resolve(rv, if_exists);
 	int64 nviews;
 
 	if (!OidIsValid(relid))
@@ -584,8 +726,9 @@ static const char *
 lm_ddl_drop_view(LmToks *t)
 {
 	bool if_exists, cascade;
-	char *name = lm_ddl_drop_tail(t, 3, &if_exists, &cascade);
-	Oid relid = lm_ddl_resolve(name, if_exists);
+	RangeVar *rv = lm_ddl_drop_tail(t, 3, &if_exists, &cascade, "materialized view");
+	char *name = lm_ddl_rv_name(rv);
+	Oid relid = lm_ddl_resolve(rv, if_exists);
 
 	if (!OidIsValid(relid))
 	{
@@ -778,6 +921,37 @@ typedef struct LmViewDef
 } LmViewDef;
 
 /*
+ * lm_ddl_check_stream_rv refuses a database-qualified stream name in a
+ * view's FROM or TUMBLE, as lm_ddl_parse_name does for DDL names.
+ */
+static void
+lm_ddl_check_stream_rv(RangeVar *rv)
+{
+	if (rv->catalogname != NULL)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
+						errmsg("stream name must not be qualified with a database name: %s",
+							   NameListToString(list_make3(makeString(rv->catalogname),
+														   makeString(rv->schemaname),
+														   makeString(rv->relname)))),
+						errhint("Write name or schema.name.")));
+}
+
+/*
+ * lm_ddl_check_stream_not_temp refuses a view over a stream in a temporary
+ * schema (made by an older version): workers cannot open it.
+ */
+static void
+lm_ddl_check_stream_not_temp(Oid stream)
+{
+	if (get_rel_persistence(stream) == RELPERSISTENCE_TEMP)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("continuous views cannot read temporary stream \"%s\"",
+							   get_rel_name(stream)),
+						errdetail("Stream workers cannot see a session's temporary objects."),
+						errhint("Drop it and create the stream in a permanent schema.")));
+}
+
+/*
  * lm_ddl_rewrite_from checks the FROM item and, for TUMBLE, replaces it by
  * a subquery that adds window_start and window_end.
  */
@@ -789,6 +963,7 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 	memset(def, 0, sizeof(*def));
 	if (IsA(from, RangeVar))
 	{
+		lm_ddl_check_stream_rv((RangeVar *) from);
 		def->stream = RangeVarGetRelid((RangeVar *) from, AccessShareLock, false);
 		return;
 	}
@@ -838,6 +1013,7 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
 							errmsg("TUMBLE's time column must be an unqualified column name")));
 		rv = makeRangeVarFromNameList(snames);
+		lm_ddl_check_stream_rv(rv);
 		def->stream = RangeVarGetRelid(rv, AccessShareLock, false);
 		def->windowed = true;
 		def->window_iv = lm_ddl_const_interval(lthird(fc->args), "TUMBLE size");
@@ -960,7 +1136,10 @@ static const char *
 lm_ddl_create_view(LmToks *t, const char *stmt_text)
 {
 	int as = -1, emit = -1, depth = 0;
+	int name_start = 3;
+	bool if_not_exists = false;
 	char *name;
+	RangeVar *rv;
 	char *select_text;
 	bool emit_close = false;
 	List *raw;
@@ -979,13 +1158,18 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	char route;
 	Oid relid;
 
-	for (int i = 3; i < t->n; i++)
+	if (lm_ddl_is_kw(t, 3, "if") && lm_ddl_is_kw(t, 4, "not") && lm_ddl_is_kw(t, 5, "exists"))
+	{
+		if_not_exists = true;
+		name_start = 6;
+	}
+	for (int i = name_start; i < t->n; i++)
 	{
 		if (lm_ddl_is_char(t, i, '('))
 			depth++;
 		else if (lm_ddl_is_char(t, i, ')'))
 			depth--;
-		else if (depth == 0 && as < 0 && lm_ddl_is(t, i, "as"))
+		else if (depth == 0 && as < 0 && lm_ddl_is_kw(t, i, "as"))
 			as = i;
 		else if (depth == 0 && as >= 0 && t->t[i].tok == IDENT && lm_ddl_is(t, i, "emit") &&
 				 (lm_ddl_is(t, i + 1, "on") || lm_ddl_is(t, i + 1, "changes") ||
@@ -997,12 +1181,29 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			break;
 		}
 	}
-	if (as < 0 || as == 3 || as + 1 >= t->n)
+	if (as < 0 || as == name_start || as + 1 >= t->n)
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed CREATE MATERIALIZED VIEW statement"),
 			 errhint("Write CREATE MATERIALIZED VIEW name AS SELECT ... FROM stream [EMIT ...].")));
-	name = lm_ddl_text(t, 3, as);
+	rv = lm_ddl_parse_name(t, name_start, as, "materialized view");
+	name = lm_ddl_rv_name(rv);
+	lm_ddl_check_not_temp(rv, "materialized view");
+	if (if_not_exists)
+	{
+		/* like CREATE STREAM IF NOT EXISTS: look where it would be created */
+		relid = lm_ddl_resolve_created(rv, true);
+		if (OidIsValid(relid))
+		{
+			if (lm_ddl_count("SELECT count(*) FROM laminar._views WHERE view = $1", relid) == 0)
+				ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
+								errmsg("relation \"%s\" already exists and is not a laminar "
+									   "materialized view",
+									   name)));
+			ereport(NOTICE, (errmsg("materialized view \"%s\" already exists, skipping", name)));
+			return "CREATE MATERIALIZED VIEW";
+		}
+	}
 	select_text = lm_ddl_text(t, as + 1, emit >= 0 ? emit : t->n);
 	if (emit >= 0)
 	{
@@ -1026,6 +1227,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	sel = (SelectStmt *) rs->stmt;
 	lm_ddl_check_select(sel);
 	lm_ddl_rewrite_from(sel, &def);
+	lm_ddl_check_stream_not_temp(def.stream);
 	if (!lm_ddl_is_stream(def.stream))
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 						errmsg("\"%s\" is not a stream", get_rel_name(def.stream)),
@@ -1146,7 +1348,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 	/* the result table: exactly the select list's columns */
 	initStringInfo(&ddl);
-	appendStringInfo(&ddl, "CREATE TABLE %s (", name);
+	appendStringInfo(&ddl, "CREATE TABLE %s (", lm_ddl_rv_quoted(rv));
 	{
 		bool first = true;
 
@@ -1172,7 +1374,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (is_agg && !emit_close)
 		appendStringInfoString(&ddl, " WITH (fillfactor = 50)");
 	lm_ddl_spi(ddl.data);
-	relid = lm_ddl_resolve_created(name, false);
+	relid = lm_ddl_resolve_created(rv, false);
 
 	initStringInfo(&keys);
 	foreach (lc, key_names)
