@@ -22,6 +22,7 @@ OBJS = \
 	src/ingest/producer.o \
 	src/query/ddl.o \
 	src/query/compile.o \
+	src/query/querydef.o \
 	src/ops/agg.o \
 	src/emit/emit.o \
 	src/worker/launcher.o \

@@ -44,6 +44,7 @@
 
 #include "laminar.h"
 #include "ops/view.h"
+#include "query/ddl.h"
 
 typedef struct LmMapCtx
 {
@@ -289,7 +290,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(v->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 
-	q = (Query *) stringToNode(cat->query);
+	q = lm_querydef_analyze(cat->query);
 	v->estate = CreateExecutorState();
 	v->econtext = CreateExprContext(v->estate);
 

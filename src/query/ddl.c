@@ -1226,7 +1226,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		if (!def.windowed)
 			nulls[5] = 'n';
 		values[6] = CStringGetTextDatum(stmt_text);
-		values[7] = CStringGetTextDatum(nodeToString(q));
+		values[7] = CStringGetTextDatum(lm_querydef_deparse(q));
 		values[8] = CharGetDatum(route);
 		values[9] =
 			PointerGetDatum(construct_array(rdat, nroute, INT2OID, 2, true, TYPALIGN_SHORT));
