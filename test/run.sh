@@ -8,6 +8,7 @@
 #                                       test/concurrency/run.sh,
 #                                       test/differential/run.sh
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
+#                                       test/dump/run.sh (pg_dump/pg_restore round trip; re-creates laminar_regress)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh
 #   make format-check (the repo's .clang-format) runs first, as a suite.
 #
@@ -18,7 +19,7 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress pgtap concurrency upgrade
-#                            differential); default: all.  For a quick loop.
+#                            dump differential); default: all.  For a quick loop.
 #   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
@@ -158,7 +159,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade differential}
+SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade dump differential}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -327,6 +328,7 @@ want regress && run_suite suite_regress
 want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
+want dump && run_suite suite_script "dump/restore" test/dump/run.sh 240
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
 
 if want differential; then

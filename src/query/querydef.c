@@ -12,7 +12,9 @@
  * analysed again with search_path = pg_catalog, pg_temp, so it means the
  * same thing whoever reads it and whatever their search_path.  Date,
  * interval and float constants are written in formats that read back
- * exactly (DateStyle ISO, IntervalStyle postgres, extra_float_digits 3).
+ * exactly (DateStyle ISO, IntervalStyle postgres, extra_float_digits 3;
+ * timestamptz constants in UTC with their offset).  The view's own
+ * TimeZone, DateStyle and IntervalStyle for evaluation are stored apart.
  *
  * CREATE checks that the SQL analyses back to the same Query (names of
  * range-table aliases aside) and refuses the view otherwise, so a view
@@ -84,12 +86,16 @@ lm_querydef_set_gucs(bool reading)
 
 	(void) set_config_option("search_path", reading ? "pg_catalog, pg_temp" : "", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("DateStyle", "ISO", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	(void) set_config_option("DateStyle", "ISO", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+							 0, false);
 	(void) set_config_option("IntervalStyle", "postgres", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	/* timestamptz constants carry their offset: UTC only makes the text stable */
+	if (!reading)
+		(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 	return level;
 }
 
@@ -350,8 +356,8 @@ lm_querydef_catalog_spi(const char *sql, int nargs, Oid *types, Datum *values, b
 	level = NewGUCNestLevel();
 	PG_TRY();
 	{
-		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		if (SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0) < 0)
 			elog(ERROR, "laminar: catalog statement failed: %s", sql);
 		AtEOXact_GUC(true, level);
