@@ -55,6 +55,9 @@ CREATE TABLE "Ops Sch".plain (k2 int8, s numeric);
 SELECT laminar.execute('CREATE STREAM "Ops Sch".other (k int8)');
 UPDATE ops_saved SET id = 1000000, view = '"Ops Sch".plain', stream = '"Ops Sch".other';
 INSERT INTO laminar._views SELECT * FROM ops_saved;
+-- and so is one whose query does not have the shape its row says (a window)
+UPDATE ops_saved SET stream = '"Ops Sch"."Ev"', window_size = '1 minute';
+INSERT INTO laminar._views SELECT * FROM ops_saved;
 -- ordinary roles still cannot write catalog rows
 SET ROLE ops_carol;
 INSERT INTO laminar._views SELECT * FROM ops_saved;

@@ -290,7 +290,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(v->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 
-	q = lm_querydef_analyze(cat->query);
+	q = lm_querydef_analyze(cat->query, cat->window_us > 0);
 	v->estate = CreateExecutorState();
 	v->econtext = CreateExprContext(v->estate);
 

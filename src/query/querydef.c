@@ -39,6 +39,7 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
@@ -70,6 +71,7 @@ typedef struct LmRenamed
 {
 	int32 id;
 	Oid view;
+	bool windowed;
 	char *sql;
 	Query *query;
 } LmRenamed;
@@ -100,11 +102,82 @@ lm_querydef_set_gucs(bool reading)
 }
 
 /*
+ * lm_querydef_check_aggs_walker refuses aggregates the worker cannot run
+ * (the same rules as CREATE).
+ */
+static bool
+lm_querydef_check_aggs_walker(Node *node, void *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref))
+	{
+		Aggref *a = (Aggref *) node;
+		HeapTuple tup;
+		bool ok;
+
+		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
+		ok = a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
+			 ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify == AGGMODIFY_READ_ONLY;
+		ReleaseSysCache(tup);
+		if (!ok)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+							errmsg("stored query of a continuous view uses aggregate %s(), which "
+								   "continuous views do not support",
+								   get_func_name(a->aggfnoid)),
+							errhint("Drop and re-create the materialized view.")));
+		return false;
+	}
+	return expression_tree_walker(node, lm_querydef_check_aggs_walker, ctx);
+}
+
+/*
+ * lm_querydef_check refuses an analysed stored query whose shape the
+ * worker cannot compile: one stream, read directly, or through the TUMBLE
+ * subquery exactly when the view is windowed.  CREATE checked far more;
+ * this guards rows that were restored or whose names now resolve to other
+ * objects, so that they fail with an error instead of crashing a worker.
+ */
+static void
+lm_querydef_check(Query *q, bool windowed)
+{
+	RangeTblEntry *rte;
+	bool ok;
+
+	ok = q->commandType == CMD_SELECT && q->setOperations == NULL && !q->hasSubLinks &&
+		 !q->hasWindowFuncs && !q->hasTargetSRFs && !q->hasDistinctOn && q->cteList == NIL &&
+		 q->sortClause == NIL && q->limitCount == NULL && q->limitOffset == NULL &&
+		 q->groupingSets == NIL && q->havingQual == NULL && list_length(q->rtable) == 1 &&
+		 q->jointree != NULL && list_length(q->jointree->fromlist) == 1;
+	if (ok)
+	{
+		rte = rt_fetch(1, q->rtable);
+		if (windowed)
+			ok = rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL &&
+				 list_length(rte->subquery->rtable) == 1 &&
+				 rt_fetch(1, rte->subquery->rtable)->rtekind == RTE_RELATION &&
+				 list_length(rte->subquery->targetList) >= 3 && !rte->subquery->hasAggs &&
+				 !rte->subquery->hasSubLinks && !rte->subquery->hasTargetSRFs;
+		else
+			ok = rte->rtekind == RTE_RELATION;
+	}
+	if (!ok)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						errmsg("stored query of a continuous view is not one the workers can run"),
+						errhint("Drop and re-create the materialized view.")));
+	(void) lm_querydef_check_aggs_walker((Node *) q->targetList, NULL);
+	(void) lm_querydef_check_aggs_walker(q->jointree->quals, NULL);
+}
+
+/*
  * lm_querydef_analyze parses and analyses a view's stored SQL (one SELECT)
- * under fixed settings, as the current user, and returns the Query.
+ * under fixed settings, as the current user, checks its shape (windowed:
+ * the view has a TUMBLE window) and returns the Query.
  */
 Query *
-lm_querydef_analyze(const char *sql)
+lm_querydef_analyze(const char *sql, bool windowed)
 {
 	int level = lm_querydef_set_gucs(true);
 	List *raw;
@@ -134,6 +207,7 @@ lm_querydef_analyze(const char *sql)
 								errhint("Drop and re-create the materialized view.")));
 			q = parse_analyze_fixedparams((RawStmt *) linitial(raw), sql, NULL, 0, NULL);
 		}
+		lm_querydef_check(q, windowed);
 	}
 	PG_FINALLY();
 	{
@@ -197,7 +271,8 @@ lm_querydef_deparse(Query *q)
 {
 	char *sql = lm_querydef_text(q);
 	Query *orig = copyObject(q);
-	Query *again = lm_querydef_analyze(sql);
+	Query *again = lm_querydef_analyze(sql, q->rtable != NIL &&
+												rt_fetch(1, q->rtable)->rtekind == RTE_SUBQUERY);
 
 	(void) lm_querydef_strip_aliases((Node *) orig, NULL);
 	(void) lm_querydef_strip_aliases((Node *) again, NULL);
@@ -265,7 +340,7 @@ lm_querydef_stream(Query *q)
  * its result table, in a security-restricted operation.
  */
 static Query *
-lm_querydef_analyze_as(Oid view, const char *sql)
+lm_querydef_analyze_as(Oid view, const char *sql, bool windowed)
 {
 	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(view));
 	Oid owner;
@@ -282,7 +357,7 @@ lm_querydef_analyze_as(Oid view, const char *sql)
 	SetUserIdAndSecContext(owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
-		q = lm_querydef_analyze(sql);
+		q = lm_querydef_analyze(sql, windowed);
 	}
 	PG_FINALLY();
 	{
@@ -306,6 +381,7 @@ laminar_views_inserted(PG_FUNCTION_ARGS)
 	TupleDesc desc;
 	HeapTuple row;
 	bool isnull;
+	bool windowed;
 	Oid view, stream;
 	Datum d;
 
@@ -317,11 +393,13 @@ laminar_views_inserted(PG_FUNCTION_ARGS)
 	row = td->tg_trigtuple;
 	view = DatumGetObjectId(heap_getattr(row, SPI_fnumber(desc, "view"), desc, &isnull));
 	stream = DatumGetObjectId(heap_getattr(row, SPI_fnumber(desc, "stream"), desc, &isnull));
+	(void) heap_getattr(row, SPI_fnumber(desc, "window_size"), desc, &windowed);
+	windowed = !windowed;
 	d = heap_getattr(row, SPI_fnumber(desc, "query"), desc, &isnull);
 	if (!lm_querydef_has_stream_dep(view, stream))
 	{
 		char *sql = TextDatumGetCString(d);
-		Query *q = lm_querydef_analyze_as(view, sql);
+		Query *q = lm_querydef_analyze_as(view, sql, windowed);
 		ObjectAddress self, ref;
 
 		if (lm_querydef_stream(q) != stream)
@@ -388,8 +466,9 @@ lm_querydef_rename_begin(void)
 		return NIL;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "laminar: SPI_connect failed");
-	lm_querydef_catalog_spi("SELECT id, view::oid, query FROM laminar._views ORDER BY id", 0, NULL,
-							NULL, true);
+	lm_querydef_catalog_spi("SELECT id, view::oid, query, window_size IS NOT NULL "
+							"FROM laminar._views ORDER BY id",
+							0, NULL, NULL, true);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple tup = SPI_tuptable->vals[r];
@@ -401,6 +480,7 @@ lm_querydef_rename_begin(void)
 		v->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		v->view = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		v->sql = SPI_getvalue(tup, desc, 3);
+		v->windowed = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		rows = lappend(rows, v);
 		MemoryContextSwitchTo(old);
 	}
@@ -415,7 +495,7 @@ lm_querydef_rename_begin(void)
 		MemoryContextSwitchTo(cxt);
 		PG_TRY();
 		{
-			v->query = lm_querydef_analyze_as(v->view, v->sql);
+			v->query = lm_querydef_analyze_as(v->view, v->sql, v->windowed);
 			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
