@@ -1,6 +1,6 @@
 -- pg_dump / pg_restore support (test/dump/run.sh does the real round trip).
 -- The catalog tables and the view-id sequence are dumped with the data.
-SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'laminar' ORDER BY 1::text;
+SELECT d::regclass::text AS dumped FROM pg_extension, unnest(extconfig) AS d WHERE extname = 'laminar' ORDER BY 1;
 CREATE ROLE ops_carol;
 CREATE SCHEMA "Ops Sch";
 CREATE FUNCTION "Ops Sch".twice(int8) RETURNS int8 LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
@@ -48,7 +48,7 @@ SELECT refobjid::regclass AS depends_on, refobjsubid FROM pg_depend
  WHERE classid = 'pg_class'::regclass AND objid = '"Ops Sch".ops_agg'::regclass AND refclassid = 'pg_class'::regclass
  ORDER BY 2;
 SELECT refobjid::regprocedure AS depends_on FROM pg_depend
- WHERE classid = 'pg_class'::regclass AND objid = '"Ops Sch".ops_agg'::regclass AND refclassid = 'pg_proc'::regclass ORDER BY 1::text;
+ WHERE classid = 'pg_class'::regclass AND objid = '"Ops Sch".ops_agg'::regclass AND refclassid = 'pg_proc'::regclass ORDER BY refobjid;
 DROP FUNCTION "Ops Sch"."Twice"(int8);
 -- a row whose query reads another stream than it names is refused
 CREATE TABLE "Ops Sch".plain (k2 int8, s numeric);

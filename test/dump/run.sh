@@ -44,8 +44,8 @@ fresh_db() {
 # snapshot FILE: every result table's rows and the catalog, as text
 snapshot() {
 	q >"$1" 2>&1 <<'SQL'
-SELECT 'streams', stream, watermark_column, watermark_delay FROM laminar.streams ORDER BY 2::text;
-SELECT 'views', v.view, v.stream, v.kind, v.emit, v.window_size, v.owner, v.last_error FROM laminar.views v ORDER BY 2::text;
+SELECT 'streams', stream, watermark_column, watermark_delay FROM laminar.streams ORDER BY stream::text;
+SELECT 'views', v.view, v.stream, v.kind, v.emit, v.window_size, v.owner, v.last_error FROM laminar.views v ORDER BY v.view::text;
 SELECT 'views_ids', id, view FROM laminar._views ORDER BY id;
 SELECT 'by_auction', * FROM "Dump Sch"."By Auction" ORDER BY 2;
 SELECT 'win_close', * FROM "Dump Sch".win_close ORDER BY 2, 3;
