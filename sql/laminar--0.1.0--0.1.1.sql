@@ -81,8 +81,10 @@ SELECT pg_catalog.pg_extension_config_dump('laminar._views', '');
 SELECT pg_catalog.pg_extension_config_dump('laminar._views_id_seq', '');
 
 -- 0.1.0 stored the analysed Query (nodeToString, with OIDs): write it as SQL.
+-- (Rows created by the 0.1.1 library before this update already hold SQL.)
 CREATE FUNCTION laminar._querydef_from_nodes(text) RETURNS text
     AS 'MODULE_PATHNAME', 'laminar_querydef_from_nodes' LANGUAGE C STRICT
     SET search_path = pg_catalog, pg_temp;
-UPDATE laminar._views SET query = laminar._querydef_from_nodes(query);
+UPDATE laminar._views SET query = laminar._querydef_from_nodes(query)
+ WHERE query LIKE '{QUERY %';
 DROP FUNCTION laminar._querydef_from_nodes(text);
