@@ -195,9 +195,14 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 void
 _PG_init(void)
 {
-	lm_guc_define();
+	/*
+	 * Without the preload (CREATE EXTENSION or a restore on a server that
+	 * does not preload laminar) define nothing: a PGC_POSTMASTER setting
+	 * defined after startup is FATAL, and the settings mean nothing there.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+	lm_guc_define();
 	lm_shmem_install_hooks();
 	lm_launcher_register();
 	lm_prod_register_callbacks();
