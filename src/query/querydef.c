@@ -147,10 +147,11 @@ lm_querydef_check(Query *q, bool windowed)
 	bool ok;
 
 	ok = q->commandType == CMD_SELECT && q->setOperations == NULL && !q->hasSubLinks &&
-		 !q->hasWindowFuncs && !q->hasTargetSRFs && !q->hasDistinctOn && q->cteList == NIL &&
-		 q->sortClause == NIL && q->limitCount == NULL && q->limitOffset == NULL &&
-		 q->groupingSets == NIL && q->havingQual == NULL && list_length(q->rtable) == 1 &&
-		 q->jointree != NULL && list_length(q->jointree->fromlist) == 1;
+		 !q->hasWindowFuncs && !q->hasTargetSRFs && !q->hasDistinctOn && q->distinctClause == NIL &&
+		 q->cteList == NIL && q->rowMarks == NIL && q->sortClause == NIL && q->limitCount == NULL &&
+		 q->limitOffset == NULL && q->groupingSets == NIL && q->havingQual == NULL &&
+		 list_length(q->rtable) == 1 && q->jointree != NULL &&
+		 list_length(q->jointree->fromlist) == 1;
 	if (ok)
 	{
 		rte = rt_fetch(1, q->rtable);

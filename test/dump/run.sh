@@ -56,7 +56,7 @@ SELECT 'alice', * FROM public.alice_v ORDER BY 2;
 SQL
 }
 
-echo "1..19"
+echo "1..20"
 
 # ------------------------------------------------------------------ source
 fresh_db
@@ -92,9 +92,11 @@ SELECT laminar.execute($$
 $$);
 SET ROLE lm_dump_alice;
 SELECT laminar.execute($$
-  CREATE STREAM public.alice_s (k text, v int4);
+  CREATE STREAM public.alice_s (k text NOT NULL, v int4 DEFAULT 1, note text COLLATE "C");
   CREATE MATERIALIZED VIEW public.alice_v AS SELECT k, sum(v) AS s FROM public.alice_s GROUP BY k
 $$);
+GRANT INSERT ON public.alice_s TO PUBLIC;
+COMMENT ON COLUMN public.alice_s.v IS 'defaults to 1';
 RESET ROLE;
 INSERT INTO "Dump Sch"."Bids" VALUES
   (1, 2.5, 'web', '2026-01-01 00:00:01+00'), (2, 3, 'app', '2026-01-01 00:00:02+00'),
@@ -141,7 +143,7 @@ for fmt in custom plain; do
 	q >"$OUT/new-$fmt.log" 2>&1 <<'SQL'
 INSERT INTO "Dump Sch"."Bids" VALUES
   (3, 7, 'web', '2026-01-01 00:01:01+00'), (3, 8, 'web', '2026-01-01 00:02:01+00');
-INSERT INTO public.alice_s VALUES ('c', 5);
+INSERT INTO public.alice_s (k) SELECT 'c' FROM generate_series(1, 5);  -- v DEFAULT 1
 SELECT laminar.flush();
 SQL
 	q >"$OUT/new-$fmt.txt" 2>&1 <<'SQL'
@@ -173,7 +175,7 @@ alice|c|5
 errors|0
 TXT
 	if diff -u "$OUT/new-expected.txt" "$OUT/new-$fmt.txt" >"$OUT/newdiff-$fmt.txt"; then
-		ok "$fmt: new events update every restored view (all EMIT modes, owner alice)"
+		ok "$fmt: new events update every restored view (all EMIT modes, owner alice, column DEFAULT)"
 	else
 		notok "$fmt: new events update every restored view"; cat "$OUT/newdiff-$fmt.txt"; cat "$OUT/new-$fmt.log"
 	fi
@@ -195,6 +197,25 @@ TXT
 		notok "$fmt: DROP of restored objects"; cat "$OUT/drop-$fmt.log"
 	fi
 done
+
+# ------------------------------------------------------------------ no preload
+# a server that does not preload laminar restores everything too (the views
+# start once it does); run in a throwaway cluster of its own
+NP_DIR=${LAMINAR_DUMP_NOPRELOAD_DIR:-/tmp/laminar-dump-nopreload}
+NP_PORT=${LAMINAR_DUMP_NOPRELOAD_PORT:-$((${PGPORT:-55440} + 17))}
+(
+	# shellcheck source=test/cluster.sh
+	source "$(dirname "${BASH_SOURCE[0]}")/../cluster.sh"
+	trap 'lm_cluster_stop "$NP_DIR"' EXIT
+	if ! LAMINAR_PRELOAD='' lm_cluster_start "$NP_DIR" "$NP_PORT" >"$OUT/nopreload.log" 2>&1; then
+		echo "# could not start a cluster without the preload"; cat "$OUT/nopreload.log"; exit 1
+	fi
+	"${PSQL[@]}" -d postgres -c "CREATE ROLE lm_dump_alice" >>"$OUT/nopreload.log" 2>&1 &&
+		"$PGBIN/pg_restore" --exit-on-error -d "$DB" "$OUT/db.dump" >>"$OUT/nopreload.log" 2>&1 &&
+		[ "$(q -c 'SELECT count(*) FROM laminar._views')" = 6 ] &&
+		[ "$(q -c "SELECT count(*) FROM pg_depend WHERE classid = 'pg_class'::regclass AND refobjid = '\"Dump Sch\".\"Bids\"'::regclass AND refobjsubid = 0")" = 5 ]
+) && ok "pg_restore into a server without the preload restores streams, views and dependencies" ||
+	{ notok "pg_restore into a server without the preload"; tail -n 20 "$OUT/nopreload.log"; }
 
 # ------------------------------------------------------------------ cleanup
 fresh_db
