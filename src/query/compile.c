@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * compile.c
- *	  Turns a view's stored, analysed Query into the operator chain a
- *	  stream worker runs (ops/view.h).
+ *	  Turns a view's stored query, analysed again (querydef.c), into the
+ *	  operator chain a stream worker runs (ops/view.h).
  *
  * Aggref cannot be compiled outside an Agg plan node, so the Query is
  * split the way nodeAgg splits it:
