@@ -22,6 +22,7 @@ OBJS = \
 	src/ingest/producer.o \
 	src/query/ddl.o \
 	src/query/compile.o \
+	src/query/querydef.o \
 	src/ops/agg.o \
 	src/emit/emit.o \
 	src/worker/launcher.o \
@@ -42,7 +43,7 @@ REGRESS_CRASHES =
 REGRESS_DATA = data_times data_composite data_temp data_names
 REGRESS_ROBUST =
 REGRESS_ORDER = order_streams order_restart
-REGRESS_OPS =
+REGRESS_OPS = ops_dump
 REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
 	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) workers drop
 REGRESS_OPTS = --use-existing

@@ -91,3 +91,32 @@ CREATE TABLE laminar._horizons (
 GRANT SELECT ON laminar._horizons TO PUBLIC;
 
 -- ===== operations: pg_dump / pg_restore =====
+
+-- pg_dump / pg_restore: the catalog rows are dumped with the data (regclass
+-- and regrole columns dump as names and resolve again on restore), and so
+-- is the view-id sequence.  laminar._views.query holds the view's SELECT as
+-- schema-qualified SQL (src/query/querydef.c), which the workers analyse
+-- again when they load a view.  pg_dump does not dump pg_depend: the
+-- trigger below records a restored view's dependencies again (as the owner
+-- of its result table) and tells the workers.  Only the table owner (a
+-- superuser) and laminar.execute() insert rows, so it never runs for
+-- ordinary users; ENABLE ALWAYS keeps it on under session_replication_role.
+CREATE FUNCTION laminar._views_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'laminar_views_inserted' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION laminar._views_inserted() FROM PUBLIC;
+CREATE TRIGGER views_inserted AFTER INSERT ON laminar._views
+    FOR EACH ROW EXECUTE FUNCTION laminar._views_inserted();
+ALTER TABLE laminar._views ENABLE ALWAYS TRIGGER views_inserted;
+SELECT pg_catalog.pg_extension_config_dump('laminar._streams', '');
+SELECT pg_catalog.pg_extension_config_dump('laminar._views', '');
+SELECT pg_catalog.pg_extension_config_dump('laminar._views_id_seq', '');
+
+-- 0.1.0 stored the analysed Query (nodeToString, with OIDs): write it as SQL.
+-- (Rows created by the 0.1.1 library before this update already hold SQL.)
+CREATE FUNCTION laminar._querydef_from_nodes(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'laminar_querydef_from_nodes' LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp;
+UPDATE laminar._views SET query = laminar._querydef_from_nodes(query)
+ WHERE query LIKE '{QUERY %';
+DROP FUNCTION laminar._querydef_from_nodes(text);

@@ -55,6 +55,26 @@ CREATE TABLE laminar._horizons (
 );
 GRANT SELECT ON laminar._horizons TO PUBLIC;
 
+-- pg_dump / pg_restore: the catalog rows are dumped with the data (regclass
+-- and regrole columns dump as names and resolve again on restore), and so
+-- is the view-id sequence.  laminar._views.query holds the view's SELECT as
+-- schema-qualified SQL (src/query/querydef.c), which the workers analyse
+-- again when they load a view.  pg_dump does not dump pg_depend: the
+-- trigger below records a restored view's dependencies again (as the owner
+-- of its result table) and tells the workers.  Only the table owner (a
+-- superuser) and laminar.execute() insert rows, so it never runs for
+-- ordinary users; ENABLE ALWAYS keeps it on under session_replication_role.
+CREATE FUNCTION laminar._views_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'laminar_views_inserted' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION laminar._views_inserted() FROM PUBLIC;
+CREATE TRIGGER views_inserted AFTER INSERT ON laminar._views
+    FOR EACH ROW EXECUTE FUNCTION laminar._views_inserted();
+ALTER TABLE laminar._views ENABLE ALWAYS TRIGGER views_inserted;
+SELECT pg_catalog.pg_extension_config_dump('laminar._streams', '');
+SELECT pg_catalog.pg_extension_config_dump('laminar._views', '');
+SELECT pg_catalog.pg_extension_config_dump('laminar._views_id_seq', '');
+
 -- Statements and the barrier.
 CREATE FUNCTION laminar.execute(statements text) RETURNS text
     AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE;

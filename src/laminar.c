@@ -12,6 +12,8 @@
  *
  * The utility hook watches DROP DATABASE of laminar.database: it pauses
  * the workers (they hold connections to it) before the drop proceeds.
+ * Around ALTER ... RENAME and ALTER ... SET SCHEMA it has every view's
+ * stored SQL written again with the new names (query/querydef.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -96,6 +98,26 @@ lm_is_stream(Oid relid)
 }
 
 /*
+ * lm_stream_alter_allowed says whether every subcommand of an ALTER on a
+ * stream is one that leaves its row type alone: OWNER TO, which pg_dump
+ * emits for every stream.  Column changes stay refused.
+ */
+static bool
+lm_stream_alter_allowed(AlterTableStmt *at)
+{
+	ListCell *lc;
+
+	foreach (lc, at->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype != AT_ChangeOwner)
+			return false;
+	}
+	return true;
+}
+
+/*
  * lm_utility_hook refuses ALTER of a stream (workers deform events with
  * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of
  * the database they serve.
@@ -108,13 +130,14 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	Node *parsetree = pstmt->utilityStmt;
 	bool paused = false;
 	Oid dropped_db = InvalidOid;
+	List *renamed = NIL;
 
 	if (lm_shared != NULL && IsA(parsetree, AlterTableStmt))
 	{
 		AlterTableStmt *at = (AlterTableStmt *) parsetree;
 		Oid relid = RangeVarGetRelid(at->relation, NoLock, true);
 
-		if (lm_is_stream(relid))
+		if (lm_is_stream(relid) && !lm_stream_alter_allowed(at))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("ALTER on stream \"%s\" is not supported yet", at->relation->relname),
@@ -136,6 +159,9 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		if (OidIsValid(dboid))
 			dropped_db = dboid;
 	}
+	/* renames change the names in the views' stored SQL: write it again */
+	if (lm_shared != NULL && (IsA(parsetree, RenameStmt) || IsA(parsetree, AlterObjectSchemaStmt)))
+		renamed = lm_querydef_rename_begin();
 	PG_TRY();
 	{
 		if (prev_utility_hook)
@@ -156,6 +182,8 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	}
 	PG_END_TRY();
 
+	lm_querydef_rename_end(renamed);
+
 	/* the drop succeeded: forget its streams' and views' counters */
 	if (OidIsValid(dropped_db))
 		lm_slots_release_database(dropped_db);
@@ -167,9 +195,14 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 void
 _PG_init(void)
 {
-	lm_guc_define();
+	/*
+	 * Without the preload (CREATE EXTENSION or a restore on a server that
+	 * does not preload laminar) define nothing: a PGC_POSTMASTER setting
+	 * defined after startup is FATAL, and the settings mean nothing there.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+	lm_guc_define();
 	lm_shmem_install_hooks();
 	lm_launcher_register();
 	lm_prod_register_callbacks();

@@ -10,6 +10,7 @@
 #                                       test/order/order.sh (concurrent producers, commit order)
 #                                       test/order/restart.sh (restarts the cluster)
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
+#                                       test/dump/run.sh (pg_dump/pg_restore round trip; re-creates laminar_regress)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh,
 #      test/order/order.sh
 #   make format-check (the repo's .clang-format) runs first, as a suite.
@@ -21,7 +22,7 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress pgtap concurrency upgrade
-#                            differential); default: all.  For a quick loop.
+#                            dump differential); default: all.  For a quick loop.
 #   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
@@ -161,7 +162,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade differential}
+SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade dump differential}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -330,6 +331,7 @@ want regress && run_suite suite_regress
 want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
+want dump && run_suite suite_script "dump/restore" test/dump/run.sh 240
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
 want differential && run_suite suite_script "commit order (workers=2)" test/order/order.sh 180
 # restarts the cluster (same settings) in the middle

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * compile.c
- *	  Turns a view's stored, analysed Query into the operator chain a
- *	  stream worker runs (ops/view.h).
+ *	  Turns a view's stored query, analysed again (querydef.c), into the
+ *	  operator chain a stream worker runs (ops/view.h).
  *
  * Aggref cannot be compiled outside an Agg plan node, so the Query is
  * split the way nodeAgg splits it:
@@ -44,6 +44,7 @@
 
 #include "laminar.h"
 #include "ops/view.h"
+#include "query/ddl.h"
 
 typedef struct LmMapCtx
 {
@@ -289,7 +290,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(v->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 
-	q = (Query *) stringToNode(cat->query);
+	q = lm_querydef_analyze(cat->query, cat->window_us > 0);
 	v->estate = CreateExecutorState();
 	v->econtext = CreateExprContext(v->estate);
 

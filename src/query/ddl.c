@@ -13,8 +13,9 @@
  *	- FROM TUMBLE(s, ts, size) becomes a subquery over s that adds
  *	  window_start/window_end computed with date_bin, so analysis gives the
  *	  select list exactly Postgres's names, types and semantics;
- *	- the analysed Query is stored (nodeToString) with OIDs resolved, so a
- *	  view never depends on a later search_path.
+ *	- the analysed Query is stored as schema-qualified SQL (querydef.c),
+ *	  which reads back the same whatever the search_path and survives
+ *	  pg_dump; the workers analyse it again when they load the view.
  *
  * All work runs in the caller's transaction and as the caller, so DDL is
  * transactional and objects are owned by their creator.  Only the rows of
@@ -1428,7 +1429,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		if (!def.windowed)
 			nulls[5] = 'n';
 		values[6] = CStringGetTextDatum(stmt_text);
-		values[7] = CStringGetTextDatum(nodeToString(q));
+		values[7] = CStringGetTextDatum(lm_querydef_deparse(q));
 		values[8] = CharGetDatum(route);
 		values[9] =
 			PointerGetDatum(construct_array(rdat, nroute, INT2OID, 2, true, TYPALIGN_SHORT));

@@ -11,4 +11,11 @@
 extern char *lm_ddl_execute(const char *src);
 extern int64 lm_ddl_interval_us(Datum interval, const char *what);
 
+/* querydef.c: a view's query as schema-qualified SQL (survives pg_dump) */
+struct Query;
+extern char *lm_querydef_deparse(struct Query *q);
+extern struct Query *lm_querydef_analyze(const char *sql, bool windowed);
+extern List *lm_querydef_rename_begin(void);
+extern void lm_querydef_rename_end(List *views);
+
 #endif /* LAMINAR_DDL_H */
