@@ -28,8 +28,8 @@ lm_cat_push_search_path(const char *path)
 {
 	int level = NewGUCNestLevel();
 
-	(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+							 0, false);
 	return level;
 }
 
