@@ -16,6 +16,7 @@ PGFILEDESC = "laminar - continuous SQL over event streams"
 OBJS = \
 	src/laminar.o \
 	src/guc.o \
+	src/catalog/catalog.o \
 	src/shmem.o \
 	src/util/clock.o \
 	src/ingest/fdw.o \
@@ -38,7 +39,7 @@ SHLIB_LINK = -lxxhash -lnuma
 # Each line below is a group of pg_regress tests, one group per subsystem,
 # so that work on different subsystems never edits the same line.
 REGRESS_CORE = ddl errors malformed aggregates windows emit_close txn settings result_table security
-REGRESS_SECURITY =
+REGRESS_SECURITY = security_execute security_spi security_owner
 REGRESS_CRASHES =
 REGRESS_DATA = data_times data_composite data_temp data_names
 REGRESS_ROBUST =

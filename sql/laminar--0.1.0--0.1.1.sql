@@ -50,6 +50,43 @@ CREATE OR REPLACE VIEW laminar.views AS
 
 -- ===== security: search_path-proof functions, owner from pg_class =====
 
+-- laminar.execute gets a fixed search_path; the caller's path arrives as a
+-- second argument.  A new signature means a new function: the old one is
+-- renamed, its grants copied to the new one, and dropped.
+ALTER FUNCTION laminar.execute(text) RENAME TO _execute_0_1_0;
+CREATE FUNCTION laminar.execute(statements text,
+                                search_path text DEFAULT pg_catalog.current_setting('search_path'))
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION laminar.execute(text, text) IS
+    'runs CREATE/DROP STREAM and CREATE/DROP MATERIALIZED VIEW statements';
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    IF (SELECT p.proacl FROM pg_catalog.pg_proc p
+         WHERE p.oid OPERATOR(pg_catalog.=) 'laminar._execute_0_1_0(text)'::pg_catalog.regprocedure) IS NOT NULL THEN
+        REVOKE ALL ON FUNCTION laminar.execute(text, text) FROM PUBLIC;
+        FOR g IN SELECT a.grantee, a.is_grantable
+                   FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+                  WHERE p.oid OPERATOR(pg_catalog.=) 'laminar._execute_0_1_0(text)'::pg_catalog.regprocedure
+        LOOP
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION laminar.execute(text, text) TO %s%s',
+                CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                     ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+                CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+    END IF;
+END
+$grants$;
+DROP FUNCTION laminar._execute_0_1_0(text);
+
+-- A view runs as its result table's current owner (pg_class.relowner):
+-- the creator recorded here is no longer read, and a role column would
+-- keep a dropped role's OID.
+ALTER TABLE laminar._views DROP COLUMN owner;
+
 -- ===== crashes: watermark, result-table shape, stream ALTER guard =====
 
 -- ===== data: non-finite times, composite columns, bad events =====

@@ -11,7 +11,9 @@ CREATE SERVER laminar FOREIGN DATA WRAPPER laminar;
 GRANT USAGE ON FOREIGN SERVER laminar TO PUBLIC;
 
 -- Catalog.  Rows are written by laminar.execute() as the bootstrap
--- superuser (they name the role a view runs as); everyone may read them.
+-- superuser (they decide what runs as the owner of a result table); everyone
+-- may read them.  They name no role: a view runs as its result table's
+-- current owner (pg_class.relowner).
 CREATE TABLE laminar._streams (
     stream              regclass PRIMARY KEY,
     ts_column           name,
@@ -24,7 +26,6 @@ CREATE TABLE laminar._views (
     id              serial PRIMARY KEY,
     view            regclass NOT NULL UNIQUE,
     stream          regclass NOT NULL,
-    owner           regrole NOT NULL,
     kind            text NOT NULL CHECK (kind IN ('stateless', 'aggregate', 'window')),
     emit            text NOT NULL CHECK (emit IN ('on update', 'on window close')),
     window_size     interval,
@@ -75,10 +76,17 @@ SELECT pg_catalog.pg_extension_config_dump('laminar._streams', '');
 SELECT pg_catalog.pg_extension_config_dump('laminar._views', '');
 SELECT pg_catalog.pg_extension_config_dump('laminar._views_id_seq', '');
 
--- Statements and the barrier.
-CREATE FUNCTION laminar.execute(statements text) RETURNS text
-    AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION laminar.execute(text) IS
+-- Statements and the barrier.  laminar.execute runs with a fixed
+-- search_path like every function here; the caller's path arrives as the
+-- second argument (a default is evaluated in the calling query, before the
+-- function's SET applies) and is used only to resolve the names the user
+-- wrote, as the caller.
+CREATE FUNCTION laminar.execute(statements text,
+                                search_path text DEFAULT pg_catalog.current_setting('search_path'))
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'laminar_execute' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION laminar.execute(text, text) IS
     'runs CREATE/DROP STREAM and CREATE/DROP MATERIALIZED VIEW statements';
 
 CREATE FUNCTION laminar.flush(timeout interval DEFAULT '30s') RETURNS void

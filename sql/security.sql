@@ -16,8 +16,8 @@ INSERT INTO alice_s VALUES (2, 'y');
 \copy alice_s FROM '/dev/null'
 SELECT laminar.execute('CREATE MATERIALIZED VIEW bob_v AS SELECT k FROM alice_s');
 -- nor forge catalog rows that would make a view run as someone else
-INSERT INTO laminar._views (view, stream, owner, kind, emit, definition, query, route, key_columns, timezone, datestyle, intervalstyle)
-  VALUES ('alice_v', 'alice_s', 'postgres', 'stateless', 'on update', '', '', 'p', '{}', 'UTC', 'ISO', 'postgres');
+INSERT INTO laminar._views (view, stream, kind, emit, definition, query, route, key_columns, timezone, datestyle, intervalstyle)
+  VALUES ('alice_v', 'alice_s', 'stateless', 'on update', '', '', 'p', '{}', 'UTC', 'ISO', 'postgres');
 SELECT laminar.execute('DROP STREAM alice_s CASCADE');
 RESET ROLE;
 -- with INSERT granted, bob's events count, and alice's view still runs as alice

@@ -35,6 +35,7 @@
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "laminar.h"
@@ -118,6 +119,38 @@ lm_stream_alter_allowed(AlterTableStmt *at)
 }
 
 /*
+ * lm_utility_note_owner_change makes the commit of a statement that can
+ * change a relation's owner (ALTER TABLE ... OWNER TO and its variants,
+ * REASSIGN OWNED) tell the workers to reload their views: a view runs as
+ * its result table's current owner, so it must not keep running as the
+ * old one.  (The workers also check the owner under lock before each
+ * write; this makes them switch at once.)
+ */
+static void
+lm_utility_note_owner_change(Node *parsetree)
+{
+	ListCell *lc;
+
+	if (IsA(parsetree, ReassignOwnedStmt))
+	{
+		lm_prod_mark_catalog_changed();
+		return;
+	}
+	if (!IsA(parsetree, AlterTableStmt))
+		return;
+	foreach (lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		Node *cmd = (Node *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) && ((AlterTableCmd *) cmd)->subtype == AT_ChangeOwner)
+		{
+			lm_prod_mark_catalog_changed();
+			return;
+		}
+	}
+}
+
+/*
  * lm_utility_hook refuses ALTER of a stream (workers deform events with
  * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of
  * the database they serve.
@@ -143,6 +176,8 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 					 errmsg("ALTER on stream \"%s\" is not supported yet", at->relation->relname),
 					 errhint("Drop and re-create the stream and its views.")));
 	}
+	if (lm_shared != NULL)
+		lm_utility_note_owner_change(parsetree);
 	/* dropping the extension removes every view: tell the workers */
 	if (lm_shared != NULL && IsA(parsetree, DropStmt) &&
 		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
@@ -211,16 +246,33 @@ _PG_init(void)
 }
 
 /*
- * laminar_execute runs LaminarDB-style statements: laminar.execute(text).
+ * laminar_execute runs LaminarDB-style statements:
+ * laminar.execute(statements text, search_path text).  The function has
+ * SET search_path = pg_catalog, pg_temp; the second argument defaults to
+ * the caller's search_path (a default is evaluated in the calling query,
+ * before the function's SET applies), and the statements resolve the
+ * user's names with it.  The 0.1.0 definition, laminar.execute(text)
+ * without SET, runs under the caller's path: then that is the one used.
  */
 Datum
 laminar_execute(PG_FUNCTION_ARGS)
 {
+	char *user_path;
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						errmsg("laminar.execute needs statements, not NULL")));
+	if (PG_NARGS() > 1 && PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("laminar.execute needs a search_path, not NULL"),
+						errhint("Leave the argument out to use the caller's search_path.")));
 	lm_require_loaded();
-	PG_RETURN_TEXT_P(cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+	if (PG_NARGS() > 1)
+		user_path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	else
+		user_path = pstrdup(GetConfigOption("search_path", false, false));
+	PG_RETURN_TEXT_P(
+		cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)), user_path)));
 }
 
 /*

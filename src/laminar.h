@@ -213,6 +213,18 @@ extern bool lm_prod_xact_has_events(void);
 extern void lm_prod_mark_catalog_changed(void);
 
 /* ---------------------------------------------------------------------
+ * Catalog (catalog/catalog.c): every query Laminar runs for itself pins
+ * search_path to LM_SAFE_SEARCH_PATH and schema-qualifies its operators,
+ * functions and casts; a view runs as its result table's current owner.
+ * ---------------------------------------------------------------------
+ */
+#define LM_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
+
+extern int lm_cat_push_search_path(const char *path);
+extern void lm_cat_pop_search_path(int level);
+extern Oid lm_cat_view_role(Oid result_relid);
+
+/* ---------------------------------------------------------------------
  * Worker, launcher (worker/)
  * ---------------------------------------------------------------------
  */

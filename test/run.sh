@@ -10,6 +10,7 @@
 #                                       test/order/order.sh (concurrent producers, commit order)
 #                                       test/order/restart.sh (restarts the cluster)
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
+#                                       test/security/run.sh (planted look-alikes never run)
 #                                       test/dump/run.sh (pg_dump/pg_restore round trip; re-creates laminar_regress)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh,
 #      test/order/order.sh
@@ -21,8 +22,8 @@
 # Environment knobs:
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
-#                            (names: format regress pgtap concurrency upgrade
-#                            dump differential); default: all.  For a quick loop.
+#                            (names: format regress security pgtap concurrency
+#                            upgrade dump differential); default: all.  For a quick loop.
 #   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
@@ -162,7 +163,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade dump differential}
+SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -328,6 +329,7 @@ suite_script() {
 
 export LAMINAR_WORKERS=2
 want regress && run_suite suite_regress
+want security && run_suite suite_script "security" test/security/run.sh 300
 want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120

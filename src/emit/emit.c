@@ -75,7 +75,10 @@ lm_emit_set_guc(const char *name, const char *value, char **cur)
 }
 
 /*
- * lm_view_enter switches to the view's owner and creation-time settings.
+ * lm_view_enter switches to the view's owner and creation-time settings,
+ * and opens a GUC nest level (as REFRESH MATERIALIZED VIEW does) so that
+ * any setting the owner's code changes, search_path included, is undone
+ * when the view leaves and never reaches another view or the worker.
  */
 void
 lm_view_enter(LmView *v, Oid *save_uid, int *save_sec)
@@ -85,14 +88,17 @@ lm_view_enter(LmView *v, Oid *save_uid, int *save_sec)
 	lm_emit_set_guc("IntervalStyle", v->intervalstyle, &lm_cur_intervalstyle);
 	GetUserIdAndSecContext(save_uid, save_sec);
 	SetUserIdAndSecContext(v->owner, *save_sec | SECURITY_RESTRICTED_OPERATION);
+	v->guc_nest = NewGUCNestLevel();
 }
 
 /*
- * lm_view_leave returns to the worker's own identity.
+ * lm_view_leave undoes the settings the view's code changed and returns to
+ * the worker's own identity.
  */
 void
 lm_view_leave(LmView *v, Oid save_uid, int save_sec)
 {
+	AtEOXact_GUC(false, v->guc_nest);
 	SetUserIdAndSecContext(save_uid, save_sec);
 }
 

@@ -340,6 +340,9 @@ lm_prod_txn_stream(LmStreamRoute *route)
 
 /*
  * lm_prod_load_route reads the catalog entry of a stream and its views.
+ * It runs in the writing backend, as the writing role (possibly a
+ * superuser), so the query is immune to search_path: the path is pinned to
+ * pg_catalog, pg_temp and every operator and cast is qualified.
  */
 static LmStreamRoute *
 lm_prod_load_route(Oid relid)
@@ -351,14 +354,18 @@ lm_prod_load_route(Oid relid)
 	int ret;
 	Oid argtypes[1] = {OIDOID};
 	Datum args[1];
+	int level;
 
 	args[0] = ObjectIdGetDatum(relid);
 	SPI_connect();
+	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	ret = SPI_execute_with_args(
 		"SELECT s.ts_attnum, s.watermark_delay_us, v.id, v.route, v.route_attnums "
-		"FROM laminar._streams s LEFT JOIN laminar._views v ON v.stream = s.stream "
-		"WHERE s.stream = $1 ORDER BY v.id",
+		"FROM laminar._streams s LEFT JOIN laminar._views v "
+		"ON v.stream OPERATOR(pg_catalog.=) s.stream "
+		"WHERE s.stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY v.id",
 		1, argtypes, args, NULL, true, 0);
+	lm_cat_pop_search_path(level);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "laminar: catalog query failed");
 	if (SPI_processed == 0)

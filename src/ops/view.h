@@ -92,7 +92,9 @@ typedef struct LmView
 	int32 id;
 	Oid result_relid;
 	Oid stream_relid;
-	Oid owner;
+	Oid owner;	  /* the result table's owner it was checked for */
+	Query *query; /* the stored analysed query, to re-check rights */
+	int guc_nest; /* GUC nest level while entered (lm_view_enter) */
 	LmViewKind kind;
 	bool emit_close;
 	bool failed;
@@ -180,7 +182,7 @@ typedef struct LmViewCatalog
 	int32 id;
 	Oid result_relid;
 	Oid stream_relid;
-	Oid owner;
+	Oid owner; /* pg_class.relowner of the result table */
 	char *kind;
 	char *emit;
 	int64 window_us;
@@ -197,6 +199,8 @@ typedef struct LmViewCatalog
 /* query/compile.c */
 extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);
 extern void lm_view_free(LmView *v);
+extern void lm_view_check_rights(LmView *v, Oid role);
+extern void lm_view_set_owner(LmView *v, Oid owner);
 
 /* ops/agg.c */
 extern void lm_agg_event(LmView *v, MinimalTuple tup);

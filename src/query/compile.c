@@ -17,8 +17,10 @@
  * window_end; its Vars are mapped back to the stream's attributes, and the
  * window bounds are computed natively (the same arithmetic as date_bin).
  *
- * Everything is compiled as the view's owner, so EXECUTE privileges are
- * those of the owner, never of the worker.
+ * Everything is compiled as the view's owner (the current owner of its
+ * result table), so EXECUTE privileges are those of the owner, never of
+ * the worker; lm_view_check_rights checks them, and SELECT on the stream,
+ * at each load and whenever the result table changes owner.
  *
  *-------------------------------------------------------------------------
  */
@@ -162,6 +164,22 @@ lm_compile_collect_aggs(Node *node, LmMapCtx *ctx)
 }
 
 /*
+ * lm_compile_rights_check_func says whether the role in ctx may not
+ * EXECUTE the function func_id, raising the error itself.
+ */
+static bool
+lm_compile_rights_check_func(Oid func_id, void *ctx)
+{
+	if (pg_proc_aclcheck(func_id, *(Oid *) ctx, ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for function %s", get_func_name(func_id)),
+			 errhint("A continuous view runs with the privileges of its result table's owner.")));
+	return false;
+}
+
+/*
  * lm_compile_agg sets up one aggregate the way nodeAgg's ExecInitAgg does:
  * transition type, initial value, support functions and their call frames.
  */
@@ -291,6 +309,8 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	SetUserIdAndSecContext(v->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 
 	q = lm_querydef_analyze(cat->query, cat->window_us > 0);
+	v->query = q;
+	lm_view_check_rights(v, v->owner);
 	v->estate = CreateExecutorState();
 	v->econtext = CreateExprContext(v->estate);
 
@@ -452,6 +472,69 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	SetUserIdAndSecContext(save_uid, save_sec);
 	MemoryContextSwitchTo(old);
 	return v;
+}
+
+/*
+ * lm_compile_rights_walker raises an error for the first function,
+ * operator or aggregate of a query tree that the role in ctx may not
+ * EXECUTE.
+ */
+static bool
+lm_compile_rights_walker(Node *node, void *ctx)
+{
+	Oid role = *(Oid *) ctx;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, lm_compile_rights_walker, ctx, 0);
+	if (IsA(node, Aggref) &&
+		pg_proc_aclcheck(((Aggref *) node)->aggfnoid, role, ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for aggregate %s",
+					get_func_name(((Aggref *) node)->aggfnoid)),
+			 errhint("A continuous view runs with the privileges of its result table's owner.")));
+	(void) check_functions_in_node(node, lm_compile_rights_check_func, ctx);
+	return expression_tree_walker(node, lm_compile_rights_walker, ctx);
+}
+
+/*
+ * lm_view_check_rights checks that role may run the view, as REFRESH
+ * MATERIALIZED VIEW checks its owner's rights at each refresh: SELECT on
+ * the stream and EXECUTE on every function, operator and aggregate of the
+ * query.  It raises an error otherwise.
+ */
+void
+lm_view_check_rights(LmView *v, Oid role)
+{
+	if (pg_class_aclcheck(v->stream_relid, role, ACL_SELECT) != ACLCHECK_OK)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for stream %s", get_rel_name(v->stream_relid)),
+			 errhint("A continuous view runs with the privileges of its result table's owner.")));
+	(void) lm_compile_rights_walker((Node *) v->query, &role);
+}
+
+/*
+ * lm_view_set_owner makes a compiled view run as a new owner of its result
+ * table, after checking that role's rights.  The compiled expressions do
+ * not depend on the role (only their privilege checks did, redone here);
+ * the prepared write statement is dropped and prepared again as the new
+ * owner.  The view's state is kept.
+ */
+void
+lm_view_set_owner(LmView *v, Oid owner)
+{
+	lm_view_check_rights(v, owner);
+	v->owner = owner;
+	if (v->plan)
+	{
+		SPI_freeplan(v->plan);
+		v->plan = NULL;
+	}
 }
 
 /*

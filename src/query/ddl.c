@@ -20,7 +20,16 @@
  * All work runs in the caller's transaction and as the caller, so DDL is
  * transactional and objects are owned by their creator.  Only the rows of
  * Laminar's own catalog tables are written as the bootstrap superuser,
- * because those rows name the role a view runs as.
+ * because those rows decide what runs as the owner of a result table.
+ *
+ * search_path (see src/catalog/README.md): laminar.execute has SET
+ * search_path = pg_catalog, pg_temp and receives the caller's search_path
+ * as an argument.  Each statement runs with the caller's path, as the
+ * caller, so the user's names (streams, views, types, functions) resolve
+ * like in ordinary DDL; every query Laminar runs for itself (lm_ddl_count,
+ * lm_ddl_spi_catalog) pins pg_catalog, pg_temp again for its duration and
+ * schema-qualifies its operators, functions and casts, so no object the
+ * caller or anyone else planted can run inside it.
  *
  *-------------------------------------------------------------------------
  */
@@ -182,7 +191,10 @@ lm_ddl_spi(const char *sql)
 /*
  * lm_ddl_spi_catalog runs a parameterised statement on Laminar's catalog as
  * the bootstrap superuser, so that ordinary users cannot forge catalog rows
- * yet every user can create streams and views.
+ * yet every user can create streams and views.  It is the only statement
+ * Laminar runs with elevated rights: search_path is pinned to
+ * pg_catalog, pg_temp for its duration, the statement qualifies every cast
+ * and operator, and SECURITY_RESTRICTED_OPERATION is set.
  */
 static void
 lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
@@ -190,9 +202,12 @@ lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const 
 	Oid save_uid;
 	int save_sec;
 	int ret;
+	int level;
 
+	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
 		ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -204,10 +219,13 @@ lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const 
 		SetUserIdAndSecContext(save_uid, save_sec);
 	}
 	PG_END_TRY();
+	lm_cat_pop_search_path(level);
 }
 
 /*
- * lm_ddl_count returns the integer result of a one-parameter count query.
+ * lm_ddl_count returns the integer result of a one-parameter count query on
+ * Laminar's catalog, run with search_path pinned to pg_catalog, pg_temp
+ * (the query qualifies its operators, functions and casts too).
  */
 static int64
 lm_ddl_count(const char *sql, Oid arg)
@@ -216,12 +234,14 @@ lm_ddl_count(const char *sql, Oid arg)
 	Datum values[1];
 	bool isnull;
 	int64 n;
+	int level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 
 	values[0] = ObjectIdGetDatum(arg);
 	if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "laminar: catalog query failed: %s", sql);
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	lm_cat_pop_search_path(level);
 	return isnull ? 0 : n;
 }
 
@@ -387,12 +407,27 @@ lm_ddl_resolve_created(RangeVar *rv, bool missing_ok)
 }
 
 /*
+ * lm_ddl_catalog_has_owner says whether laminar._views still has the
+ * owner column of 0.1.0 (a new library before ALTER EXTENSION UPDATE).
+ */
+static bool
+lm_ddl_catalog_has_owner(void)
+{
+	Oid nsp = get_namespace_oid("laminar", true);
+	Oid rel = OidIsValid(nsp) ? get_relname_relid("_views", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "owner") != InvalidAttrNumber;
+}
+
+/*
  * lm_ddl_is_stream says whether relid is a Laminar stream.
  */
 static bool
 lm_ddl_is_stream(Oid relid)
 {
-	return lm_ddl_count("SELECT count(*) FROM laminar._streams WHERE stream = $1", relid) > 0;
+	return lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._streams "
+						"WHERE stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+						relid) > 0;
 }
 
 /*
@@ -653,7 +688,7 @@ lm_ddl_create_stream(LmToks *t)
 		}
 		lm_ddl_spi_catalog("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
 						   "watermark_delay, watermark_delay_us) "
-						   "VALUES ($1::oid::regclass, $2, $3, $4, $5)",
+						   "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2, $3, $4, $5)",
 						   5, types, values, nulls);
 	}
 	lm_prod_mark_catalog_changed();
@@ -707,7 +742,9 @@ lm_ddl_drop_stream(LmToks *t)
 	if (!lm_ddl_is_stream(relid))
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a stream", name),
 						errhint("Use DROP TABLE for ordinary tables.")));
-	nviews = lm_ddl_count("SELECT count(*) FROM laminar._views WHERE stream = $1", relid);
+	nviews = lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._views "
+						  "WHERE stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+						  relid);
 	if (nviews > 0 && !cascade)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
@@ -736,7 +773,9 @@ lm_ddl_drop_view(LmToks *t)
 		ereport(NOTICE, (errmsg("materialized view \"%s\" does not exist, skipping", name)));
 		return "DROP MATERIALIZED VIEW";
 	}
-	if (lm_ddl_count("SELECT count(*) FROM laminar._views WHERE view = $1", relid) == 0)
+	if (lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._views "
+					 "WHERE view OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+					 relid) == 0)
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 						errmsg("\"%s\" is not a laminar materialized view", name),
 						errhint("Use DROP TABLE or DROP MATERIALIZED VIEW outside laminar.execute "
@@ -1240,9 +1279,11 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				 errhint("A continuous view can only read streams its owner may SELECT from.")));
 	if (def.windowed)
 	{
-		int64 wm_att = lm_ddl_count("SELECT coalesce((SELECT ts_attnum FROM laminar._streams WHERE "
-									"stream = $1 AND watermark_delay_us IS NOT NULL), 0)::int8",
-									def.stream);
+		int64 wm_att = lm_ddl_count(
+			"SELECT COALESCE((SELECT ts_attnum FROM laminar._streams WHERE "
+			"stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND watermark_delay_us IS NOT "
+			"NULL), 0)::pg_catalog.int8",
+			def.stream);
 
 		if (wm_att == 0)
 			ereport(ERROR,
@@ -1400,13 +1441,18 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		recordDependencyOnExpr(&self, (Node *) q, NIL, DEPENDENCY_NORMAL);
 	}
 
-	/* the catalog row */
+	/*
+	 * The catalog row.  It names no role: a view runs as its result table's
+	 * current owner (pg_class.relowner).  A 0.1.0 catalog, before ALTER
+	 * EXTENSION UPDATE, still has the owner column: fill it in there.
+	 */
 	{
 		Oid types[14] = {OIDOID,	   OIDOID,	OIDOID,	 TEXTOID, TEXTOID,
 						 INTERVALOID,  TEXTOID, TEXTOID, CHAROID, INT2ARRAYOID,
 						 TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID};
 		Datum values[14];
 		char nulls[15] = "              ";
+		bool old_catalog = lm_ddl_catalog_has_owner();
 		int nroute = list_length(route_atts);
 		Datum *rdat = palloc(sizeof(Datum) * Max(nroute, 1));
 		Datum *kdat = palloc(sizeof(Datum) * Max(list_length(key_names), 1));
@@ -1441,11 +1487,14 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		values[12] = CStringGetTextDatum(GetConfigOption("DateStyle", false, false));
 		values[13] = CStringGetTextDatum(GetConfigOption("IntervalStyle", false, false));
 		lm_ddl_spi_catalog(
-			"INSERT INTO laminar._views (view, stream, owner, kind, emit, window_size, definition, "
-			"query, "
-			"route, route_attnums, key_columns, timezone, datestyle, intervalstyle) "
-			"VALUES ($1::oid::regclass, $2::oid::regclass, $3::oid::regrole, $4, $5, $6, $7, $8, "
-			"$9, $10, $11, $12, $13, $14)",
+			psprintf("INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
+					 "definition, query, route, route_attnums, key_columns, timezone, datestyle, "
+					 "intervalstyle) "
+					 "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
+					 "$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
+					 "$11, $12, $13, $14)",
+					 old_catalog ? "owner," : "",
+					 old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : ""),
 			14, types, values, nulls);
 	}
 	lm_prod_mark_catalog_changed();
@@ -1478,18 +1527,22 @@ lm_ddl_execute_one(const char *stmt)
 
 /*
  * lm_ddl_execute splits src into statements at top-level semicolons and
- * runs each; it returns their command tags separated by "; ".
+ * runs each with the caller's search_path user_path (the names the user
+ * wrote resolve as in ordinary DDL); it returns their command tags
+ * separated by "; ".
  */
 char *
-lm_ddl_execute(const char *src)
+lm_ddl_execute(const char *src, const char *user_path)
 {
 	LmToks t = lm_ddl_tokenize(src);
 	StringInfoData tags;
 	int start = 0, depth = 0;
+	int level;
 
 	initStringInfo(&tags);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "laminar: SPI_connect failed");
+	level = lm_cat_push_search_path(user_path);
 	for (int i = 0; i <= t.n; i++)
 	{
 		if (i < t.n && lm_ddl_is_char(&t, i, '('))
@@ -1510,6 +1563,7 @@ lm_ddl_execute(const char *src)
 			start = i + 1;
 		}
 	}
+	lm_cat_pop_search_path(level);
 	SPI_finish();
 	if (tags.len == 0)
 		ereport(ERROR,

@@ -8,7 +8,7 @@
 #ifndef LAMINAR_DDL_H
 #define LAMINAR_DDL_H
 
-extern char *lm_ddl_execute(const char *src);
+extern char *lm_ddl_execute(const char *src, const char *user_path);
 extern int64 lm_ddl_interval_us(Datum interval, const char *what);
 
 /* querydef.c: a view's query as schema-qualified SQL (survives pg_dump) */

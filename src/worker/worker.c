@@ -60,6 +60,8 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "storage/lmgr.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -371,6 +373,60 @@ lm_worker_save_horizon(LmView *v)
 }
 
 /*
+ * lm_worker_follow_owner switches a loaded view to its result table's
+ * current owner (read by the catalog load) if that changed, after checking
+ * the new owner's rights; a view the new owner may not run stops.
+ */
+static void
+lm_worker_follow_owner(LmView *v, Oid owner)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (owner == v->owner)
+		return;
+	PG_TRY();
+	{
+		lm_view_set_owner(v, owner);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(lm_worker_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		MemoryContextSwitchTo(cxt);
+		ereport(LOG,
+				(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message)));
+		lm_worker_fail_view(v, edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * lm_worker_check_owner makes sure a view writes as its result table's
+ * current owner, never as a former one: it locks the table as the write
+ * will (RowExclusiveLock, so that no owner change and no new trigger can
+ * commit before this pass does), reads pg_class.relowner, and switches the
+ * view to a new owner after checking that role's rights (an error there
+ * stops the view).  Called in the view's subtransaction before each write.
+ */
+static void
+lm_worker_check_owner(LmView *v)
+{
+	Oid owner;
+
+	LockRelationOid(v->result_relid, RowExclusiveLock);
+	owner = lm_cat_view_role(v->result_relid);
+	if (!OidIsValid(owner))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+						errmsg("result table of view %d no longer exists", v->id)));
+	if (owner != v->owner)
+		lm_view_set_owner(v, owner);
+}
+
+/*
  * lm_worker_load_views makes the loaded views match the catalog.  Runs in
  * a transaction.
  */
@@ -384,21 +440,32 @@ lm_worker_load_views(void)
 	bool installed;
 	LmSeed *seeds = NULL;
 	int nseeds = 0;
+	int level;
 
 	installed = OidIsValid(get_extension_oid("laminar", true));
 	if (installed)
 		seeds = lm_worker_read_seeds(&nseeds);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "laminar: SPI_connect failed");
+	/*
+	 * We are the bootstrap superuser: the query is immune to search_path
+	 * (pinned, and every operator and cast qualified).  A view's role is its
+	 * result table's current owner, read here at each load.
+	 */
+	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	if (installed &&
-		SPI_execute("SELECT v.id, v.view::oid, v.stream::oid, v.owner::oid, v.kind, v.emit, "
-					"(extract(epoch FROM v.window_size) * 1000000)::int8, v.query, "
+		SPI_execute("SELECT v.id, v.view::pg_catalog.oid, v.stream::pg_catalog.oid, c.relowner, "
+					"v.kind, v.emit, (extract(epoch FROM v.window_size) "
+					"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, v.query, "
 					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
 					"s.ts_attnum, s.watermark_delay_us, v.created_at "
-					"FROM laminar._views v JOIN laminar._streams s ON s.stream = v.stream "
+					"FROM laminar._views v "
+					"JOIN laminar._streams s ON s.stream OPERATOR(pg_catalog.=) v.stream "
+					"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.view "
 					"ORDER BY v.id",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._views");
+	lm_cat_pop_search_path(level);
 	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
 	live_streams = palloc(sizeof(Oid) * Max(installed ? SPI_processed : 0, 1));
 	for (uint64 r = 0; installed && r < SPI_processed; r++)
@@ -415,17 +482,28 @@ lm_worker_load_views(void)
 			v = NULL;
 		live[nlive++] = id;
 		live_streams[nlive - 1] = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
+		/*
+		 * The owner comes from the syscache, not from the query: the pass's
+		 * snapshot may predate an owner change whose commit we already see.
+		 */
+		if (v != NULL && !v->failed)
+			lm_worker_follow_owner(v, lm_cat_view_role(relid));
 		if (v == NULL)
 		{
 			LmViewCatalog cat;
 			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
 			Datum d;
+			Oid save_uid;
+			int save_sec;
+			int nest;
 
 			memset(&cat, 0, sizeof(cat));
 			cat.id = id;
 			cat.result_relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
 			cat.stream_relid = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
-			cat.owner = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
+			cat.owner = lm_cat_view_role(relid);
+			if (!OidIsValid(cat.owner))
+				cat.owner = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
 			cat.kind = SPI_getvalue(tup, td, 5);
 			cat.emit = SPI_getvalue(tup, td, 6);
 			d = SPI_getbinval(tup, td, 7, &isnull);
@@ -460,9 +538,17 @@ lm_worker_load_views(void)
 			cat.fresh = !isnull && DatumGetTimestampTz(d) > lm_self->started_at;
 			MemoryContextSwitchTo(old);
 
+			/*
+			 * Compiling runs as the view's owner: an error leaves us as that
+			 * role, and with whatever settings its code changed, unless we
+			 * restore both here (no transaction abort follows).
+			 */
+			GetUserIdAndSecContext(&save_uid, &save_sec);
+			nest = NewGUCNestLevel();
 			PG_TRY();
 			{
 				v = lm_view_compile(&cat, lm_worker_cxt);
+				AtEOXact_GUC(false, nest);
 			}
 			PG_CATCH();
 			{
@@ -470,6 +556,8 @@ lm_worker_load_views(void)
 				ErrorData *edata;
 				MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
 
+				SetUserIdAndSecContext(save_uid, save_sec);
+				AtEOXact_GUC(false, nest);
 				edata = CopyErrorData();
 				FlushErrorState();
 				MemoryContextSwitchTo(ecxt);
@@ -529,8 +617,9 @@ lm_worker_load_views(void)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "laminar: SPI_connect failed");
-		if (installed &&
-			SPI_execute("SELECT stream::oid FROM laminar._streams", true, 0) == SPI_OK_SELECT)
+		level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
+		if (installed && SPI_execute("SELECT stream::pg_catalog.oid FROM laminar._streams", true,
+									 0) == SPI_OK_SELECT)
 		{
 			streams = palloc(sizeof(Oid) * Max(SPI_processed, 1));
 			for (uint64 r = 0; r < SPI_processed; r++)
@@ -541,6 +630,7 @@ lm_worker_load_views(void)
 					SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
 			}
 		}
+		lm_cat_pop_search_path(level);
 		SPI_finish();
 		lm_stream_slot_release_missing(streams, nstreams);
 	}
@@ -992,6 +1082,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
+			lm_worker_check_owner(v);
 			lm_view_enter(v, &save_uid, &save_sec);
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "laminar: SPI_connect failed");
@@ -1142,6 +1233,17 @@ lm_worker_main(Datum arg)
 	 * at every pass would cap the emit rate at the disk's fsync rate.
 	 */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
+	/*
+	 * We run as the bootstrap superuser, and views run their owners' code
+	 * in this process: no schema anyone can create objects in may be on the
+	 * path (the same path PostgreSQL 17 gives maintenance commands such as
+	 * REFRESH MATERIALIZED VIEW).  A view's stored query holds OIDs; its
+	 * functions that need other schemas must SET their own search_path.
+	 * Whatever a view's code changes is undone when it leaves
+	 * (lm_view_leave), and our own queries pin the path again anyway.
+	 */
+	SetConfigOption("search_path", LM_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_SESSION);
 
 	lm_worker_cxt =
 		AllocSetContextCreate(TopMemoryContext, "laminar worker", ALLOCSET_DEFAULT_SIZES);

@@ -100,9 +100,9 @@ SELECT ok((SELECT bool_and(ring_capacity > 0 AND ring_used >= 0 AND ring_used <=
           'worker rings: 0 <= ring_used <= ring_capacity, capacity > 0');
 
 -- Functions --------------------------------------------------------------------
-SELECT has_function('laminar', 'execute', ARRAY['text'], 'function laminar.execute(text) exists');
-SELECT function_returns('laminar', 'execute', ARRAY['text'], 'text',
-                        'laminar.execute(text) returns text');
+SELECT has_function('laminar', 'execute', ARRAY['text', 'text'], 'function laminar.execute(text, text) exists');
+SELECT function_returns('laminar', 'execute', ARRAY['text', 'text'], 'text',
+                        'laminar.execute(text, text) returns text');
 SELECT has_function('laminar', 'flush', ARRAY['interval'], 'function laminar.flush(interval) exists');
 SELECT function_returns('laminar', 'flush', ARRAY['interval'], 'void',
                         'laminar.flush(interval) returns void');
