@@ -38,7 +38,7 @@ SHLIB_LINK = -lxxhash -lnuma
 # so that work on different subsystems never edits the same line.
 REGRESS_CORE = ddl errors malformed aggregates windows emit_close txn settings result_table security
 REGRESS_SECURITY =
-REGRESS_CRASHES =
+REGRESS_CRASHES = crashes_watermark crashes_result_type crashes_stream_parent crashes_result_alter
 REGRESS_DATA =
 REGRESS_ROBUST =
 REGRESS_ORDER =
