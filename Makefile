@@ -40,7 +40,7 @@ SHLIB_LINK = -lxxhash -lnuma
 # so that work on different subsystems never edits the same line.
 REGRESS_CORE = ddl errors malformed aggregates windows emit_close txn settings result_table security
 REGRESS_SECURITY = security_execute security_spi security_owner
-REGRESS_CRASHES =
+REGRESS_CRASHES = crashes_watermark crashes_result_type crashes_stream_parent crashes_result_alter
 REGRESS_DATA = data_times data_composite data_temp data_names
 REGRESS_ROBUST =
 REGRESS_ORDER = order_streams order_restart

@@ -1,6 +1,8 @@
 -- Stream workers: monitoring, and a worker ended with pg_terminate_backend is restarted.
+-- (No check that last_error is NULL: earlier tests stop views on purpose, and
+-- a view's error stays in its worker's last_error.)
 SELECT bool_and(pid IS NOT NULL) AS running, bool_and(ring_capacity > 0) AS has_rings,
-       bool_and(placement IS NOT NULL) AS placed, bool_and(last_error IS NULL) AS no_errors
+       bool_and(placement IS NOT NULL) AS placed
   FROM laminar.workers;
 SELECT count(*) = current_setting('laminar.workers')::int AS one_row_per_worker FROM laminar.workers;
 SELECT laminar.execute($$

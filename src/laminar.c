@@ -10,7 +10,8 @@
  * preload), only the settings exist and every function that needs shared
  * memory raises an error with a hint, so pg_dump/restore still works.
  *
- * The utility hook watches DROP DATABASE of laminar.database: it pauses
+ * The utility hook guards streams against ALTERs, direct or through a
+ * parent table, and watches DROP DATABASE of laminar.database: it pauses
  * the workers (they hold connections to it) before the drop proceeds.
  * Around ALTER ... RENAME and ALTER ... SET SCHEMA it has every view's
  * stored SQL written again with the new names (query/querydef.c).
@@ -23,6 +24,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_class.h"
 #include "foreign/foreign.h"
@@ -98,24 +100,138 @@ lm_is_stream(Oid relid)
 	return OidIsValid(server) && GetForeignTable(relid)->serverid == server;
 }
 
+#define LM_GUARD_DETAIL                                                                            \
+	"Workers read each stream's events with the row type the stream had when its views "           \
+	"started; an ALTER of a parent table would change the stream's columns under them."
+#define LM_GUARD_HINT "Streams cannot take part in table inheritance or partitioning."
+
 /*
- * lm_stream_alter_allowed says whether every subcommand of an ALTER on a
- * stream is one that leaves its row type alone: OWNER TO, which pg_dump
- * emits for every stream.  Column changes stay refused.
+ * lm_guard_stream_cmd checks one subcommand of an ALTER whose target is a
+ * stream.  Workers deform events with the row type the stream had when a
+ * view started, so every subcommand is refused unless a case below lets it
+ * through as harmless to them; allowing one more is adding a case.
+ */
+static void
+lm_guard_stream_cmd(const char *relname, AlterTableCmd *cmd)
+{
+	switch (cmd->subtype)
+	{
+		case AT_DropInherit:
+			/* NO INHERIT only removes a link that the guards never let exist */
+			return;
+		case AT_ChangeOwner:
+			/* leaves the row type alone; pg_dump emits it for every stream */
+			return;
+		case AT_AddInherit:
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("stream \"%s\" cannot inherit from a table", relname),
+							errdetail(LM_GUARD_DETAIL), errhint(LM_GUARD_HINT)));
+			break;
+		default:
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("ALTER on stream \"%s\" is not supported yet", relname),
+							errhint("Drop and re-create the stream and its views.")));
+	}
+}
+
+/*
+ * lm_guard_changes_columns says whether an ALTER TABLE subcommand changes
+ * columns (presence, type, nullability, default, identity or generation),
+ * which ALTER TABLE applies to every partition and inheritance child too.
  */
 static bool
-lm_stream_alter_allowed(AlterTableStmt *at)
+lm_guard_changes_columns(AlterTableType subtype)
 {
+	switch (subtype)
+	{
+		case AT_AddColumn:
+		case AT_AddColumnRecurse:
+		case AT_ColumnDefault:
+		case AT_CookedColumnDefault:
+		case AT_DropNotNull:
+		case AT_SetNotNull:
+		case AT_DropExpression:
+		case AT_CheckNotNull:
+		case AT_DropColumn:
+		case AT_DropColumnRecurse:
+		case AT_AlterColumnType:
+		case AT_AlterColumnGenericOptions:
+		case AT_AddIdentity:
+		case AT_SetIdentity:
+		case AT_DropIdentity:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * lm_guard_stream_below returns a stream among the partitions and
+ * inheritance children (at any depth) of relid, or InvalidOid.
+ */
+static Oid
+lm_guard_stream_below(Oid relid)
+{
+	ListCell *lc;
+
+	if (!OidIsValid(relid) || !has_subclass(relid))
+		return InvalidOid;
+	foreach (lc, find_all_inheritors(relid, NoLock, NULL))
+		if (lfirst_oid(lc) != relid && lm_is_stream(lfirst_oid(lc)))
+			return lfirst_oid(lc);
+	return InvalidOid;
+}
+
+/*
+ * lm_guard_alter_table checks an ALTER TABLE (or ALTER FOREIGN TABLE ...)
+ * statement: a stream's own subcommands go through lm_guard_stream_cmd;
+ * attaching a stream as a partition, or inheriting from a stream, is
+ * refused; and a column change that would reach a stream through a parent
+ * (a link made before these guards existed) is refused too.
+ */
+static void
+lm_guard_alter_table(AlterTableStmt *at)
+{
+	Oid relid = RangeVarGetRelid(at->relation, NoLock, true);
+	bool is_stream = lm_is_stream(relid);
 	ListCell *lc;
 
 	foreach (lc, at->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		if (cmd->subtype != AT_ChangeOwner)
-			return false;
+		if (is_stream)
+		{
+			lm_guard_stream_cmd(at->relation->relname, cmd);
+			continue;
+		}
+		if (cmd->subtype == AT_AttachPartition && IsA(cmd->def, PartitionCmd) &&
+			lm_is_stream(RangeVarGetRelid(((PartitionCmd *) cmd->def)->name, NoLock, true)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot attach stream \"%s\" as a partition of \"%s\"",
+							((PartitionCmd *) cmd->def)->name->relname, at->relation->relname),
+					 errdetail(LM_GUARD_DETAIL), errhint(LM_GUARD_HINT)));
+		if (cmd->subtype == AT_AddInherit && IsA(cmd->def, RangeVar) &&
+			lm_is_stream(RangeVarGetRelid((RangeVar *) cmd->def, NoLock, true)))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("\"%s\" cannot inherit from stream \"%s\"",
+								   at->relation->relname, ((RangeVar *) cmd->def)->relname),
+							errhint(LM_GUARD_HINT)));
+		if (lm_guard_changes_columns(cmd->subtype))
+		{
+			Oid stream = lm_guard_stream_below(relid);
+
+			if (OidIsValid(stream))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("ALTER TABLE \"%s\" would change the columns of stream \"%s\"",
+								at->relation->relname, get_rel_name(stream)),
+						 errdetail(LM_GUARD_DETAIL),
+						 errhint("Detach the stream first (ALTER TABLE ... DETACH PARTITION, or "
+								 "ALTER FOREIGN TABLE ... NO INHERIT).")));
+		}
 	}
-	return true;
 }
 
 /*
@@ -151,9 +267,40 @@ lm_utility_note_owner_change(Node *parsetree)
 }
 
 /*
- * lm_utility_hook refuses ALTER of a stream (workers deform events with
- * the row type the stream had when a view started) and pauses the workers around DROP DATABASE of
- * the database they serve.
+ * lm_guard_create refuses CREATE TABLE ... PARTITION OF / INHERITS that
+ * names a stream as the parent, and a foreign table of the laminar server
+ * (what a stream is) created as a partition or an inheritance child.
+ */
+static void
+lm_guard_create(CreateStmt *cs, const char *servername)
+{
+	ListCell *lc;
+
+	foreach (lc, cs->inhRelations)
+	{
+		RangeVar *parent = lfirst_node(RangeVar, lc);
+
+		if (lm_is_stream(RangeVarGetRelid(parent, NoLock, true)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 cs->partbound
+						 ? errmsg("cannot create a partition of stream \"%s\"", parent->relname)
+						 : errmsg("cannot inherit from stream \"%s\"", parent->relname),
+					 errhint(LM_GUARD_HINT)));
+	}
+	if (servername != NULL && strcmp(servername, "laminar") == 0 &&
+		(cs->inhRelations != NIL || cs->partbound != NULL))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("a foreign table of server laminar cannot be a partition or an "
+							   "inheritance child"),
+						errdetail(LM_GUARD_DETAIL), errhint(LM_GUARD_HINT)));
+}
+
+/*
+ * lm_utility_hook guards streams against ALTERs that would change their
+ * columns (workers deform events with the row type the stream had when a
+ * view started: lm_guard_alter_table, lm_guard_create) and pauses the
+ * workers around DROP DATABASE of the database they serve.
  */
 static void
 lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
@@ -166,16 +313,12 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	List *renamed = NIL;
 
 	if (lm_shared != NULL && IsA(parsetree, AlterTableStmt))
-	{
-		AlterTableStmt *at = (AlterTableStmt *) parsetree;
-		Oid relid = RangeVarGetRelid(at->relation, NoLock, true);
-
-		if (lm_is_stream(relid) && !lm_stream_alter_allowed(at))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ALTER on stream \"%s\" is not supported yet", at->relation->relname),
-					 errhint("Drop and re-create the stream and its views.")));
-	}
+		lm_guard_alter_table((AlterTableStmt *) parsetree);
+	if (lm_shared != NULL && IsA(parsetree, CreateStmt))
+		lm_guard_create((CreateStmt *) parsetree, NULL);
+	if (lm_shared != NULL && IsA(parsetree, CreateForeignTableStmt))
+		lm_guard_create(&((CreateForeignTableStmt *) parsetree)->base,
+						((CreateForeignTableStmt *) parsetree)->servername);
 	if (lm_shared != NULL)
 		lm_utility_note_owner_change(parsetree);
 	/* dropping the extension removes every view: tell the workers */

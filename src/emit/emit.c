@@ -19,8 +19,12 @@
  * (so no row can exist for it) is heap-inserted with its index entries.
  * Groups are written in TID order and each page is pruned once per emit,
  * so updates stay HOT.  A rewrite (new relfilenode) forgets every TID; a
- * table with triggers, RLS, CHECK constraints, generated columns or a row
- * type that no longer matches the view always takes the statement path.
+ * table with triggers, RLS, CHECK or NOT NULL constraints, generated
+ * columns, added columns or changed typmods always takes the statement
+ * path.  Before every write the table is checked against the view
+ * (lm_emit_check_table): a column renamed, dropped or of another type, or
+ * a missing unique index, stops the view with an error; a renamed table
+ * gets its statement prepared again.
  * Everything runs as the view's owner under SECURITY_RESTRICTED_OPERATION,
  * with the owner's TimeZone, DateStyle and IntervalStyle from creation
  * time, inside the view's subtransaction of the worker's pass.
@@ -34,6 +38,7 @@
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -49,6 +54,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "laminar.h"
 #include "ops/view.h"
@@ -112,6 +118,136 @@ lm_emit_global(LmView *v)
 	return v->kind != LM_VIEW_STATELESS && v->nkeycols == 0;
 }
 
+#define LM_EMIT_RECREATE_HINT                                                                      \
+	"Drop and re-create the materialized view: its result table must keep the names "              \
+	"and types of the view's columns, and the unique index on its group columns."
+
+/*
+ * lm_emit_has_arbiter says whether the result table has a unique index
+ * that INSERT ... ON CONFLICT (group columns) infers as its arbiter (valid,
+ * immediate, on exactly those columns, no expressions, no predicate) and
+ * that treats NULL keys as equal (NULLS NOT DISTINCT, or NOT NULL keys):
+ * without one, the upsert fails or appends a second row for a group.
+ */
+static bool
+lm_emit_has_arbiter(LmView *v, Relation rel)
+{
+	List *indexes = RelationGetIndexList(rel);
+	Bitmapset *keys = NULL;
+	bool found = false;
+	ListCell *lc;
+
+	for (int k = 0; k < v->nkeyout; k++)
+		keys = bms_add_member(keys, v->outattnum[v->keyout[k]]);
+	foreach (lc, indexes)
+	{
+		HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index ix;
+		Bitmapset *cols = NULL;
+		bool ok;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		ix = (Form_pg_index) GETSTRUCT(tup);
+		ok = ix->indisunique && ix->indimmediate && ix->indisvalid &&
+			 heap_attisnull(tup, Anum_pg_index_indexprs, NULL) &&
+			 heap_attisnull(tup, Anum_pg_index_indpred, NULL);
+		for (int k = 0; ok && k < ix->indnkeyatts; k++)
+			cols = bms_add_member(cols, ix->indkey.values[k]);
+		ok = ok && bms_equal(cols, keys);
+		for (int k = 0; ok && !ix->indnullsnotdistinct && k < v->nkeyout; k++)
+			if (!TupleDescAttr(RelationGetDescr(rel), v->outattnum[v->keyout[k]] - 1)->attnotnull)
+				ok = false;
+		ReleaseSysCache(tup);
+		bms_free(cols);
+		if (ok)
+		{
+			found = true;
+			break;
+		}
+	}
+	list_free(indexes);
+	bms_free(keys);
+	return found;
+}
+
+/*
+ * lm_emit_check_table checks the result table against the view, and locks
+ * it with lockmode until the end of the transaction, so that it cannot
+ * change again before the write.  It runs when the view is compiled and
+ * before every write: the table is an ordinary table, and its owner can
+ * alter it under a running view.
+ *	- Every output of the view needs a live column of its name and of
+ *	  exactly its type: the worker builds datums of the query's types, and
+ *	  reading them as another type would crash.  RENAME COLUMN, DROP COLUMN
+ *	  and ALTER COLUMN TYPE raise an error, which stops the view and shows
+ *	  the error in laminar.views.last_error.  A column dropped and added
+ *	  again with its name and type is written again (at its new position).
+ *	- A keyed ON UPDATE view needs its unique index (lm_emit_has_arbiter):
+ *	  dropping it stops the view rather than letting it append duplicates.
+ *	- Added columns are left alone (new rows get their default).
+ *	- RENAME and SET SCHEMA keep the table, which the view knows by OID:
+ *	  the write statement names the table, so it is prepared again under
+ *	  the new name.  Never writing through the old name also means a new
+ *	  table created under that name is never written to.
+ */
+void
+lm_emit_check_table(LmView *v, LOCKMODE lockmode)
+{
+	Relation rel = try_table_open(v->result_relid, lockmode);
+	TupleDesc desc;
+	char *target;
+
+	if (rel == NULL)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+						errmsg("the result table of continuous view %d no longer exists", v->id)));
+	desc = RelationGetDescr(rel);
+	for (int c = 0; c < v->nout; c++)
+	{
+		Form_pg_attribute att = NULL;
+
+		for (int a = 0; a < desc->natts && att == NULL; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), v->outnames[c]) == 0)
+				att = TupleDescAttr(desc, a);
+		if (att == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("result table \"%s\" has no column \"%s\" for its continuous view",
+							RelationGetRelationName(rel), v->outnames[c]),
+					 errdetail("The view writes its column \"%s\" of type %s there; the "
+							   "column was renamed or dropped.",
+							   v->outnames[c], format_type_be(v->outtypes[c])),
+					 errhint(LM_EMIT_RECREATE_HINT)));
+		if (att->atttypid != v->outtypes[c])
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("column \"%s\" of result table \"%s\" is of type %s but its "
+								   "continuous view produces %s",
+								   v->outnames[c], RelationGetRelationName(rel),
+								   format_type_be(att->atttypid), format_type_be(v->outtypes[c])),
+							errhint(LM_EMIT_RECREATE_HINT)));
+		v->outattnum[c] = att->attnum;
+	}
+	if (v->kind != LM_VIEW_STATELESS && !v->emit_close && v->nkeycols > 0 &&
+		!lm_emit_has_arbiter(v, rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("result table \"%s\" has no unique index on its group columns",
+						RelationGetRelationName(rel)),
+				 errdetail("Its continuous view writes each group's row with INSERT ... ON "
+						   "CONFLICT on a unique index NULLS NOT DISTINCT over its group columns."),
+				 errhint(LM_EMIT_RECREATE_HINT)));
+	target = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+										RelationGetRelationName(rel));
+	if (v->plan != NULL && (v->plan_target == NULL || strcmp(v->plan_target, target) != 0))
+	{
+		SPI_freeplan(v->plan);
+		v->plan = NULL;
+		v->returning = false;
+	}
+	table_close(rel, NoLock);
+}
+
 /*
  * lm_emit_unnest_list appends the select list that turns the per-column
  * arrays $1..$n back into rows, and sets the parameter types.  The unnests
@@ -158,7 +294,8 @@ lm_emit_prepare(LmView *v)
 	initStringInfo(&sql);
 	if (lm_emit_global(v))
 	{
-		appendStringInfo(&sql, "UPDATE %s SET ", target);
+		/* ONLY: never the rows of a table that inherits from the result table */
+		appendStringInfo(&sql, "UPDATE ONLY %s SET ", target);
 		for (int c = 0; c < v->nout; c++)
 		{
 			appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(v->outnames[c]),
@@ -215,6 +352,9 @@ lm_emit_prepare(LmView *v)
 		elog(ERROR, "laminar: could not prepare \"%s\": %s", sql.data,
 			 SPI_result_code_string(SPI_result));
 	SPI_keepplan(v->plan);
+	if (v->plan_target)
+		pfree(v->plan_target);
+	v->plan_target = MemoryContextStrdup(v->cxt, target);
 	pfree(sql.data);
 }
 
@@ -388,8 +528,9 @@ typedef struct LmDirect
  * lm_emit_direct_begin opens the result table for direct updates of rows
  * whose TID we remember.  It returns false where the ordinary statement
  * must do the work because the table has something a bare heap update
- * would bypass: triggers, row-level security, CHECK constraints, generated
- * columns, or no UPDATE privilege for the owner.
+ * would bypass: triggers, row-level security, CHECK or NOT NULL
+ * constraints, a partition constraint, generated columns, or no UPDATE
+ * privilege for the owner.
  */
 static bool
 lm_emit_direct_begin(LmView *v, LmDirect *d)
@@ -403,8 +544,9 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 	rel = table_open(v->result_relid, RowExclusiveLock);
 	constr = RelationGetDescr(rel)->constr;
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relam != HEAP_TABLE_AM_OID ||
-		rel->trigdesc != NULL || rel->rd_rel->relrowsecurity ||
-		(constr && (constr->num_check > 0 || constr->has_generated_stored)) ||
+		rel->rd_rel->relispartition || rel->trigdesc != NULL || rel->rd_rel->relrowsecurity ||
+		(constr &&
+		 (constr->num_check > 0 || constr->has_generated_stored || constr->has_not_null)) ||
 		pg_class_aclcheck(v->result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 	{
 		table_close(rel, NoLock);
@@ -412,9 +554,10 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 	}
 	/*
 	 * The bare path writes tuples built from our outputs: the table must
-	 * still have exactly those columns with those types (an ALTER TABLE
-	 * since the view was compiled sends us through the statement, which
-	 * checks everything).
+	 * have exactly those columns (lm_emit_check_table has checked their
+	 * types), and no typmod narrower than our values': added columns or a
+	 * changed typmod send us through the statement, which applies defaults
+	 * and casts.
 	 */
 	{
 		TupleDesc desc = RelationGetDescr(rel);
@@ -433,7 +576,9 @@ lm_emit_direct_begin(LmView *v, LmDirect *d)
 				break;
 			}
 			att = TupleDescAttr(desc, v->outattnum[c] - 1);
-			if (att->attisdropped || att->atttypid != v->outtypes[c])
+			/* a narrower typmod (varchar(n), numeric(p,s)) needs the cast */
+			if (att->attisdropped || att->atttypid != v->outtypes[c] ||
+				(att->atttypmod >= 0 && att->atttypmod != v->outtypmods[c]))
 				live = -1;
 		}
 		if (live != v->nout)
@@ -656,6 +801,7 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 	int64 ntodo;
 	uint64 ndirect = 0;
 
+	lm_emit_check_table(v, RowExclusiveLock);
 	lm_emit_prepare(v);
 	direct = lm_emit_direct_begin(v, &d);
 	lm_emit_alloc_cols(v, LM_EMIT_CHUNK, &cols, &nulls);
@@ -745,6 +891,7 @@ lm_emit_rows(LmView *v)
 	bool **nulls;
 	int n = 0;
 
+	lm_emit_check_table(v, RowExclusiveLock);
 	lm_emit_alloc_cols(v, Min(v->nrows, LM_EMIT_CHUNK), &cols, &nulls);
 	for (int r = 0; r < v->nrows; r++)
 	{

@@ -142,7 +142,8 @@ typedef struct LmView
 	/* output */
 	int nout;
 	ExprState **outexprs;
-	Oid *outtypes;
+	Oid *outtypes; /* the query's output types (never the table's) */
+	int32 *outtypmods;
 	int16 *outlen;
 	bool *outbyval;
 	char *outalign;
@@ -160,6 +161,7 @@ typedef struct LmView
 	int rows_cap;
 
 	SPIPlanPtr plan;	   /* upsert / insert / update of the result table */
+	char *plan_target;	   /* the table's qualified name when plan was prepared */
 	bool returning;		   /* the plan returns ctid (keyed ON UPDATE views) */
 	AttrNumber *outattnum; /* result table attribute of each output */
 	int *keyout;		   /* outputs that are key columns */
@@ -212,6 +214,7 @@ extern int64 lm_agg_horizon(LmView *v);
 extern void lm_agg_emit_dirty(LmView *v);
 
 /* emit/emit.c */
+extern void lm_emit_check_table(LmView *v, LOCKMODE lockmode);
 extern void lm_emit_prepare(LmView *v);
 extern void lm_emit_groups(LmView *v, LmWindow *win, bool all_groups);
 extern void lm_emit_rows(LmView *v);

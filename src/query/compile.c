@@ -28,6 +28,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -41,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -266,11 +268,10 @@ lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
 }
 
 /*
- * lm_view_compile builds the runtime of one view.  Call inside a
- * transaction; the result lives in a child context of parent.
+ * lm_view_compile_body builds the runtime of one view, as its owner.
  */
-LmView *
-lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
+static LmView *
+lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "laminar view", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -285,6 +286,7 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 	Oid save_uid;
 	int save_sec;
 	int i;
+	int n;
 
 	v->cxt = cxt;
 	v->id = cat->id;
@@ -409,55 +411,51 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 		lm_compile_agg(v, &ctx, (Aggref *) lfirst(lc), &v->aggs[i++]);
 	v->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * v->naggs;
 
-	/* the select list, against the result table's columns */
-	rel = table_open(v->result_relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
+	/*
+	 * The select list.  Its types are the query's own, which the compiled
+	 * expressions produce; the result table must still have a column of each
+	 * name with exactly that type (lm_emit_check_table, run here and again
+	 * before every write, since the table can change under a running view).
+	 */
+	n = list_length(q->targetList);
 	ctx.final = v->kind != LM_VIEW_STATELESS;
-	v->outexprs = palloc(sizeof(ExprState *) * desc->natts);
-	v->outtypes = palloc(sizeof(Oid) * desc->natts);
-	v->outlen = palloc(sizeof(int16) * desc->natts);
-	v->outbyval = palloc(sizeof(bool) * desc->natts);
-	v->outalign = palloc(sizeof(char) * desc->natts);
-	v->outarraytypes = palloc(sizeof(Oid) * desc->natts);
-	v->outnames = palloc(sizeof(char *) * desc->natts);
-	v->outfuncs = palloc0(sizeof(FmgrInfo) * desc->natts);
-	v->outattnum = palloc(sizeof(AttrNumber) * desc->natts);
-	v->keyout = palloc(sizeof(int) * desc->natts);
+	v->outexprs = palloc(sizeof(ExprState *) * n);
+	v->outtypes = palloc(sizeof(Oid) * n);
+	v->outtypmods = palloc(sizeof(int32) * n);
+	v->outlen = palloc(sizeof(int16) * n);
+	v->outbyval = palloc(sizeof(bool) * n);
+	v->outalign = palloc(sizeof(char) * n);
+	v->outarraytypes = palloc(sizeof(Oid) * n);
+	v->outnames = palloc(sizeof(char *) * n);
+	v->outfuncs = palloc0(sizeof(FmgrInfo) * n);
+	v->outattnum = palloc0(sizeof(AttrNumber) * n);
+	v->keyout = palloc(sizeof(int) * n);
 	v->tid_gen = 1;
 	v->fresh = cat->fresh;
-	i = 0;
 	foreach (lc, q->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		Form_pg_attribute att;
+		Oid typ = exprType((Node *) tle->expr);
 
 		if (tle->resjunk)
 			continue;
-		while (i < desc->natts && TupleDescAttr(desc, i)->attisdropped)
-			i++;
-		if (i >= desc->natts)
-			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-							errmsg("result table of view %d no longer matches its query", v->id),
-							errhint("Drop and re-create the materialized view.")));
-		att = TupleDescAttr(desc, i);
 		v->outexprs[v->nout] =
 			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, &ctx), v->estate);
-		v->outtypes[v->nout] = att->atttypid;
-		v->outlen[v->nout] = att->attlen;
-		v->outbyval[v->nout] = att->attbyval;
-		v->outalign[v->nout] = att->attalign;
-		v->outarraytypes[v->nout] = get_array_type(att->atttypid);
+		v->outtypes[v->nout] = typ;
+		v->outtypmods[v->nout] = exprTypmod((Node *) tle->expr);
+		get_typlenbyvalalign(typ, &v->outlen[v->nout], &v->outbyval[v->nout],
+							 &v->outalign[v->nout]);
+		v->outarraytypes[v->nout] = get_array_type(typ);
 		if (!OidIsValid(v->outarraytypes[v->nout]))
 		{
 			/* arrays of arrays do not exist: such columns travel as text */
 			Oid outfn;
 			bool isvarlena;
 
-			getTypeOutputInfo(att->atttypid, &outfn, &isvarlena);
+			getTypeOutputInfo(typ, &outfn, &isvarlena);
 			fmgr_info_cxt(outfn, &v->outfuncs[v->nout], v->cxt);
 		}
-		v->outnames[v->nout] = pstrdup(NameStr(att->attname));
-		v->outattnum[v->nout] = att->attnum;
+		v->outnames[v->nout] = pstrdup(tle->resname);
 		for (int k = 0; k < v->nkeycols; k++)
 			if (strcmp(v->keycols[k], v->outnames[v->nout]) == 0)
 			{
@@ -465,9 +463,8 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 				break;
 			}
 		v->nout++;
-		i++;
 	}
-	table_close(rel, AccessShareLock);
+	lm_emit_check_table(v, AccessShareLock);
 
 	SetUserIdAndSecContext(save_uid, save_sec);
 	MemoryContextSwitchTo(old);
@@ -535,6 +532,44 @@ lm_view_set_owner(LmView *v, Oid owner)
 		SPI_freeplan(v->plan);
 		v->plan = NULL;
 	}
+}
+
+/*
+ * lm_view_compile builds the runtime of one view.  Call inside a
+ * transaction; the result lives in a child context of parent.  It runs in
+ * a subtransaction, so that an error (say, a result table that no longer
+ * matches the view) leaves no relation open and does not leave the worker
+ * running as the view's owner; the error is re-thrown for the caller.
+ */
+LmView *
+lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	LmView *v = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		v = lm_view_compile_body(cat, parent);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return v;
 }
 
 /*

@@ -51,8 +51,10 @@
 #include "parser/analyze.h"
 #include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
 #include "parser/parse_expr.h"
 #include "parser/parse_node.h"
+#include "parser/parse_relation.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "parser/parsetree.h"
@@ -432,7 +434,8 @@ lm_ddl_is_stream(Oid relid)
 
 /*
  * lm_ddl_interval_us converts a fixed-length interval to microseconds;
- * months have no fixed length and are refused.
+ * months have no fixed length and are refused, and so is an interval
+ * whose microseconds do not fit in an int64.
  */
 int64
 lm_ddl_interval_us(Datum d, const char *what)
@@ -455,7 +458,7 @@ lm_ddl_interval_us(Datum d, const char *what)
 
 /*
  * lm_ddl_const_interval analyses a raw expression that must be a constant
- * interval (a TUMBLE size or a WATERMARK delay) and returns it.
+ * interval (a TUMBLE size) and returns it.
  */
 static Datum
 lm_ddl_const_interval(Node *raw, const char *what)
@@ -483,71 +486,197 @@ lm_ddl_const_interval(Node *raw, const char *what)
  * ------------------------------------------------------------------------
  */
 
+#define LM_WM_HINT                                                                                 \
+	"Write WATERMARK FOR ts AS ts - INTERVAL '2 seconds' (or AS ts), where ts is the stream's "    \
+	"event-time column."
+
 /*
- * lm_ddl_watermark parses "WATERMARK FOR col AS col [- interval]" (tokens
- * [i, j)) of the stream relid and records the catalog row.
+ * lm_ddl_bare_select says whether a raw SELECT is exactly "SELECT <expr>":
+ * one unnamed target and no other clause.
+ */
+static bool
+lm_ddl_bare_select(Node *stmt)
+{
+	SelectStmt *s = (SelectStmt *) stmt;
+	ResTarget *rt;
+
+	if (!IsA(stmt, SelectStmt) || list_length(s->targetList) != 1 || s->distinctClause ||
+		s->intoClause || s->fromClause || s->whereClause || s->groupClause || s->havingClause ||
+		s->windowClause || s->valuesLists || s->sortClause || s->limitOffset || s->limitCount ||
+		s->lockingClause || s->withClause || s->op != SETOP_NONE)
+		return false;
+	rt = linitial_node(ResTarget, s->targetList);
+	return rt->name == NULL && rt->indirection == NIL;
+}
+
+/*
+ * lm_ddl_watermark parses the syntax of "WATERMARK FOR col AS <expr>"
+ * (tokens [i, j)): it returns the column name, the raw expression and its
+ * text.  The expression is checked by lm_ddl_watermark_check once the
+ * stream exists, against its columns.
  */
 static void
-lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, int64 *delay_out, Datum *delay_iv)
+lm_ddl_watermark(LmToks *t, int i, int j, char **col_out, Node **raw_out, char **text_out)
 {
-	char *col;
 	char *expr_text;
 	List *raw;
-	ResTarget *rt;
-	Node *e;
 
 	if (!lm_ddl_is(t, i + 1, "for") || i + 3 >= j || t->t[i + 2].word == NULL ||
 		!lm_ddl_is(t, i + 3, "as"))
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
 						errmsg("malformed WATERMARK clause in CREATE STREAM"),
 						errhint("Write WATERMARK FOR ts AS ts - INTERVAL '2 seconds'.")));
-	col = t->t[i + 2].word;
 	expr_text = lm_ddl_text(t, i + 4, j);
 	raw = raw_parser(psprintf("SELECT %s", expr_text), RAW_PARSE_DEFAULT);
 	/* "SELECT" alone parses too: anything but one expression is malformed */
-	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, SelectStmt) ||
-		list_length(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList) != 1)
-		goto malformed;
-	rt = linitial(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList);
-	e = rt->val;
-	*delay_iv = PointerGetDatum(NULL);
-	if (IsA(e, ColumnRef))
-	{
-		ColumnRef *cr = (ColumnRef *) e;
+	if (list_length(raw) != 1 || !lm_ddl_bare_select(((RawStmt *) linitial(raw))->stmt))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("unsupported WATERMARK expression \"%s\"", expr_text),
+						errhint(LM_WM_HINT)));
+	*col_out = t->t[i + 2].word;
+	*raw_out =
+		linitial_node(ResTarget, ((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList)
+			->val;
+	*text_out = expr_text;
+}
 
-		if (list_length(cr->fields) != 1 || strcmp(strVal(linitial(cr->fields)), col) != 0)
-			goto malformed;
-		*delay_out = 0;
+/*
+ * lm_ddl_watermark_analyze runs parse analysis over a WATERMARK expression
+ * with the stream's columns in scope, and folds the constant part of
+ * "col - <delay>".  Any error (an unknown column or operator, a failing
+ * cast, ...) is reported as an invalid WATERMARK expression.
+ */
+static Node *
+lm_ddl_watermark_analyze(Oid relid, Node *raw, const char *expr_text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Node *e = NULL;
+
+	PG_TRY();
+	{
+		Relation rel = table_open(relid, AccessShareLock);
+		ParseState *ps = make_parsestate(NULL);
+		ParseNamespaceItem *nsi;
+
+		nsi = addRangeTableEntryForRelation(ps, rel, AccessShareLock, NULL, false, true);
+		addNSItemToQuery(ps, nsi, false, true, true);
+		/* EXPR_KIND_OTHER admits everything; lm_ddl_watermark_check refuses */
+		e = transformExpr(ps, copyObject(raw), EXPR_KIND_OTHER);
+		assign_expr_collations(ps, e);
+		if (IsA(e, OpExpr) && list_length(((OpExpr *) e)->args) == 2)
 		{
-			Interval *zero = palloc0(sizeof(Interval));
+			OpExpr *op = (OpExpr *) e;
 
-			*delay_iv = IntervalPGetDatum(zero);
+			lsecond(op->args) = eval_const_expressions(NULL, lsecond(op->args));
 		}
+		free_parsestate(ps);
+		table_close(rel, NoLock);
 	}
-	else if (IsA(e, A_Expr) && ((A_Expr *) e)->kind == AEXPR_OP &&
-			 strcmp(strVal(llast(((A_Expr *) e)->name)), "-") == 0 &&
-			 IsA(((A_Expr *) e)->lexpr, ColumnRef))
+	PG_CATCH();
 	{
-		ColumnRef *cr = (ColumnRef *) ((A_Expr *) e)->lexpr;
+		ErrorData *edata;
 
-		if (list_length(cr->fields) != 1 || strcmp(strVal(linitial(cr->fields)), col) != 0)
-			goto malformed;
-		*delay_iv = lm_ddl_const_interval(((A_Expr *) e)->rexpr, "WATERMARK delay");
-		*delay_out = lm_ddl_interval_us(*delay_iv, "WATERMARK delay");
-		if (*delay_out < 0)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("WATERMARK delay must not be negative")));
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR, (errcode(edata->sqlerrcode),
+						errmsg("invalid WATERMARK expression \"%s\"", expr_text),
+						errdetail("%s", edata->message), errhint(LM_WM_HINT)));
 	}
-	else
-		goto malformed;
-	*col_out = col;
-	return;
+	PG_END_TRY();
+	return e;
+}
 
-malformed:
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					errmsg("unsupported WATERMARK expression \"%s\"", expr_text),
-					errhint("Laminar supports WATERMARK FOR ts AS ts - INTERVAL '...' (or AS ts) "
-							"on the same column.")));
+/*
+ * lm_ddl_watermark_check validates the WATERMARK clause of the stream
+ * relid, which exists by now (an error rolls its creation back).  The
+ * analysed expression must be exactly the column, or the column minus a
+ * constant interval through pg_catalog's "-"(column type, interval); the
+ * delay must be non-NULL, fixed (no months), not negative and small enough
+ * that subtracting it from any valid timestamp cannot overflow.
+ */
+static void
+lm_ddl_watermark_check(Oid relid, const char *name, const char *col, Node *raw,
+					   const char *expr_text, AttrNumber *att_out, int64 *delay_out,
+					   Datum *delay_iv)
+{
+	AttrNumber att = get_attnum(relid, col);
+	Oid typ;
+	Oid minus;
+	Node *e;
+	OpExpr *op;
+	Node *rhs;
+	Const *c;
+
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("WATERMARK column \"%s\" does not exist in stream \"%s\"", col, name),
+				 errhint("Name one of the stream's columns of type timestamptz.")));
+	typ = get_atttype(relid, att);
+	if (typ != TIMESTAMPTZOID && typ != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("WATERMARK column \"%s\" is of type %s, not timestamptz", col,
+						format_type_be(typ)),
+				 errhint("Event time must be a timestamp with time zone (or timestamp) column.")));
+
+	e = lm_ddl_watermark_analyze(relid, raw, expr_text);
+#define LM_IS_WM_VAR(n)                                                                            \
+	(IsA((n), Var) && ((Var *) (n))->varno == 1 && ((Var *) (n))->varlevelsup == 0 &&              \
+	 ((Var *) (n))->varattno == att)
+	*att_out = att;
+	if (LM_IS_WM_VAR(e))
+	{
+		*delay_out = 0;
+		*delay_iv = IntervalPGetDatum(palloc0(sizeof(Interval)));
+		return;
+	}
+	minus =
+		OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("-")), typ, INTERVALOID);
+	op = IsA(e, OpExpr) ? (OpExpr *) e : NULL;
+	if (op == NULL || list_length(op->args) != 2 || op->opno != minus ||
+		!LM_IS_WM_VAR(linitial(op->args)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unsupported WATERMARK expression \"%s\"", expr_text),
+				 errdetail("The expression must be the WATERMARK column \"%s\", or that column "
+						   "minus a constant interval.",
+						   col),
+				 errhint(LM_WM_HINT)));
+#undef LM_IS_WM_VAR
+	rhs = lsecond(op->args);
+	if (!IsA(rhs, Const) || exprType(rhs) != INTERVALOID)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("WATERMARK delay must be a constant interval"),
+						errdetail("The delay in \"%s\" is not a constant.", expr_text),
+						errhint("Write it as INTERVAL '10 seconds'; column references, subqueries "
+								"and functions that are not immutable cannot be used.")));
+	c = (Const *) rhs;
+	if (c->constisnull)
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("WATERMARK delay must not be NULL"),
+						errhint("Write it as INTERVAL '10 seconds', or AS ts for no delay.")));
+	*delay_out = lm_ddl_interval_us(c->constvalue, "WATERMARK delay");
+	if (*delay_out < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("WATERMARK delay must not be negative"),
+						errhint("Write AS ts for no delay.")));
+	/* ts - delay stays representable for every valid timestamp ts */
+	if (*delay_out > MIN_TIMESTAMP - PG_INT64_MIN)
+	{
+		Interval *max = palloc0(sizeof(Interval));
+
+		max->day = (int32) ((MIN_TIMESTAMP - PG_INT64_MIN) / USECS_PER_DAY);
+		max->time = (MIN_TIMESTAMP - PG_INT64_MIN) % USECS_PER_DAY;
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("WATERMARK delay is out of range"),
+				 errdetail("The largest delay is %s.", DatumGetCString(DirectFunctionCall1(
+														   interval_out, IntervalPGetDatum(max)))),
+				 errhint("Use a shorter delay.")));
+	}
+	*delay_iv = c->constvalue;
 }
 
 /*
@@ -564,6 +693,9 @@ lm_ddl_create_stream(LmToks *t)
 	StringInfoData cols;
 	int elem_start;
 	char *wm_col = NULL;
+	Node *wm_raw = NULL;
+	char *wm_text = NULL;
+	AttrNumber wm_att = InvalidAttrNumber;
 	int64 wm_delay = 0;
 	Datum wm_iv = (Datum) 0;
 	Oid relid;
@@ -603,7 +735,7 @@ lm_ddl_create_stream(LmToks *t)
 						ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
 										errmsg("multiple WATERMARK clauses in CREATE STREAM"),
 										errhint("A stream has at most one watermark.")));
-					lm_ddl_watermark(t, elem_start, i, &wm_col, &wm_delay, &wm_iv);
+					lm_ddl_watermark(t, elem_start, i, &wm_col, &wm_raw, &wm_text);
 				}
 				else
 				{
@@ -650,6 +782,8 @@ lm_ddl_create_stream(LmToks *t)
 	lm_ddl_spi(
 		psprintf("CREATE FOREIGN TABLE %s (%s) SERVER laminar", lm_ddl_rv_quoted(rv), cols.data));
 	relid = lm_ddl_resolve_created(rv, false);
+	if (wm_col != NULL)
+		lm_ddl_watermark_check(relid, name, wm_col, wm_raw, wm_text, &wm_att, &wm_delay, &wm_iv);
 
 	{
 		Oid types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
@@ -659,25 +793,12 @@ lm_ddl_create_stream(LmToks *t)
 		values[0] = ObjectIdGetDatum(relid);
 		if (wm_col != NULL)
 		{
-			AttrNumber att = get_attnum(relid, wm_col);
-			Oid typ;
+			NameData *nm = palloc0(sizeof(NameData));
 
-			if (att == InvalidAttrNumber)
-				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-								errmsg("WATERMARK column \"%s\" does not exist in stream \"%s\"",
-									   wm_col, name),
-								errhint("Name one of the stream's columns of type timestamptz.")));
-			typ = get_atttype(relid, att);
-			if (typ != TIMESTAMPTZOID && typ != TIMESTAMPOID)
-				ereport(
-					ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("WATERMARK column \"%s\" is of type %s, not timestamptz", wm_col,
-							format_type_be(typ)),
-					 errhint(
-						 "Event time must be a timestamp with time zone (or timestamp) column.")));
-			values[1] = CStringGetDatum(wm_col);
-			values[2] = Int16GetDatum(att);
+			/* a name Datum points to NAMEDATALEN bytes, not to a C string */
+			namestrcpy(nm, wm_col);
+			values[1] = NameGetDatum(nm);
+			values[2] = Int16GetDatum(wm_att);
 			values[3] = wm_iv;
 			values[4] = Int64GetDatum(wm_delay);
 		}

@@ -554,13 +554,18 @@ lm_worker_load_views(void)
 			{
 				/* a view that cannot compile stays failed; others go on */
 				ErrorData *edata;
-				MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
 
 				SetUserIdAndSecContext(save_uid, save_sec);
 				AtEOXact_GUC(false, nest);
+				MemoryContextSwitchTo(lm_worker_cxt);
 				edata = CopyErrorData();
 				FlushErrorState();
-				MemoryContextSwitchTo(ecxt);
+				/*
+				 * Not back to the context current at the catch: that is
+				 * ErrorContext, which the next error resets, and the list
+				 * of kept views grows below.
+				 */
+				MemoryContextSwitchTo(old);
 				v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
 				v->id = id;
 				v->result_relid = relid;
