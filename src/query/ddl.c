@@ -607,6 +607,7 @@ lm_ddl_watermark_check(Oid relid, const char *name, const char *col, Node *raw,
 	OpExpr *op;
 	Node *rhs;
 	Const *c;
+	int level;
 
 	if (att == InvalidAttrNumber)
 		ereport(ERROR,
@@ -621,7 +622,14 @@ lm_ddl_watermark_check(Oid relid, const char *name, const char *col, Node *raw,
 						format_type_be(typ)),
 				 errhint("Event time must be a timestamp with time zone (or timestamp) column.")));
 
+	/*
+	 * WATERMARK is Laminar's syntax, and its "-" is timestamp minus interval
+	 * whatever operators the caller's search_path holds: analyse it with a
+	 * fixed one (the column comes from the stream, not from the path).
+	 */
+	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	e = lm_ddl_watermark_analyze(relid, raw, expr_text);
+	lm_cat_pop_search_path(level);
 #define LM_IS_WM_VAR(n)                                                                            \
 	(IsA((n), Var) && ((Var *) (n))->varno == 1 && ((Var *) (n))->varlevelsup == 0 &&              \
 	 ((Var *) (n))->varattno == att)

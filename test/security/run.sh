@@ -24,6 +24,24 @@ mkdir -p "$OUT"
 	>"$OUT/suite.out" 2>&1
 rc=$?
 
+# Whatever happened, the planted objects must not outlive the suite: they
+# would shadow built-ins for every later suite in this database.
+"$PGBIN/psql" -X -q -d laminar_regress >>"$OUT/cleanup.out" 2>&1 <<'EOF'
+SET search_path = pg_catalog, pg_temp;
+DROP TABLE IF EXISTS public.lm_ss_ran, public.lm_ss_roles;
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN ('lm_ss_mallory', 'lm_ss_alice')) THEN
+        EXECUTE 'DROP OWNED BY ' || (SELECT string_agg(quote_ident(rolname), ', ')
+                                        FROM pg_roles
+                                       WHERE rolname IN ('lm_ss_mallory', 'lm_ss_alice'))
+                || ' CASCADE';
+    END IF;
+END $$;
+DROP ROLE IF EXISTS lm_ss_mallory;
+DROP ROLE IF EXISTS lm_ss_alice;
+EOF
+
 n=0
 fail=0
 while IFS= read -r line; do
