@@ -183,8 +183,11 @@ lm_emit_has_arbiter(LmView *v, Relation rel)
  *	  and ALTER COLUMN TYPE raise an error, which stops the view and shows
  *	  the error in laminar.views.last_error.  A column dropped and added
  *	  again with its name and type is written again (at its new position).
- *	- A keyed ON UPDATE view needs its unique index (lm_emit_has_arbiter):
- *	  dropping it stops the view rather than letting it append duplicates.
+ *	- A keyed ON UPDATE view needs its unique index (lm_emit_has_arbiter)
+ *	  when it writes: dropping it stops the view rather than letting it
+ *	  append duplicates.  It is not checked when the view is compiled
+ *	  (writing is false): a restore creates the index after the catalog
+ *	  rows that start the view.
  *	- Added columns are left alone (new rows get their default).
  *	- RENAME and SET SCHEMA keep the table, which the view knows by OID:
  *	  the write statement names the table, so it is prepared again under
@@ -192,7 +195,7 @@ lm_emit_has_arbiter(LmView *v, Relation rel)
  *	  table created under that name is never written to.
  */
 void
-lm_emit_check_table(LmView *v, LOCKMODE lockmode)
+lm_emit_check_table(LmView *v, LOCKMODE lockmode, bool writing)
 {
 	Relation rel = try_table_open(v->result_relid, lockmode);
 	TupleDesc desc;
@@ -228,7 +231,7 @@ lm_emit_check_table(LmView *v, LOCKMODE lockmode)
 							errhint(LM_EMIT_RECREATE_HINT)));
 		v->outattnum[c] = att->attnum;
 	}
-	if (v->kind != LM_VIEW_STATELESS && !v->emit_close && v->nkeycols > 0 &&
+	if (writing && v->kind != LM_VIEW_STATELESS && !v->emit_close && v->nkeycols > 0 &&
 		!lm_emit_has_arbiter(v, rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -801,7 +804,7 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 	int64 ntodo;
 	uint64 ndirect = 0;
 
-	lm_emit_check_table(v, RowExclusiveLock);
+	lm_emit_check_table(v, RowExclusiveLock, true);
 	lm_emit_prepare(v);
 	direct = lm_emit_direct_begin(v, &d);
 	lm_emit_alloc_cols(v, LM_EMIT_CHUNK, &cols, &nulls);
@@ -891,7 +894,7 @@ lm_emit_rows(LmView *v)
 	bool **nulls;
 	int n = 0;
 
-	lm_emit_check_table(v, RowExclusiveLock);
+	lm_emit_check_table(v, RowExclusiveLock, true);
 	lm_emit_alloc_cols(v, Min(v->nrows, LM_EMIT_CHUNK), &cols, &nulls);
 	for (int r = 0; r < v->nrows; r++)
 	{

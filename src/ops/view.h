@@ -214,7 +214,7 @@ extern int64 lm_agg_horizon(LmView *v);
 extern void lm_agg_emit_dirty(LmView *v);
 
 /* emit/emit.c */
-extern void lm_emit_check_table(LmView *v, LOCKMODE lockmode);
+extern void lm_emit_check_table(LmView *v, LOCKMODE lockmode, bool writing);
 extern void lm_emit_prepare(LmView *v);
 extern void lm_emit_groups(LmView *v, LmWindow *win, bool all_groups);
 extern void lm_emit_rows(LmView *v);

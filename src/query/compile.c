@@ -464,7 +464,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 			}
 		v->nout++;
 	}
-	lm_emit_check_table(v, AccessShareLock);
+	lm_emit_check_table(v, AccessShareLock, false);
 
 	SetUserIdAndSecContext(save_uid, save_sec);
 	MemoryContextSwitchTo(old);
