@@ -56,6 +56,7 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "laminar.h"
@@ -82,7 +83,34 @@ static LmView *lm_current_view = NULL; /* whose operators are running */
 static LmView *lm_last_view = NULL;	   /* lookup cache */
 static uint64 lm_pass_events = 0;
 
+/*
+ * The time a view holds the worker (laminar.view_timeout).  A periodic
+ * timer ticks four times per laminar.view_timeout; each tick compares the
+ * view segment running now (lm_hold_seq, bumped whenever a view starts
+ * holding the worker: lm_view_enter) with the one it saw last.  A segment
+ * seen for 4 ticks has run at least laminar.view_timeout: the tick asks for
+ * a query cancel, which PostgreSQL raises as an error at the next
+ * CHECK_FOR_INTERRUPTS (pg_sleep, lock waits and the executor check it).
+ * A segment still running 4 ticks later has swallowed the cancel (a
+ * PL/pgSQL handler for query_canceled): the tick ends the process, as
+ * pg_terminate_backend would, and the view is stopped at exit.  Nothing of
+ * this runs per event: a view switch bumps a counter.
+ */
+#define LM_TIMEOUT_TICKS 4
+#define LM_MAX_TIMEOUTS_IN_ROW 3
+#define LM_TIMEOUT_GAP_US (60 * INT64CONST(1000000))
+static volatile sig_atomic_t lm_hold_active = false;
+static volatile sig_atomic_t lm_hold_cancelled = false;
+static volatile sig_atomic_t lm_hold_killed = false;
+static volatile uint32 lm_hold_seq = 0;
+static LmView *volatile lm_hold_view = NULL;
+static uint32 lm_tick_seq = 0;
+static int lm_tick_count = 0;
+static int lm_tick_armed_ms = 0; /* laminar.view_timeout the timer runs for */
+static TimeoutId lm_tick_id = MAX_TIMEOUTS;
+
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
+static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
 
 /*
  * lm_worker_detach clears our shared slot at exit.
@@ -92,6 +120,17 @@ lm_worker_detach(int code, Datum arg)
 {
 	if (lm_self == NULL)
 		return;
+	if (lm_hold_killed && lm_hold_view != NULL && lm_hold_view->stats != NULL)
+	{
+		char msg[LM_ERRMSG_LEN];
+
+		snprintf(msg, sizeof(msg),
+				 "view exceeded laminar.view_timeout (%d ms) and ignored the cancel: stopped",
+				 lm_view_timeout_ms);
+		lm_set_view_error(lm_hold_view->stats, msg);
+		pg_atomic_write_u32(&lm_hold_view->stats->failed, 1);
+		lm_set_worker_view_error(lm_me, lm_hold_view->result_relid, msg);
+	}
 	SpinLockAcquire(&lm_self->mutex);
 	lm_self->pid = 0;
 	lm_self->procno = -1;
@@ -145,6 +184,201 @@ lm_worker_view(int32 id)
 }
 
 /*
+ * lm_worker_hold_tick is the timer handler (signal context: it only reads
+ * and sets flags) behind laminar.view_timeout.
+ */
+static void
+lm_worker_hold_tick(void)
+{
+	if (!lm_hold_active)
+	{
+		lm_tick_count = 0;
+		return;
+	}
+	if (lm_tick_seq != lm_hold_seq)
+	{
+		lm_tick_seq = lm_hold_seq;
+		lm_tick_count = 0;
+		return;
+	}
+	if (++lm_tick_count >= 2 * LM_TIMEOUT_TICKS)
+	{
+		lm_hold_killed = true;
+		ProcDiePending = true;
+		InterruptPending = true;
+	}
+	else if (lm_tick_count >= LM_TIMEOUT_TICKS)
+	{
+		lm_hold_cancelled = true;
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+}
+
+/*
+ * lm_worker_arm_timer starts, re-times or stops the tick of
+ * laminar.view_timeout after a change of the setting.
+ */
+static void
+lm_worker_arm_timer(void)
+{
+	int tick;
+
+	if (lm_tick_armed_ms == lm_view_timeout_ms)
+		return;
+	if (lm_tick_id == MAX_TIMEOUTS)
+		lm_tick_id = RegisterTimeout(USER_TIMEOUT, lm_worker_hold_tick);
+	disable_timeout(lm_tick_id, false);
+	lm_tick_armed_ms = lm_view_timeout_ms;
+	if (lm_view_timeout_ms <= 0)
+		return;
+	tick = Max(lm_view_timeout_ms / LM_TIMEOUT_TICKS, 1);
+	enable_timeout_every(lm_tick_id, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), tick),
+						 tick);
+}
+
+/*
+ * lm_worker_hold_begin says that view v holds the worker from now on
+ * (called by lm_view_enter).
+ */
+void
+lm_worker_hold_begin(LmView *v)
+{
+	lm_hold_cancelled = false;
+	lm_hold_view = v;
+	lm_hold_seq++;
+	lm_hold_active = true;
+}
+
+/*
+ * lm_worker_hold_end says that no view holds the worker any more; returns
+ * whether laminar.view_timeout cancelled it.  A cancel the timer asked for
+ * that no CHECK_FOR_INTERRUPTS has raised yet is withdrawn.
+ */
+bool
+lm_worker_hold_end(void)
+{
+	bool fired;
+
+	lm_hold_active = false;
+	fired = lm_hold_cancelled;
+	if (fired)
+	{
+		QueryCancelPending = false;
+		lm_hold_cancelled = false;
+	}
+	return fired;
+}
+
+/*
+ * lm_error_is_transient says whether an error is about this moment, not
+ * about the view or its data: a cancel, a lock not available, a deadlock
+ * or serialization failure.  The view skips the work and goes on.
+ */
+static bool
+lm_error_is_transient(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_QUERY_CANCELED || sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		   ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK;
+}
+
+static void lm_worker_fail_view(LmView *v, const char *msg);
+
+/*
+ * lm_worker_count_timeout counts a laminar.view_timeout hit of view v and
+ * stops the view after LM_MAX_TIMEOUTS_IN_ROW of them in a row: each less
+ * than LM_TIMEOUT_GAP_US after the one before.  (Success in between does
+ * not break a row: a view whose every emit waits for a lock, or whose
+ * every transaction holds one slow event, still does other work between
+ * its timeouts, and would otherwise take the worker for laminar.view_timeout
+ * at every pass.)
+ */
+static void
+lm_worker_count_timeout(LmView *v)
+{
+	char msg[LM_ERRMSG_LEN];
+	int64 now = lm_clock_now_us();
+
+	if (v->stats)
+		pg_atomic_fetch_add_u64(&v->stats->timeouts, 1);
+	if (now - v->last_timeout_us > LM_TIMEOUT_GAP_US)
+		v->timeouts_in_row = 0;
+	v->last_timeout_us = now;
+	if (++v->timeouts_in_row < LM_MAX_TIMEOUTS_IN_ROW)
+	{
+		ereport(LOG, (errmsg("laminar worker %d: view %d exceeded laminar.view_timeout (%d ms)",
+							 lm_me, v->id, lm_view_timeout_ms)));
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+			 "view exceeded laminar.view_timeout (%d ms) %d times in a row: stopped",
+			 lm_view_timeout_ms, v->timeouts_in_row);
+	ereport(LOG, (errmsg("laminar worker %d: view %d %s", lm_me, v->id, msg),
+				  errhint("Find what makes the view slow (a function that sleeps, a lock held on "
+						  "its result table), or raise laminar.view_timeout; then drop and "
+						  "re-create the view.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_worker_fail_view(v, msg);
+}
+
+/*
+ * lm_worker_skip_event counts an event that view v skipped after an error
+ * (or a timeout) and keeps the error as the view's sample.  The log gets
+ * the 1st, 2nd, 4th, 8th ... of them, so a flood of bad events cannot
+ * flood it.
+ */
+static void
+lm_worker_skip_event(LmView *v, const char *msg, bool timed_out)
+{
+	char tmsg[LM_ERRMSG_LEN];
+
+	if (timed_out)
+	{
+		snprintf(tmsg, sizeof(tmsg), "view exceeded laminar.view_timeout (%d ms)",
+				 lm_view_timeout_ms);
+		msg = tmsg;
+	}
+	if (v->stats)
+	{
+		pg_atomic_fetch_add_u64(&v->stats->skipped_events, 1);
+		lm_set_view_skip(v->stats, msg);
+	}
+	v->nskipped++;
+	if ((v->nskipped & (v->nskipped - 1)) == 0)
+		ereport(
+			LOG,
+			(errmsg("laminar worker %d: view %d skipped an event (%llu skipped on this worker): %s",
+					lm_me, v->id, (unsigned long long) v->nskipped, msg)));
+	if (timed_out)
+		lm_worker_count_timeout(v);
+}
+
+/*
+ * lm_worker_check_mem stops a view whose memory exceeds laminar.work_mem
+ * and frees its state.  Called per pass and every 64K events, never per
+ * event.
+ */
+static void
+lm_worker_check_mem(LmView *v)
+{
+	Size used, limit = (Size) lm_work_mem_kb * 1024;
+	char msg[LM_ERRMSG_LEN];
+
+	if (v->failed || v->cxt == NULL)
+		return;
+	used = MemoryContextMemAllocated(v->cxt, true);
+	if (used <= limit)
+		return;
+	snprintf(msg, sizeof(msg), "view uses %zu kB, more than laminar.work_mem (%d kB): stopped",
+			 used / 1024, lm_work_mem_kb);
+	ereport(LOG, (errmsg("laminar worker %d: view %d %s", lm_me, v->id, msg),
+				  errhint("Raise laminar.work_mem, or make the view hold fewer groups (fewer "
+						  "or coarser keys, a window); then drop and re-create the view.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_worker_fail_view(v, msg);
+}
+
+/*
  * lm_worker_fail_view marks a view failed after an error in its operators
  * and frees its state.  Called after the transaction was rolled back.
  */
@@ -167,6 +401,22 @@ lm_worker_fail_view(LmView *v, const char *msg)
 	MemoryContextReset(v->rowcxt);
 	v->plan = NULL;
 	v->tid_gen++; /* rows written in the aborted work are gone */
+}
+
+/*
+ * lm_worker_forget_error clears the worker's last error if it came from
+ * view v, which is being unloaded because it was dropped.
+ */
+static void
+lm_worker_forget_error(LmView *v)
+{
+	SpinLockAcquire(&lm_self->mutex);
+	if (OidIsValid(lm_self->last_error_view) && lm_self->last_error_view == v->result_relid)
+	{
+		lm_self->last_error[0] = '\0';
+		lm_self->last_error_view = InvalidOid;
+	}
+	SpinLockRelease(&lm_self->mutex);
 }
 
 /*
@@ -298,7 +548,10 @@ lm_worker_load_views(void)
 			LmView *v = (LmView *) lfirst(lc);
 
 			if (!list_member_ptr(keep, v))
+			{
+				lm_worker_forget_error(v);
 				lm_view_free(v);
+			}
 		}
 	}
 	lm_last_view = NULL;
@@ -383,7 +636,8 @@ lm_worker_apply_range(char *buf, Size len, Size *pos)
 				}
 				lm_current_view = v;
 				lm_agg_event(v, (MinimalTuple) (buf + *pos + sizeof(LmRecHeader)));
-				lm_pass_events++;
+				if ((++lm_pass_events & 65535) == 0)
+					lm_worker_check_mem(v);
 			}
 			*pos += h->len;
 		}
@@ -440,18 +694,29 @@ lm_worker_recover(void)
 	ErrorData *edata;
 	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
 	LmView *v = lm_current_view;
+	bool timed_out = lm_worker_hold_end();
 
 	edata = CopyErrorData();
 	MemoryContextSwitchTo(old);
 	if (v == NULL)
 		PG_RE_THROW();
 	FlushErrorState();
+	AbortCurrentTransaction();
+	lm_view_forget_settings();
+	lm_agg_undo_event(v);
+	lm_current_view = NULL;
+	if (timed_out || lm_error_is_data(edata->sqlerrcode) ||
+		lm_error_is_transient(edata->sqlerrcode))
+	{
+		/* the event, not the view: skip it (apply_range stepped over it) */
+		lm_worker_skip_event(v, edata->message, timed_out);
+		FreeErrorData(edata);
+		return;
+	}
 	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
 				  errhint("Drop and re-create the materialized view after fixing the cause.")));
-	lm_set_worker_error(lm_me, edata->message);
-	AbortCurrentTransaction();
+	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
 	lm_worker_fail_view(v, edata->message);
-	lm_current_view = NULL;
 	FreeErrorData(edata);
 }
 
@@ -632,46 +897,98 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 		/* a view being dropped: its reload will unload it */
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
 			continue;
-		oldcxt = CurrentMemoryContext;
-		oldowner = CurrentResourceOwner;
-		BeginInternalSubTransaction(NULL);
-		PG_TRY();
+		/* a second attempt, row by row where a batch fails, after a data error */
+		for (int attempt = 0; attempt < 2; attempt++)
 		{
-			lm_view_enter(v, &save_uid, &save_sec);
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "laminar: SPI_connect failed");
-			fn(v);
-			SPI_finish();
-			lm_view_leave(v, save_uid, save_sec);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-		}
-		PG_CATCH();
-		{
-			ErrorData *edata;
+			bool retry = false;
 
-			MemoryContextSwitchTo(lm_worker_cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-			ereport(LOG,
-					(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
-					 errhint("Drop and re-create the materialized view after fixing the cause.")));
-			/* a view dropped meanwhile is no failure worth reporting */
-			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+			oldcxt = CurrentMemoryContext;
+			oldowner = CurrentResourceOwner;
+			BeginInternalSubTransaction(NULL);
+			PG_TRY();
 			{
-				lm_set_worker_error(lm_me, edata->message);
-				lm_worker_fail_view(v, edata->message);
+				lm_view_enter(v, &save_uid, &save_sec);
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "laminar: SPI_connect failed");
+				fn(v);
+				SPI_finish();
+				lm_view_leave(v, save_uid, save_sec);
+				ReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcxt);
+				CurrentResourceOwner = oldowner;
+				v->careful = lm_agg_emit_settle(v, true) > 0;
 			}
-			else
-				lm_worker_fail_view(v, NULL);
-			FreeErrorData(edata);
+			PG_CATCH();
+			{
+				ErrorData *edata;
+				bool timed_out = lm_worker_hold_end();
+
+				MemoryContextSwitchTo(lm_worker_cxt);
+				edata = CopyErrorData();
+				FlushErrorState();
+				RollbackAndReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcxt);
+				CurrentResourceOwner = oldowner;
+				lm_view_forget_settings();
+				/* the view keeps its state: what it emitted is dirty again */
+				lm_agg_emit_settle(v, false);
+				retry = lm_worker_step_failed(v, edata, timed_out);
+				FreeErrorData(edata);
+			}
+			PG_END_TRY();
+			if (!retry)
+				break;
 		}
-		PG_END_TRY();
 	}
+}
+
+/*
+ * lm_worker_step_failed decides what an error in a view's close or emit
+ * step does, after its subtransaction was rolled back; returns whether the
+ * step is to be run again.  A data error (lm_error_is_data) makes the
+ * view write carefully: batch by batch, and row by row where a batch
+ * fails, skipping and counting the rows that fail.  A timeout or another
+ * transient error skips the step for this cycle (its groups stay dirty).
+ * Anything else stops the view.
+ */
+static bool
+lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
+{
+	/* a view dropped meanwhile is no failure worth reporting */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+	{
+		lm_worker_fail_view(v, NULL);
+		return false;
+	}
+	if (timed_out)
+	{
+		if (v->stats)
+		{
+			char msg[LM_ERRMSG_LEN];
+
+			snprintf(msg, sizeof(msg), "view exceeded laminar.view_timeout (%d ms)",
+					 lm_view_timeout_ms);
+			lm_set_view_skip(v->stats, msg);
+		}
+		lm_worker_count_timeout(v);
+		return false;
+	}
+	if (lm_error_is_transient(edata->sqlerrcode))
+	{
+		if (v->stats)
+			lm_set_view_skip(v->stats, edata->message);
+		return false;
+	}
+	if (lm_error_is_data(edata->sqlerrcode) && !v->careful)
+	{
+		v->careful = true;
+		return true;
+	}
+	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
+				  errhint("Drop and re-create the materialized view after fixing the cause.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
+	lm_worker_fail_view(v, edata->message);
+	return false;
 }
 
 /* lm_worker_step_close closes the windows the watermark passed. */
@@ -705,6 +1022,7 @@ lm_worker_publish_stats(void)
 		if (!v->failed)
 		{
 			lm_agg_end_batch(v);
+			lm_worker_check_mem(v);
 			groups += v->ngroups;
 		}
 	}
@@ -759,6 +1077,7 @@ lm_worker_main(Datum arg)
 
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
 	pgstat_report_appname("laminar worker");
+	lm_worker_arm_timer();
 
 	/*
 	 * Result rows are derived state that a restarted worker rebuilds from
@@ -815,6 +1134,7 @@ lm_worker_loop(int64 next_emit)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			lm_worker_arm_timer();
 		}
 		if (pg_atomic_read_u32(&lm_shared->paused))
 			proc_exit(0);

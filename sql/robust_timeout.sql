@@ -1,0 +1,102 @@
+-- One view cannot stall a worker (issue 9, item 13): laminar.view_timeout
+-- cancels a view that holds the worker too long (a function that sleeps,
+-- a lock its owner holds on its result table); the view skips that work,
+-- counts it, and after 3 timeouts in a row is stopped.  Another user's view
+-- keeps being updated and laminar.flush() returns.
+CREATE ROLE lm_rt_alice LOGIN;
+CREATE ROLE lm_rt_bob LOGIN;
+GRANT CREATE, USAGE ON SCHEMA public TO lm_rt_alice, lm_rt_bob;
+CREATE FUNCTION rto_nap(s float8) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_sleep(s);
+  RETURN true;
+END $$;
+ALTER SYSTEM SET laminar.view_timeout = '400ms';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SET ROLE lm_rt_bob;
+SELECT laminar.execute($$
+  CREATE STREAM rto_bob (k int8);
+  CREATE MATERIALIZED VIEW rto_bob_v AS SELECT k, count(*) AS c FROM rto_bob GROUP BY k;
+$$);
+RESET ROLE;
+SET ROLE lm_rt_alice;
+SELECT laminar.execute($$
+  CREATE STREAM rto (k int8, s float8);
+  CREATE MATERIALIZED VIEW rto_where AS SELECT k, count(*) AS c FROM rto WHERE rto_nap(s) GROUP BY k;
+  CREATE MATERIALIZED VIEW rto_select AS SELECT k, count(*) AS c, rto_nap(max(s) / 10) AS napped FROM rto GROUP BY k;
+$$);
+-- an event whose WHERE sleeps a minute, and a group whose row takes 6 s
+INSERT INTO rto VALUES (1, 0), (2, 60);
+RESET ROLE;
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob SELECT g % 10 FROM generate_series(1, 100) g;
+SELECT laminar.flush('10s');
+SELECT count(*) AS groups, sum(c) AS events FROM rto_bob_v;
+RESET ROLE;
+-- rto_select times out at every emit: after 3 it is stopped
+DO $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    EXIT WHEN (SELECT last_error IS NOT NULL FROM laminar.views WHERE view = 'rto_select'::regclass);
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+SELECT * FROM rto_where ORDER BY k;
+SELECT * FROM rto_select ORDER BY k;
+SELECT view, skipped_events, timeouts, last_error, last_skip_error
+  FROM laminar.views WHERE view::text LIKE 'rto%' ORDER BY 1;
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob SELECT g % 10 FROM generate_series(1, 100) g;
+SELECT laminar.flush('10s');
+SELECT count(*) AS groups, sum(c) AS events FROM rto_bob_v;
+RESET ROLE;
+
+-- the owner holds a lock on the result table in another session
+SET ROLE lm_rt_alice;
+SELECT laminar.execute($$
+  CREATE STREAM rto_l (k int8);
+  CREATE MATERIALIZED VIEW rto_locked AS SELECT k, count(*) AS c FROM rto_l GROUP BY k;
+$$);
+RESET ROLE;
+\! psql -X -q -U lm_rt_alice -d laminar_regress -c 'BEGIN; LOCK TABLE rto_locked; SELECT pg_sleep(4); COMMIT;' >/dev/null 2>&1 &
+DO $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'rto_locked'::regclass
+                       AND mode = 'AccessExclusiveLock' AND granted);
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+INSERT INTO rto_l VALUES (1), (2);
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob SELECT g % 10 FROM generate_series(1, 100) g;
+SELECT laminar.flush('10s');
+SELECT count(*) AS groups, sum(c) AS events FROM rto_bob_v;
+RESET ROLE;
+-- wait for the lock to go
+DO $$
+BEGIN
+  FOR i IN 1..200 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'rto_locked'::regclass
+                           AND mode = 'AccessExclusiveLock');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT laminar.flush('10s');
+SELECT view, timeouts, last_error FROM laminar.views WHERE view = 'rto_locked'::regclass;
+
+ALTER SYSTEM RESET laminar.view_timeout;
+SELECT pg_reload_conf();
+SET ROLE lm_rt_alice;
+SELECT laminar.execute('DROP STREAM rto CASCADE; DROP STREAM rto_l CASCADE');
+RESET ROLE;
+SET ROLE lm_rt_bob;
+SELECT laminar.execute('DROP STREAM rto_bob CASCADE');
+RESET ROLE;
+DROP FUNCTION rto_nap(float8);
+REVOKE CREATE, USAGE ON SCHEMA public FROM lm_rt_alice, lm_rt_bob;
+DROP ROLE lm_rt_alice;
+DROP ROLE lm_rt_bob;
+-- the workers unload the dropped views (and forget their errors)
+SELECT laminar.flush();
