@@ -25,6 +25,13 @@
  * with the owner's TimeZone, DateStyle and IntervalStyle from creation
  * time, inside the view's subtransaction of the worker's pass.
  *
+ * Careful mode (LmView.careful), after a write of the view failed on a
+ * data error: the statement path only, batch by batch in subtransactions,
+ * row by row where a batch fails; a failing row is skipped and counted and
+ * its group stays dirty (lm_agg_emit_settle).  Groups stay on a window's
+ * pending list until the view's subtransaction ends, so a rollback leaves
+ * them dirty.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -18,6 +18,11 @@
  * beyond what the hash table does for a new group and what the functions
  * themselves do in the per-tuple context, which is reset in batches.
  *
+ * An event is all or nothing for its group: every aggregate's FILTER and
+ * arguments are evaluated before any transition, and the transitions can
+ * be undone (lm_agg_undo_event) if one of them raises an error, except for
+ * a change a transition function made in place before raising it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

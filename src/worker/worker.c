@@ -25,14 +25,19 @@
  * buffers); each pass runs inside one transaction whose memory is released
  * at commit; a view's per-event memory is reset in batches (ops/agg.c).
  *
- * Errors: an error in one view marks that view failed on every worker
- * (shown in laminar.views.last_error) and other views keep running.  While
- * applying events, the pass's transaction (which has written nothing yet)
- * is rolled back and the pass resumes after the failing event; while
- * closing windows or emitting, each view works in its own subtransaction,
- * so only the failing view's writes are rolled back.  Any other error ends
- * the process with exit code 1 (its message kept in laminar.workers) and
- * the launcher starts a new worker.  Neither takes the cluster down.
+ * Errors (the rules are in src/worker/README.md, "Robustness"): a view
+ * never stops because of its data.  While applying events, the pass's
+ * transaction (which has written nothing yet) is rolled back on an error,
+ * the failing event is skipped and counted, and the pass resumes after it;
+ * while closing windows or emitting, each view works in its own
+ * subtransaction, and after a data error the step is redone batch by batch
+ * and row by row, skipping the rows that fail.  laminar.view_timeout
+ * cancels a view that holds the worker too long; laminar.work_mem stops a
+ * view that holds too much memory.  Errors that are not about the data
+ * (permissions, missing objects) stop that view on every worker (shown in
+ * laminar.views.last_error); other views keep running.  Any other error
+ * ends the process with exit code 1 (its message kept in laminar.workers)
+ * and the launcher starts a new worker.  Neither takes the cluster down.
  *
  *-------------------------------------------------------------------------
  */
@@ -874,8 +879,9 @@ lm_worker_absorb(void)
 /*
  * lm_worker_each_view runs fn (close windows, emit) on every healthy view
  * for which needed() says there is work, each inside its own
- * subtransaction: an error stops that view only, and the rows other views
- * wrote in this pass stay.
+ * subtransaction: an error concerns that view only, and the rows other
+ * views wrote in this pass stay.  After a data error the step runs once
+ * more, carefully (see lm_worker_step_failed).
  */
 static void
 lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
@@ -916,7 +922,15 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 				ReleaseCurrentSubTransaction();
 				MemoryContextSwitchTo(oldcxt);
 				CurrentResourceOwner = oldowner;
-				v->careful = lm_agg_emit_settle(v, true) > 0;
+				/*
+				 * Careful while a group's row fails; the emit step writes
+				 * every dirty group, so it tells (a closing window's failed
+				 * rows are gone with the window).
+				 */
+				if (lm_agg_emit_settle(v, true) > 0)
+					v->careful = true;
+				else if (needed == lm_agg_has_dirty || v->emit_close)
+					v->careful = false;
 			}
 			PG_CATCH();
 			{
