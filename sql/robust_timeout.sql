@@ -86,6 +86,110 @@ END $$;
 SELECT laminar.flush('10s');
 SELECT view, timeouts, last_error FROM laminar.views WHERE view = 'rto_locked'::regclass;
 
+-- a view that swallows the cancel (a handler for query_canceled) and sleeps
+-- on: the worker ends itself one laminar.view_timeout later, the launcher
+-- restarts it, and the view is stopped
+CREATE FUNCTION rto_stubborn() RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+  LOOP
+    BEGIN
+      PERFORM pg_sleep(10);
+      RETURN true;
+    EXCEPTION WHEN query_canceled THEN
+      NULL;
+    END;
+  END LOOP;
+END $$;
+CREATE TEMP TABLE rto_w0 AS SELECT worker_id, restarts FROM laminar.workers;
+SET ROLE lm_rt_alice;
+SELECT laminar.execute($$
+  CREATE STREAM rto_s (k int8);
+  CREATE MATERIALIZED VIEW rto_stubborn_v AS SELECT k, count(*) AS c FROM rto_s WHERE rto_stubborn() GROUP BY k;
+$$);
+INSERT INTO rto_s VALUES (1);
+RESET ROLE;
+DO $$
+BEGIN
+  FOR i IN 1..200 LOOP
+    EXIT WHEN (SELECT last_error IS NOT NULL FROM laminar.views WHERE view = 'rto_stubborn_v'::regclass)
+          AND (SELECT bool_and(w.pid IS NOT NULL) AND sum(w.restarts - w0.restarts) > 0
+                 FROM laminar.workers w JOIN rto_w0 w0 USING (worker_id));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT laminar.flush('10s');
+SELECT view, last_error FROM laminar.views WHERE view = 'rto_stubborn_v'::regclass;
+SELECT sum(w.restarts - w0.restarts) AS worker_restarts
+  FROM laminar.workers w JOIN rto_w0 w0 USING (worker_id);
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob VALUES (100);
+SELECT laminar.flush('10s');
+SELECT c FROM rto_bob_v WHERE k = 100;
+RESET ROLE;
+SET ROLE lm_rt_alice;
+SELECT laminar.execute('DROP STREAM rto_s CASCADE');
+RESET ROLE;
+DROP FUNCTION rto_stubborn();
+
+-- a restarted worker loads its views while an owner holds a lock on a
+-- result table: the other views load and run; that one is loaded later
+SET ROLE lm_rt_alice;
+SELECT laminar.execute($$
+  CREATE STREAM rto_c (k int8);
+  CREATE MATERIALIZED VIEW rto_compile AS SELECT k, count(*) AS c FROM rto_c GROUP BY k;
+$$);
+RESET ROLE;
+CREATE TEMP TABLE rto_w1 AS SELECT worker_id, restarts FROM laminar.workers;
+\! psql -X -q -U lm_rt_alice -d laminar_regress -c 'BEGIN; LOCK TABLE rto_compile; SELECT pg_sleep(5); COMMIT;' >/dev/null 2>&1 &
+DO $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'rto_compile'::regclass
+                       AND mode = 'AccessExclusiveLock' AND granted);
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT count(pg_terminate_backend(pid)) AS terminated FROM laminar.workers;
+DO $$
+BEGIN
+  FOR i IN 1..200 LOOP
+    EXIT WHEN (SELECT bool_and(w.pid IS NOT NULL AND w.restarts > w1.restarts)
+                 FROM laminar.workers w JOIN rto_w1 w1 USING (worker_id));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob VALUES (200);
+SELECT laminar.flush('2s');
+SELECT c FROM rto_bob_v WHERE k = 200;
+RESET ROLE;
+-- once the lock is gone, rto_compile is loaded and counts new events
+DO $$
+BEGIN
+  FOR i IN 1..400 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'rto_compile'::regclass
+                           AND mode = 'AccessExclusiveLock');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+CREATE PROCEDURE rto_until_loaded() LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..40 LOOP
+    INSERT INTO rto_c VALUES (i);
+    COMMIT;
+    PERFORM laminar.flush('10s');
+    EXIT WHEN EXISTS (SELECT 1 FROM rto_compile);
+    PERFORM pg_sleep(0.5);
+  END LOOP;
+END $$;
+CALL rto_until_loaded();
+SELECT count(*) = 1 AS loaded FROM rto_compile;
+SELECT view, last_error FROM laminar.views WHERE view = 'rto_compile'::regclass;
+DROP PROCEDURE rto_until_loaded();
+SET ROLE lm_rt_alice;
+SELECT laminar.execute('DROP STREAM rto_c CASCADE');
+RESET ROLE;
+
 ALTER SYSTEM RESET laminar.view_timeout;
 SELECT pg_reload_conf();
 SET ROLE lm_rt_alice;

@@ -113,6 +113,8 @@ static uint32 lm_tick_seq = 0;
 static int lm_tick_count = 0;
 static int lm_tick_armed_ms = 0; /* laminar.view_timeout the timer runs for */
 static TimeoutId lm_tick_id = MAX_TIMEOUTS;
+static int64 lm_reload_retry_at = 0;   /* load views again then (0: no need) */
+static int64 lm_reload_backoff_us = 0; /* 1 s, doubled per failed retry, <= 1 min */
 
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
 static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
@@ -318,7 +320,7 @@ lm_worker_count_timeout(LmView *v)
 	snprintf(msg, sizeof(msg),
 			 "view exceeded laminar.view_timeout (%d ms) %d times in a row: stopped",
 			 lm_view_timeout_ms, v->timeouts_in_row);
-	ereport(LOG, (errmsg("laminar worker %d: view %d %s", lm_me, v->id, msg),
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
 				  errhint("Find what makes the view slow (a function that sleeps, a lock held on "
 						  "its result table), or raise laminar.view_timeout; then drop and "
 						  "re-create the view.")));
@@ -376,7 +378,7 @@ lm_worker_check_mem(LmView *v)
 		return;
 	snprintf(msg, sizeof(msg), "view uses %zu kB, more than laminar.work_mem (%d kB): stopped",
 			 used / 1024, lm_work_mem_kb);
-	ereport(LOG, (errmsg("laminar worker %d: view %d %s", lm_me, v->id, msg),
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
 				  errhint("Raise laminar.work_mem, or make the view hold fewer groups (fewer "
 						  "or coarser keys, a window); then drop and re-create the view.")));
 	lm_set_worker_view_error(lm_me, v->result_relid, msg);
@@ -422,6 +424,49 @@ lm_worker_forget_error(LmView *v)
 		lm_self->last_error_view = InvalidOid;
 	}
 	SpinLockRelease(&lm_self->mutex);
+}
+
+/*
+ * lm_worker_compile compiles a view under laminar.view_timeout: compiling
+ * opens the result table, and its owner may hold a lock on it.  A view
+ * that cannot be compiled in time (or whose lock is not available) is left
+ * unloaded, NULL is returned, and the views are loaded again a second
+ * later (then 2, 4 ... up to 60 s while it keeps failing, so that a lock
+ * held for long costs the worker little); its events are lost meanwhile.
+ * Other errors are raised.
+ */
+static LmView *
+lm_worker_compile(LmViewCatalog *cat)
+{
+	LmView *v = NULL;
+
+	lm_worker_hold_begin(NULL);
+	PG_TRY();
+	{
+		v = lm_view_compile(cat, lm_worker_cxt);
+	}
+	PG_CATCH();
+	{
+		bool timed_out = lm_worker_hold_end();
+		MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
+		ErrorData *edata = CopyErrorData();
+
+		MemoryContextSwitchTo(ecxt);
+		if (!timed_out && !lm_error_is_transient(edata->sqlerrcode))
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(LOG, (errmsg("laminar worker %d: view %d could not be loaded: %s", lm_me, cat->id,
+							 timed_out ? "laminar.view_timeout exceeded" : edata->message),
+					  errhint("Is its result table locked? Loading is tried again later.")));
+		FreeErrorData(edata);
+		lm_reload_backoff_us = lm_reload_backoff_us == 0
+								   ? 1000000
+								   : Min(lm_reload_backoff_us * 2, 60 * INT64CONST(1000000));
+		lm_reload_retry_at = lm_clock_now_us() + lm_reload_backoff_us;
+	}
+	PG_END_TRY();
+	(void) lm_worker_hold_end();
+	return v;
 }
 
 /*
@@ -509,7 +554,7 @@ lm_worker_load_views(void)
 
 			PG_TRY();
 			{
-				v = lm_view_compile(&cat, lm_worker_cxt);
+				v = lm_worker_compile(&cat);
 			}
 			PG_CATCH();
 			{
@@ -534,6 +579,8 @@ lm_worker_load_views(void)
 									 edata->message)));
 			}
 			PG_END_TRY();
+			if (v == NULL)
+				continue; /* not loaded in time: lm_worker_compile retries */
 			if (!v->failed)
 			{
 				v->stats = lm_view_slot(id, true);
@@ -1154,10 +1201,14 @@ lm_worker_loop(int64 next_emit)
 			proc_exit(0);
 
 		gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
-		if (gen != lm_loaded_gen)
+		if (gen != lm_loaded_gen ||
+			(lm_reload_retry_at != 0 && lm_clock_now_us() >= lm_reload_retry_at))
 		{
+			lm_reload_retry_at = 0;
 			lm_worker_start_xact();
 			lm_worker_load_views();
+			if (lm_reload_retry_at == 0)
+				lm_reload_backoff_us = 0; /* every view loaded */
 			lm_loaded_gen = gen;
 		}
 
