@@ -92,8 +92,9 @@ static uint64 lm_pass_events = 0;
  * The time a view holds the worker (laminar.view_timeout).  A periodic
  * timer ticks four times per laminar.view_timeout; each tick compares the
  * view segment running now (lm_hold_seq, bumped whenever a view starts
- * holding the worker: lm_view_enter) with the one it saw last.  A segment
- * seen for 4 ticks has run at least laminar.view_timeout: the tick asks for
+ * holding the worker, lm_view_enter, and at each progress of 1024 events
+ * applied or 1024 rows written) with the one it saw last.  A segment seen
+ * for 4 ticks has run at least laminar.view_timeout: the tick asks for
  * a query cancel, which PostgreSQL raises as an error at the next
  * CHECK_FOR_INTERRUPTS (pg_sleep, lock waits and the executor check it).
  * A segment still running 4 ticks later has swallowed the cancel (a
@@ -688,8 +689,12 @@ lm_worker_apply_range(char *buf, Size len, Size *pos)
 				}
 				lm_current_view = v;
 				lm_agg_event(v, (MinimalTuple) (buf + *pos + sizeof(LmRecHeader)));
-				if ((++lm_pass_events & 65535) == 0)
-					lm_worker_check_mem(v);
+				if ((++lm_pass_events & 1023) == 0)
+				{
+					lm_hold_seq++; /* progress: see laminar.view_timeout */
+					if ((lm_pass_events & 65535) == 0)
+						lm_worker_check_mem(v);
+				}
 			}
 			*pos += h->len;
 		}
@@ -919,6 +924,7 @@ lm_worker_drain(void)
 void
 lm_worker_absorb(void)
 {
+	lm_hold_seq++; /* 1024 more rows written: progress (laminar.view_timeout) */
 	if (lm_me >= 0 && lm_staging != NULL)
 		(void) lm_worker_drain_mode(true);
 }
