@@ -77,5 +77,21 @@ INSERT INTO rk VALUES ('small', '2026-01-01 00:05:01+00');
 SELECT laminar.flush();
 SELECT k, c FROM rk_v ORDER BY k;
 SELECT laminar.execute('DROP STREAM rk CASCADE');
+-- A CHECK the owner adds to the result table: the rows it rejects are
+-- skipped and retried; once it is dropped they are written.
+SELECT laminar.execute($$
+  CREATE STREAM rc (k int4);
+  CREATE MATERIALIZED VIEW rc_v AS SELECT k, count(*) AS c FROM rc GROUP BY k;
+$$);
+ALTER TABLE rc_v ADD CONSTRAINT rc_small CHECK (c < 3);
+INSERT INTO rc VALUES (1), (1), (1), (2);
+SELECT laminar.flush();
+SELECT * FROM rc_v ORDER BY k;
+SELECT skipped_rows, last_error, last_skip_error FROM laminar.views WHERE view = 'rc_v'::regclass;
+ALTER TABLE rc_v DROP CONSTRAINT rc_small;
+SELECT laminar.flush();
+SELECT * FROM rc_v ORDER BY k;
+SELECT skipped_rows, last_error FROM laminar.views WHERE view = 'rc_v'::regclass;
+SELECT laminar.execute('DROP STREAM rc CASCADE');
 -- the workers unload the dropped views (and forget their errors)
 SELECT laminar.flush();
