@@ -131,6 +131,53 @@ SELECT laminar.execute('DROP STREAM rto_s CASCADE');
 RESET ROLE;
 DROP FUNCTION rto_stubborn();
 
+-- the same in an IMMUTABLE function, which runs when a worker loads the
+-- view (constant folding): the workers end themselves once, and the view,
+-- stopped, is not loaded again
+CREATE FUNCTION rto_stubborn_imm(n int) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+  LOOP
+    BEGIN
+      PERFORM pg_sleep(10);
+      RETURN true;
+    EXCEPTION WHEN query_canceled THEN
+      NULL;
+    END;
+  END LOOP;
+END $$;
+CREATE TEMP TABLE rto_w2 AS SELECT worker_id, restarts FROM laminar.workers;
+SET ROLE lm_rt_alice;
+SELECT laminar.execute($$
+  CREATE STREAM rto_i (k int8);
+  CREATE MATERIALIZED VIEW rto_immutable AS SELECT k, count(*) AS c FROM rto_i WHERE rto_stubborn_imm(1) GROUP BY k;
+$$);
+RESET ROLE;
+DO $$
+BEGIN
+  FOR i IN 1..200 LOOP
+    EXIT WHEN (SELECT last_error IS NOT NULL FROM laminar.views WHERE view = 'rto_immutable'::regclass)
+          AND (SELECT bool_and(w.pid IS NOT NULL) AND sum(w.restarts - w2.restarts) > 0
+                 FROM laminar.workers w JOIN rto_w2 w2 USING (worker_id));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SET ROLE lm_rt_bob;
+INSERT INTO rto_bob VALUES (300);
+SELECT laminar.flush('10s');
+SELECT c FROM rto_bob_v WHERE k = 300;
+RESET ROLE;
+SELECT view, last_error FROM laminar.views WHERE view = 'rto_immutable'::regclass;
+-- no more restarts: the stopped view is not loaded again
+CREATE TEMP TABLE rto_w3 AS SELECT worker_id, restarts FROM laminar.workers;
+SELECT pg_sleep(2);
+SELECT laminar.flush('10s');
+SELECT sum(w.restarts - w3.restarts) AS restarts_since
+  FROM laminar.workers w JOIN rto_w3 w3 USING (worker_id);
+SET ROLE lm_rt_alice;
+SELECT laminar.execute('DROP STREAM rto_i CASCADE');
+RESET ROLE;
+DROP FUNCTION rto_stubborn_imm(int);
+
 -- a restarted worker loads its views while an owner holds a lock on a
 -- result table: the other views load and run; that one is loaded later
 SET ROLE lm_rt_alice;

@@ -116,6 +116,7 @@ static int lm_tick_armed_ms = 0; /* laminar.view_timeout the timer runs for */
 static TimeoutId lm_tick_id = MAX_TIMEOUTS;
 static int64 lm_reload_retry_at = 0;   /* load views again then (0: no need) */
 static int64 lm_reload_backoff_us = 0; /* 1 s, doubled per failed retry, <= 1 min */
+static int32 lm_compiling_id = 0;	   /* view being compiled (lm_worker_compile) */
 
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
 static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
@@ -128,6 +129,18 @@ lm_worker_detach(int code, Datum arg)
 {
 	if (lm_self == NULL)
 		return;
+	if (lm_hold_killed && lm_hold_view == NULL && lm_compiling_id != 0)
+	{
+		/* killed while compiling (an IMMUTABLE function runs at planning) */
+		LmViewShared *slot = lm_view_slot(lm_compiling_id, false);
+
+		if (slot != NULL)
+		{
+			lm_set_view_error(slot, "view exceeded laminar.view_timeout while loading and "
+									"ignored the cancel: stopped");
+			pg_atomic_write_u32(&slot->failed, 1);
+		}
+	}
 	if (lm_hold_killed && lm_hold_view != NULL && lm_hold_view->stats != NULL)
 	{
 		char msg[LM_ERRMSG_LEN];
@@ -440,7 +453,21 @@ static LmView *
 lm_worker_compile(LmViewCatalog *cat)
 {
 	LmView *v = NULL;
+	LmViewShared *slot = lm_view_slot(cat->id, false);
 
+	/* a view stopped on another worker (or before a restart) is not compiled */
+	if (slot != NULL && pg_atomic_read_u32(&slot->failed))
+	{
+		v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
+		v->id = cat->id;
+		v->result_relid = cat->result_relid;
+		v->failed = true;
+		v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
+		v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
+		v->stats = slot;
+		return v;
+	}
+	lm_compiling_id = cat->id;
 	lm_worker_hold_begin(NULL);
 	PG_TRY();
 	{
@@ -453,6 +480,7 @@ lm_worker_compile(LmViewCatalog *cat)
 		ErrorData *edata = CopyErrorData();
 
 		MemoryContextSwitchTo(ecxt);
+		lm_compiling_id = 0;
 		if (!timed_out && !lm_error_is_transient(edata->sqlerrcode))
 			PG_RE_THROW();
 		FlushErrorState();
@@ -467,6 +495,7 @@ lm_worker_compile(LmViewCatalog *cat)
 	}
 	PG_END_TRY();
 	(void) lm_worker_hold_end();
+	lm_compiling_id = 0;
 	return v;
 }
 
