@@ -155,8 +155,13 @@ RESET ROLE;
 DO $$
 BEGIN
   FOR i IN 1..200 LOOP
-    EXIT WHEN (SELECT last_error IS NOT NULL FROM laminar.views WHERE view = 'rto_immutable'::regclass)
-          AND (SELECT bool_and(w.pid IS NOT NULL) AND sum(w.restarts - w2.restarts) > 0
+    EXIT WHEN (SELECT last_error IS NOT NULL FROM laminar.views WHERE view = 'rto_immutable'::regclass);
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+  -- every worker loading it at the same time ends itself: let them all restart
+  PERFORM pg_sleep(2);
+  FOR i IN 1..200 LOOP
+    EXIT WHEN (SELECT bool_and(w.pid IS NOT NULL) AND sum(w.restarts - w2.restarts) > 0
                  FROM laminar.workers w JOIN rto_w2 w2 USING (worker_id));
     PERFORM pg_sleep(0.05);
   END LOOP;
