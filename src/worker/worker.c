@@ -131,8 +131,12 @@ lm_worker_detach(int code, Datum arg)
 		return;
 	if (lm_hold_killed && lm_hold_view == NULL && lm_compiling_id != 0)
 	{
-		/* killed while compiling (an IMMUTABLE function runs at planning) */
-		LmViewShared *slot = lm_view_slot(lm_compiling_id, false);
+		/*
+		 * Killed while compiling (an IMMUTABLE function runs at constant
+		 * folding).  A view that never loaded has no slot yet: claim it, so
+		 * that the next worker finds the view stopped and does not compile it.
+		 */
+		LmViewShared *slot = lm_view_slot(lm_compiling_id, true);
 
 		if (slot != NULL)
 		{
