@@ -109,6 +109,84 @@ DELETE FROM laminar._streams s
 SELECT laminar._catalog_changed();
 
 -- ===== monitoring: error visibility, per-view timeouts, memory =====
+-- New counters (skipped_events, skipped_rows, timeouts, last_skip_error),
+-- the view of a worker's last error, and error texts shown only to roles
+-- that may read the view's result table.  The functions' result types
+-- change, so they and the views over them are dropped and re-created.
+DROP VIEW laminar.views;
+DROP VIEW laminar.workers;
+DROP FUNCTION laminar._view_stats();
+DROP FUNCTION laminar._worker_stats();
+CREATE FUNCTION laminar._view_stats(OUT view_id int4, OUT events_in int8, OUT late_events int8,
+                                    OUT null_time_events int8, OUT rows_emitted int8, OUT last_error text,
+                                    OUT skipped_events int8, OUT skipped_rows int8, OUT timeouts int8,
+                                    OUT last_skip_error text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_view_stats' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION laminar._worker_stats(OUT worker_id int4, OUT pid int4, OUT cpu int4, OUT pinned bool,
+                                      OUT numa_node int4, OUT events_in int8, OUT ring_used int8,
+                                      OUT ring_capacity int8, OUT groups_held int8, OUT restarts int4,
+                                      OUT last_error text, OUT placement text, OUT started_at timestamptz,
+                                      OUT last_error_view oid)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'laminar_worker_stats' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
+-- Error texts may quote row values (a cast error names the value): like
+-- pg_stat_activity with other users' queries, they are shown only to roles
+-- that may read the view's result table, members of its owner, and
+-- pg_read_all_stats (superusers pass every test); others see
+-- '<insufficient privilege>'.
+CREATE VIEW laminar.views AS
+    SELECT v.view,
+           v.stream,
+           v.kind,
+           v.emit,
+           v.window_size,
+           v.definition,
+           c.relowner::regrole AS owner,
+           laminar._watermark(st.max_time, s.watermark_delay_us) AS watermark,
+           coalesce(vs.events_in, 0) AS events_in,
+           coalesce(vs.late_events, 0) AS late_events,
+           coalesce(vs.null_time_events, 0) AS null_time_events,
+           coalesce(vs.rows_emitted, 0) AS rows_emitted,
+           CASE WHEN vs.last_error IS NULL
+                  OR pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                  OR pg_catalog.pg_has_role(c.relowner, 'USAGE')
+                  OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+                THEN vs.last_error ELSE '<insufficient privilege>' END AS last_error,
+           greatest(v.created_at, (SELECT max(w.started_at) FROM laminar._worker_stats() w)) AS counting_since,
+           coalesce(vs.skipped_events, 0) AS skipped_events,
+           coalesce(vs.skipped_rows, 0) AS skipped_rows,
+           coalesce(vs.timeouts, 0) AS timeouts,
+           CASE WHEN vs.last_skip_error IS NULL
+                  OR pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                  OR pg_catalog.pg_has_role(c.relowner, 'USAGE')
+                  OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+                THEN vs.last_skip_error ELSE '<insufficient privilege>' END AS last_skip_error
+      FROM laminar._views v
+      JOIN laminar._streams s ON s.stream = v.stream
+      JOIN pg_catalog.pg_class c ON c.oid = v.view
+      LEFT JOIN laminar._stream_stats() st ON st.stream = v.stream::oid
+      LEFT JOIN laminar._view_stats() vs ON vs.view_id = v.id;
+
+-- A worker's last error is shown by the same rule as the view it came
+-- from (last_error_view); an error of no view only to pg_read_all_stats.
+CREATE VIEW laminar.workers AS
+    SELECT w.worker_id, w.pid, w.cpu, w.pinned, w.numa_node, w.events_in, w.ring_used,
+           w.ring_capacity, w.groups_held, w.restarts,
+           CASE WHEN w.last_error IS NULL
+                  OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+                  OR (c.oid IS NOT NULL
+                      AND (pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                           OR pg_catalog.pg_has_role(c.relowner, 'USAGE')))
+                THEN w.last_error ELSE '<insufficient privilege>' END AS last_error,
+           w.placement, w.started_at,
+           c.oid::regclass AS last_error_view
+      FROM laminar._worker_stats() w
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = w.last_error_view;
+
+GRANT SELECT ON laminar.views, laminar.workers TO PUBLIC;
+
 
 -- ===== ordering and restart: commit order, persisted horizons =====
 

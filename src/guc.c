@@ -7,6 +7,10 @@
  * PGC_POSTMASTER; the emit cadence can change on reload (PGC_SIGHUP) since
  * workers re-read the configuration in their loop; backpressure is chosen
  * per session (PGC_USERSET) because it is the writer who waits or fails.
+ * The limits a worker puts on each view (laminar.view_timeout,
+ * laminar.work_mem) are PGC_SIGHUP: they protect the views of every user
+ * on a worker from one view, so only the administrator sets them, and the
+ * workers apply a reload at their next pass.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +30,8 @@ int lm_flush_interval_ms = 10;
 int lm_backpressure = LM_BACKPRESSURE_BLOCK;
 int lm_backpressure_timeout_ms = 30000;
 int lm_max_producers = 32;
+int lm_view_timeout_ms = 10000;
+int lm_work_mem_kb = 1024 * 1024;
 
 static const struct config_enum_entry lm_backpressure_options[] = {
 	{"block", LM_BACKPRESSURE_BLOCK, false},
@@ -105,6 +111,19 @@ lm_guc_define(void)
 							"Longest a blocked writer waits for ring space before an error.", NULL,
 							&lm_backpressure_timeout_ms, 30000, 1, INT_MAX, PGC_USERSET,
 							GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomIntVariable(
+		"laminar.view_timeout", "Longest time one view may hold a stream worker at a time.",
+		"Applying a view's events, closing its windows or writing its results "
+		"is cancelled after this long; the view skips that work and, after "
+		"3 timeouts in a row, stops. 0 disables the limit.",
+		&lm_view_timeout_ms, 10000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomIntVariable(
+		"laminar.work_mem", "Memory one continuous view may hold in a stream worker.",
+		"A view whose state (groups, windows, buffered rows) grows beyond this "
+		"is stopped and its state freed.",
+		&lm_work_mem_kb, 1024 * 1024, 1024, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("laminar");
 }

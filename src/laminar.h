@@ -54,6 +54,8 @@ extern int lm_flush_interval_ms;
 extern int lm_backpressure;
 extern int lm_backpressure_timeout_ms;
 extern int lm_max_producers;
+extern int lm_view_timeout_ms;
+extern int lm_work_mem_kb;
 
 extern void lm_guc_define(void);
 
@@ -129,6 +131,7 @@ typedef struct LmWorkerShared
 	pg_atomic_uint64 emit_done;	   /* last flush generation fully emitted */
 	char placement[LM_ERRMSG_LEN]; /* how affinity/NUMA were set up */
 	char last_error[LM_ERRMSG_LEN];
+	Oid last_error_view; /* result table the last error came from, or 0 */
 } LmWorkerShared;
 
 typedef struct LmStreamShared
@@ -147,9 +150,13 @@ typedef struct LmViewShared
 	pg_atomic_uint64 late_events;
 	pg_atomic_uint64 null_time_events;
 	pg_atomic_uint64 rows_emitted;
-	pg_atomic_uint32 failed; /* set by the first worker the view fails on */
+	pg_atomic_uint32 failed;		 /* set by the first worker the view fails on */
+	pg_atomic_uint64 skipped_events; /* events that raised a data error */
+	pg_atomic_uint64 skipped_rows;	 /* result rows that could not be written */
+	pg_atomic_uint64 timeouts;		 /* times it exceeded laminar.view_timeout */
 	slock_t mutex;
 	char last_error[LM_ERRMSG_LEN];
+	char last_skip[LM_ERRMSG_LEN]; /* sample: the latest skipped event or row */
 } LmViewShared;
 
 typedef struct LmProducerShared
@@ -198,7 +205,9 @@ extern void lm_slots_release_database(Oid dboid);
 extern void lm_wake_worker(int worker);
 extern void lm_wake_all_workers(void);
 extern void lm_set_worker_error(int worker, const char *msg);
+extern void lm_set_worker_view_error(int worker, Oid view_relid, const char *msg);
 extern void lm_set_view_error(LmViewShared *slot, const char *msg);
+extern void lm_set_view_skip(LmViewShared *slot, const char *msg);
 
 /* ---------------------------------------------------------------------
  * Ingest (ingest/producer.c, ingest/fdw.c)

@@ -87,7 +87,10 @@ laminar_stream_stats(PG_FUNCTION_ARGS)
 
 /*
  * laminar_view_stats returns (view_id, events_in, late_events,
- * null_time_events, rows_emitted, last_error) for this database's views.
+ * null_time_events, rows_emitted, last_error, skipped_events, skipped_rows,
+ * timeouts, last_skip_error) for this database's views.  The error texts
+ * may quote row values: laminar.views shows them only to roles that may
+ * read the view's result table.
  */
 Datum
 laminar_view_stats(PG_FUNCTION_ARGS)
@@ -99,12 +102,14 @@ laminar_view_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < LM_MAX_VIEWS; i++)
 	{
 		LmViewShared *v = &lm_shared->views[i];
-		Datum values[6];
-		bool nulls[6] = {false, false, false, false, false, false};
+		Datum values[10];
+		bool nulls[10];
 		char err[LM_ERRMSG_LEN];
+		char skip[LM_ERRMSG_LEN];
 
 		if (v->view_id == 0 || v->dboid != MyDatabaseId)
 			continue;
+		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum(v->view_id);
 		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&v->events_in));
 		values[2] = Int64GetDatum((int64) pg_atomic_read_u64(&v->late_events));
@@ -112,16 +117,24 @@ laminar_view_stats(PG_FUNCTION_ARGS)
 		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&v->rows_emitted));
 		SpinLockAcquire(&v->mutex);
 		strlcpy(err, v->last_error, sizeof(err));
+		strlcpy(skip, v->last_skip, sizeof(skip));
 		SpinLockRelease(&v->mutex);
 		values[5] = CStringGetTextDatum(err);
 		nulls[5] = (err[0] == '\0');
+		values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&v->skipped_events));
+		values[7] = Int64GetDatum((int64) pg_atomic_read_u64(&v->skipped_rows));
+		values[8] = Int64GetDatum((int64) pg_atomic_read_u64(&v->timeouts));
+		values[9] = CStringGetTextDatum(skip);
+		nulls[9] = (skip[0] == '\0');
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }
 
 /*
- * laminar_worker_stats returns one row per configured stream worker.
+ * laminar_worker_stats returns one row per configured stream worker; its
+ * last column is the result table of the view the last error came from
+ * (laminar.workers shows the error text by that table's privileges).
  */
 Datum
 laminar_worker_stats(PG_FUNCTION_ARGS)
@@ -133,8 +146,9 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < lm_shared->nworkers; i++)
 	{
 		LmWorkerShared *w = &lm_shared->workers[i];
-		Datum values[13];
-		bool nulls[13];
+		Datum values[14];
+		bool nulls[14];
+		Oid err_view;
 		char err[LM_ERRMSG_LEN];
 		char placement[LM_ERRMSG_LEN];
 		int pid, cpu, node, restarts;
@@ -151,6 +165,7 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 		restarts = w->restarts;
 		started = w->started_at;
 		strlcpy(err, w->last_error, sizeof(err));
+		err_view = w->last_error_view;
 		strlcpy(placement, w->placement, sizeof(placement));
 		SpinLockRelease(&w->mutex);
 		for (int p = 0; p < lm_shared->nproducers; p++)
@@ -178,6 +193,8 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 		nulls[11] = (placement[0] == '\0');
 		values[12] = TimestampTzGetDatum(started);
 		nulls[12] = (started == 0);
+		values[13] = ObjectIdGetDatum(err_view);
+		nulls[13] = !OidIsValid(err_view);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -144,6 +144,9 @@ lm_shmem_startup(void)
 			pg_atomic_init_u64(&v->null_time_events, 0);
 			pg_atomic_init_u64(&v->rows_emitted, 0);
 			pg_atomic_init_u32(&v->failed, 0);
+			pg_atomic_init_u64(&v->skipped_events, 0);
+			pg_atomic_init_u64(&v->skipped_rows, 0);
+			pg_atomic_init_u64(&v->timeouts, 0);
 		}
 		for (int p = 0; p < lm_max_producers; p++)
 			pg_atomic_init_u64(&lm_shared->producers[p].commit_floor, LM_NO_COMMIT);
@@ -269,7 +272,11 @@ lm_view_slot(int32 view_id, bool create)
 		pg_atomic_write_u64(&free_slot->null_time_events, 0);
 		pg_atomic_write_u64(&free_slot->rows_emitted, 0);
 		pg_atomic_write_u32(&free_slot->failed, 0);
+		pg_atomic_write_u64(&free_slot->skipped_events, 0);
+		pg_atomic_write_u64(&free_slot->skipped_rows, 0);
+		pg_atomic_write_u64(&free_slot->timeouts, 0);
 		free_slot->last_error[0] = '\0';
+		free_slot->last_skip[0] = '\0';
 	}
 	else
 		free_slot = NULL;
@@ -373,6 +380,23 @@ lm_set_worker_error(int worker, const char *msg)
 
 	SpinLockAcquire(&w->mutex);
 	strlcpy(w->last_error, msg ? msg : "", LM_ERRMSG_LEN);
+	w->last_error_view = InvalidOid;
+	SpinLockRelease(&w->mutex);
+}
+
+/*
+ * lm_set_worker_view_error records the last error of worker w and the
+ * result table of the view it came from: laminar.workers shows its text
+ * only to roles that may read that table (the text may quote row values).
+ */
+void
+lm_set_worker_view_error(int worker, Oid view_relid, const char *msg)
+{
+	LmWorkerShared *w = &lm_shared->workers[worker];
+
+	SpinLockAcquire(&w->mutex);
+	strlcpy(w->last_error, msg ? msg : "", LM_ERRMSG_LEN);
+	w->last_error_view = view_relid;
 	SpinLockRelease(&w->mutex);
 }
 
@@ -384,5 +408,17 @@ lm_set_view_error(LmViewShared *slot, const char *msg)
 {
 	SpinLockAcquire(&slot->mutex);
 	strlcpy(slot->last_error, msg ? msg : "", LM_ERRMSG_LEN);
+	SpinLockRelease(&slot->mutex);
+}
+
+/*
+ * lm_set_view_skip keeps a sample of the latest data error a view skipped
+ * (an event or a result row) for laminar.views.last_skip_error.
+ */
+void
+lm_set_view_skip(LmViewShared *slot, const char *msg)
+{
+	SpinLockAcquire(&slot->mutex);
+	strlcpy(slot->last_skip, msg ? msg : "", LM_ERRMSG_LEN);
 	SpinLockRelease(&slot->mutex);
 }

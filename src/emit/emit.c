@@ -29,11 +29,19 @@
  * with the owner's TimeZone, DateStyle and IntervalStyle from creation
  * time, inside the view's subtransaction of the worker's pass.
  *
+ * Careful mode (LmView.careful), after a write of the view failed on a
+ * data error: the statement path only, batch by batch in subtransactions,
+ * row by row where a batch fails; a failing row is skipped and counted and
+ * its group stays dirty (lm_agg_emit_settle).  Groups stay on a window's
+ * pending list until the view's subtransaction ends, so a rollback leaves
+ * them dirty.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/heapam.h"
+#include "access/xact.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
@@ -95,6 +103,7 @@ lm_view_enter(LmView *v, Oid *save_uid, int *save_sec)
 	GetUserIdAndSecContext(save_uid, save_sec);
 	SetUserIdAndSecContext(v->owner, *save_sec | SECURITY_RESTRICTED_OPERATION);
 	v->guc_nest = NewGUCNestLevel();
+	lm_worker_hold_begin(v); /* the view holds the worker from now on */
 }
 
 /*
@@ -104,8 +113,75 @@ lm_view_enter(LmView *v, Oid *save_uid, int *save_sec)
 void
 lm_view_leave(LmView *v, Oid save_uid, int save_sec)
 {
+	(void) lm_worker_hold_end();
 	AtEOXact_GUC(false, v->guc_nest);
 	SetUserIdAndSecContext(save_uid, save_sec);
+}
+
+/*
+ * lm_view_forget_settings forgets which view settings are set.  A rolled
+ * back (sub)transaction undoes the SETs of lm_view_enter made inside it,
+ * so after one the next lm_view_enter must set them again.
+ */
+void
+lm_view_forget_settings(void)
+{
+	char **cur[] = {&lm_cur_timezone, &lm_cur_datestyle, &lm_cur_intervalstyle};
+
+	for (int i = 0; i < lengthof(cur); i++)
+	{
+		if (*cur[i])
+			pfree(*cur[i]);
+		*cur[i] = NULL;
+	}
+}
+
+/*
+ * lm_error_is_data says whether an error is caused by the data a view
+ * processes (a value, a key, a row), so that skipping that event or row is
+ * the remedy: data exceptions (22), integrity violations (23, 44, e.g. a
+ * CHECK the owner put on the result table), program limits such as an
+ * index row that is too large (54), and errors raised by functions (P0,
+ * 38, 39, 2F).  Anything else (permissions, missing objects, out of
+ * memory, internal errors) is about the view or the server, not about one
+ * event: the caller stops the view or, for cancels, skips the cycle.
+ */
+bool
+lm_error_is_data(int sqlerrcode)
+{
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_DATA_EXCEPTION:
+		case ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION:
+		case ERRCODE_WITH_CHECK_OPTION_VIOLATION:
+		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:
+		case ERRCODE_PLPGSQL_ERROR:
+		case ERRCODE_EXTERNAL_ROUTINE_EXCEPTION:
+		case ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION:
+		case ERRCODE_SQL_ROUTINE_EXCEPTION:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * lm_emit_skip_row counts a result row that could not be written and keeps
+ * its error as the view's sample.
+ */
+void
+lm_emit_skip_row(LmView *v, const char *msg)
+{
+	if (v->stats)
+	{
+		pg_atomic_fetch_add_u64(&v->stats->skipped_rows, 1);
+		lm_set_view_skip(v->stats, msg);
+	}
+	v->nskipped++;
+	if ((v->nskipped & (v->nskipped - 1)) == 0)
+		ereport(LOG,
+				(errmsg("laminar: view %d skipped a result row (%llu skipped on this worker): %s",
+						v->id, (unsigned long long) v->nskipped, msg)));
 }
 
 /*
@@ -784,6 +860,197 @@ lm_emit_tid_key(const LmGroup *g)
 }
 
 /*
+ * lm_emit_sub_begin opens a subtransaction for one careful write, staying
+ * in the caller's memory context and resource owner.
+ */
+static void
+lm_emit_sub_begin(MemoryContext *cxt, ResourceOwner *owner)
+{
+	*cxt = CurrentMemoryContext;
+	*owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(*cxt);
+}
+
+/*
+ * lm_emit_sub_end commits the subtransaction of a careful write.
+ */
+static void
+lm_emit_sub_end(MemoryContext cxt, ResourceOwner owner)
+{
+	ReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
+/*
+ * lm_emit_sub_abort rolls back the subtransaction of a careful write after
+ * an error and returns the error.  An error that is not about the data
+ * (see lm_error_is_data) is raised again, for the view's subtransaction.
+ */
+static ErrorData *
+lm_emit_sub_abort(LmView *v, MemoryContext cxt, ResourceOwner owner)
+{
+	ErrorData *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (!lm_error_is_data(edata->sqlerrcode))
+		ReThrowError(edata);
+	return edata;
+}
+
+/*
+ * lm_emit_careful_chunk writes n groups with one statement inside a
+ * subtransaction; returns false, having written nothing, if a data error
+ * occurs.
+ */
+static bool
+lm_emit_careful_chunk(LmView *v, LmWindow *win, LmGroup **gs, int n, bool one)
+{
+	MemoryContext cxt;
+	ResourceOwner owner;
+	Datum **cols;
+	bool **nulls;
+	bool ok = true;
+
+	lm_emit_alloc_cols(v, n, &cols, &nulls);
+	lm_emit_sub_begin(&cxt, &owner);
+	PG_TRY();
+	{
+		for (int i = 0; i < n; i++)
+		{
+			lm_emit_group_row(v, win, gs[i], cols, nulls, i);
+			gs[i]->in_table = true;
+		}
+		lm_emit_flush_arrays(v, cols, nulls, n, gs);
+		lm_emit_sub_end(cxt, owner);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata = lm_emit_sub_abort(v, cxt, owner);
+
+		ok = false;
+		if (one)
+		{
+			/* counted once until the group is written */
+			if (!gs[0]->emit_failed)
+				lm_emit_skip_row(v, edata->message);
+			else if (v->stats)
+				lm_set_view_skip(v->stats, edata->message);
+			gs[0]->emit_failed = true;
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	if (ok)
+		for (int i = 0; i < n; i++)
+			gs[i]->emit_failed = false;
+	return ok;
+}
+
+/*
+ * lm_emit_careful_groups is the emit of a view in which a write failed:
+ * groups whose row failed before go one by one, each in its own
+ * subtransaction; the others in batches, each in a subtransaction, and a
+ * batch that fails is written again row by row.  A row that fails is
+ * skipped and counted, and its group stays dirty to be tried again at the
+ * next emit (lm_agg_emit_settle); a closing window's failed row is lost
+ * with the window.
+ */
+static void
+lm_emit_careful_groups(LmView *v, LmWindow *win, LmGroup **todo, int64 ntodo)
+{
+	LmGroup **batch = palloc(sizeof(LmGroup *) * LM_EMIT_CHUNK);
+	int n = 0;
+
+	for (int64 t = 0; t < ntodo; t++)
+		if (todo[t]->emit_failed)
+			(void) lm_emit_careful_chunk(v, win, &todo[t], 1, true);
+	for (int64 t = 0; t <= ntodo; t++)
+	{
+		if (t < ntodo && !todo[t]->emit_failed)
+		{
+			/* keep producers moving while a large emit runs */
+			if ((t & 1023) == 1023)
+				lm_worker_absorb();
+			batch[n++] = todo[t];
+			if (n < LM_EMIT_CHUNK && t + 1 < ntodo)
+				continue;
+		}
+		if (n > 0 && !lm_emit_careful_chunk(v, win, batch, n, n == 1))
+		{
+			if (n > 1)
+				for (int i = 0; i < n; i++)
+					(void) lm_emit_careful_chunk(v, win, &batch[i], 1, true);
+		}
+		n = 0;
+	}
+	pfree(batch);
+}
+
+/*
+ * lm_emit_careful_append appends n buffered rows of a stateless view from
+ * row first, inside a subtransaction; returns false after a data error,
+ * which for a single row is counted (the row is dropped).
+ */
+static bool
+lm_emit_careful_append(LmView *v, Datum **cols, bool **nulls, int first, int n)
+{
+	MemoryContext cxt;
+	ResourceOwner owner;
+	bool ok = true;
+
+	for (int k = 0; k < n; k++)
+		for (int c = 0; c < v->nout; c++)
+		{
+			cols[c][k] = v->rowvals[first + k][c];
+			nulls[c][k] = v->rownulls[first + k][c];
+		}
+	lm_emit_sub_begin(&cxt, &owner);
+	PG_TRY();
+	{
+		lm_emit_flush_arrays(v, cols, nulls, n, NULL);
+		lm_emit_sub_end(cxt, owner);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata = lm_emit_sub_abort(v, cxt, owner);
+
+		ok = false;
+		if (n == 1)
+			lm_emit_skip_row(v, edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * lm_emit_careful_rows appends a stateless view's buffered rows in batches,
+ * each in a subtransaction; a batch that fails is written again row by
+ * row, and a row that fails is dropped and counted (an appended row has no
+ * state to retry from).
+ */
+static void
+lm_emit_careful_rows(LmView *v, Datum **cols, bool **nulls)
+{
+	for (int r0 = 0; r0 < v->nrows; r0 += LM_EMIT_CHUNK)
+	{
+		int n = Min(LM_EMIT_CHUNK, v->nrows - r0);
+
+		/* the whole batch, or else row by row */
+		if (!lm_emit_careful_append(v, cols, nulls, r0, n))
+			for (int i = 0; i < n; i++)
+				(void) lm_emit_careful_append(v, cols, nulls, r0 + i, 1);
+	}
+}
+
+/*
  * lm_emit_groups writes the changed groups of a window, or all of them.
  * Rows whose place in the table is known are updated in place; the others
  * are upserted (or appended) in batches.
@@ -806,7 +1073,7 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 
 	lm_emit_check_table(v, RowExclusiveLock, true);
 	lm_emit_prepare(v);
-	direct = lm_emit_direct_begin(v, &d);
+	direct = !v->careful && lm_emit_direct_begin(v, &d);
 	lm_emit_alloc_cols(v, LM_EMIT_CHUNK, &cols, &nulls);
 	groups = palloc(sizeof(LmGroup *) * LM_EMIT_CHUNK);
 
@@ -824,11 +1091,21 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 
 		InitTupleHashIterator(win->table, &it);
 		while ((entry = ScanTupleHashTable(win->table, &it)) != NULL && ntodo < win->ngroups)
-			todo[ntodo++] = (LmGroup *) entry->additional;
+		{
+			/* a group whose only events failed has no row */
+			if (((LmGroup *) entry->additional)->seen)
+				todo[ntodo++] = (LmGroup *) entry->additional;
+		}
 		TermTupleHashIterator(&it);
 	}
-	else if (win->single)
+	else if (win->single && win->single->seen)
 		todo[ntodo++] = win->single;
+
+	if (v->careful)
+	{
+		lm_emit_careful_groups(v, win, todo, ntodo);
+		ntodo = 0;
+	}
 
 	/* in table order: each heap page is pruned and visited once */
 	if (direct && ntodo > 1)
@@ -872,13 +1149,17 @@ lm_emit_groups(LmView *v, LmWindow *win, bool all_groups)
 	if (ndirect > 0 && v->stats)
 		pg_atomic_fetch_add_u64(&v->stats->rows_emitted, ndirect);
 
-	for (LmGroup *dg = win->dirty, *nx; dg != NULL; dg = nx)
+	/* clean once the view's subtransaction commits: lm_agg_emit_settle */
+	if (win->dirty != NULL)
 	{
-		nx = dg->next_dirty;
-		dg->dirty = false;
-		dg->next_dirty = NULL;
+		LmGroup *last = win->dirty;
+
+		while (last->next_dirty != NULL)
+			last = last->next_dirty;
+		last->next_dirty = win->pending;
+		win->pending = win->dirty;
+		win->dirty = NULL;
 	}
-	win->dirty = NULL;
 	MemoryContextSwitchTo(old);
 	ResetExprContext(v->econtext);
 }
@@ -896,6 +1177,11 @@ lm_emit_rows(LmView *v)
 
 	lm_emit_check_table(v, RowExclusiveLock, true);
 	lm_emit_alloc_cols(v, Min(v->nrows, LM_EMIT_CHUNK), &cols, &nulls);
+	if (v->careful)
+	{
+		lm_emit_careful_rows(v, cols, nulls);
+		v->nrows = 0;
+	}
 	for (int r = 0; r < v->nrows; r++)
 	{
 		for (int c = 0; c < v->nout; c++)

@@ -625,6 +625,18 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	data_len = heap_compute_data_size(desc, values, isnull);
 	tup_len = hoff + data_len;
 	rec_len = MAXALIGN(sizeof(LmRecHeader) + tup_len);
+	/* one row must fit in a ring on its own: report this row's size */
+	if ((uint64) rec_len + LM_ABORT_RESERVE > lm_shared->ring_capacity)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("laminar event of %zu bytes does not fit in a ring", rec_len),
+				 errdetail("A row of stream \"%s\" takes %zu bytes in a ring; a ring holds %llu "
+						   "bytes, of which %zu are kept free for an ABORT record.",
+						   get_rel_name(route->relid), rec_len,
+						   (unsigned long long) lm_shared->ring_capacity, (Size) LM_ABORT_RESERVE),
+				 errhint("Raise laminar.ring_size (currently %llu kB; it needs a server restart), "
+						 "or store large values in an ordinary table and send a key.",
+						 (unsigned long long) (lm_shared->ring_capacity / 1024))));
 	if (rec_len > lm_scratch_cap)
 	{
 		Size ncap = Max(rec_len, 8192);

@@ -18,6 +18,11 @@
  * beyond what the hash table does for a new group and what the functions
  * themselves do in the per-tuple context, which is reset in batches.
  *
+ * An event is all or nothing for its group: every aggregate's FILTER and
+ * arguments are evaluated before any transition, and the transitions can
+ * be undone (lm_agg_undo_event) if one of them raises an error, except for
+ * a change a transition function made in place before raising it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -151,27 +156,60 @@ lm_agg_new_group(LmView *v, LmWindow *win)
 }
 
 /*
- * lm_agg_advance feeds one event to one aggregate of one group.
+ * lm_agg_eval_args evaluates one aggregate's FILTER and arguments for the
+ * current event into its call info.  Every aggregate's are evaluated before
+ * any transition runs, so that an error here (a failing cast, a division
+ * by zero) leaves every group as it was.
  */
 static inline void
-lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
+lm_agg_eval_args(LmView *v, LmAggSpec *a)
 {
 	ExprContext *ec = v->econtext;
 	FunctionCallInfo fc = a->transcall;
-	MemoryContext old;
-	Datum newv;
 
+	a->skip = false;
 	if (a->filter)
 	{
 		bool isnull;
 		Datum f = ExecEvalExprSwitchContext(a->filter, ec, &isnull);
 
 		if (isnull || !DatumGetBool(f))
+		{
+			a->skip = true;
 			return;
+		}
 	}
 	for (int i = 0; i < a->nargs; i++)
 		fc->args[i + 1].value = ExecEvalExprSwitchContext(a->args[i], ec, &fc->args[i + 1].isnull);
+}
 
+/*
+ * lm_agg_free_state frees a by-reference transition value we own.
+ */
+static void
+lm_agg_free_state(LmAggSpec *a, Datum d)
+{
+	if (DatumIsReadWriteExpandedObject(d, false, a->translen))
+		DeleteExpandedObject(d);
+	else
+		pfree(DatumGetPointer(d));
+}
+
+/*
+ * lm_agg_advance feeds one event (its arguments already evaluated) to one
+ * aggregate of one group.  A replaced by-reference state is not freed
+ * here but queued in v->deferred, so that lm_agg_undo_event can restore it
+ * if a later aggregate of the same event fails.
+ */
+static inline void
+lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
+{
+	FunctionCallInfo fc = a->transcall;
+	MemoryContext old;
+	Datum newv;
+
+	if (a->skip)
+		return;
 	if (a->transstrict)
 	{
 		for (int i = 0; i < a->nargs; i++)
@@ -212,15 +250,45 @@ lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
 		}
 		if (!val->isnull)
 		{
-			if (DatumIsReadWriteExpandedObject(val->value, false, a->translen))
-				DeleteExpandedObject(val->value);
-			else
-				pfree(DatumGetPointer(val->value));
+			v->deferred[v->ndeferred] = val->value;
+			v->deferred_agg[v->ndeferred++] = (int) (a - v->aggs);
 		}
 	}
 	val->value = newv;
 	val->isnull = fc->isnull;
 	val->notrans = false;
+}
+
+/*
+ * lm_agg_undo_event puts back the group whose transitions were running
+ * when an error interrupted them (see lm_agg_event); the worker calls it
+ * before skipping the event.  A transition function that changed its
+ * state in place before raising the error (rather than returning a new
+ * one) leaves that change: PostgreSQL's own functions check their input
+ * before they write, but a user-defined one may not.
+ */
+void
+lm_agg_undo_event(LmView *v)
+{
+	LmGroup *g = v->cur_group;
+
+	if (g == NULL)
+		return;
+	for (int i = 0; i < v->naggs; i++)
+	{
+		LmAggSpec *a = &v->aggs[i];
+		LmAggVal *cur = &g->vals[i];
+		LmAggVal *was = &v->savevals[i];
+
+		/* a new by-reference state that the failed event made */
+		if (!a->transbyval && !cur->isnull && !cur->notrans &&
+			(was->isnull || was->notrans ||
+			 DatumGetPointer(cur->value) != DatumGetPointer(was->value)))
+			lm_agg_free_state(a, cur->value);
+		*cur = *was;
+	}
+	v->cur_group = NULL;
+	v->ndeferred = 0;
 }
 
 /*
@@ -348,8 +416,20 @@ lm_agg_event(LmView *v, MinimalTuple tup)
 			g = (LmGroup *) entry->additional;
 	}
 
+	/* arguments first: an error there changes nothing */
+	for (int i = 0; i < v->naggs; i++)
+		lm_agg_eval_args(v, &v->aggs[i]);
+	/* transitions: an error there is undone by lm_agg_undo_event */
+	memcpy(v->savevals, g->vals, sizeof(LmAggVal) * v->naggs);
+	v->ndeferred = 0;
+	v->cur_group = g;
 	for (int i = 0; i < v->naggs; i++)
 		lm_agg_advance(v, &v->aggs[i], &g->vals[i], win->cxt);
+	v->cur_group = NULL;
+	for (int i = 0; i < v->ndeferred; i++)
+		lm_agg_free_state(&v->aggs[v->deferred_agg[i]], v->deferred[i]);
+	v->ndeferred = 0;
+	g->seen = true;
 
 	if (!g->dirty)
 	{
@@ -474,6 +554,11 @@ lm_agg_close_windows(LmView *v)
 
 	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || wm == LM_NO_TIME)
 		return;
+	/*
+	 * Write every closable window first and free them after: if a write
+	 * fails, the view's subtransaction rolls back and every window is still
+	 * there to be written again.
+	 */
 	for (int i = 0; i < v->nwins; i++)
 	{
 		LmWindow *win = v->wins[i];
@@ -484,6 +569,14 @@ lm_agg_close_windows(LmView *v)
 				lm_emit_groups(v, win, true);
 			else if (win->dirty)
 				lm_emit_groups(v, win, false);
+		}
+	}
+	for (int i = 0; i < v->nwins; i++)
+	{
+		LmWindow *win = v->wins[i];
+
+		if (win->start + v->window_us <= wm)
+		{
 			v->ngroups -= win->ngroups;
 			MemoryContextDelete(win->cxt);
 			pfree(win);
@@ -492,4 +585,43 @@ lm_agg_close_windows(LmView *v)
 			v->wins[keep++] = win;
 	}
 	v->nwins = keep;
+}
+
+/*
+ * lm_agg_emit_settle ends the emit of the view's windows once its
+ * subtransaction has ended.  Committed: emitted groups are clean, except
+ * those whose row failed (emit_failed), which stay dirty for the next
+ * emit.  Rolled back: every emitted group is dirty again, and the row
+ * TIDs learned in the rolled-back work are forgotten.  Returns how many
+ * groups still have a row that failed.
+ */
+int64
+lm_agg_emit_settle(LmView *v, bool committed)
+{
+	int64 nfailed = 0;
+
+	if (!committed)
+		v->tid_gen++;
+	for (int i = 0; i < v->nwins; i++)
+	{
+		LmWindow *win = v->wins[i];
+
+		for (LmGroup *g = win->pending, *nx; g != NULL; g = nx)
+		{
+			nx = g->next_dirty;
+			if (committed && !g->emit_failed)
+			{
+				g->dirty = false;
+				g->next_dirty = NULL;
+			}
+			else
+			{
+				nfailed += g->emit_failed;
+				g->next_dirty = win->dirty;
+				win->dirty = g;
+			}
+		}
+		win->pending = NULL;
+	}
+	return nfailed;
 }

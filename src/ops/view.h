@@ -43,6 +43,7 @@ typedef struct LmAggSpec
 	FmgrInfo finalfn;
 	FunctionCallInfo transcall;
 	FunctionCallInfo finalcall;
+	bool skip; /* this event: FILTER said no (set before any transition) */
 } LmAggSpec;
 
 typedef struct LmAggVal
@@ -60,6 +61,8 @@ typedef struct LmGroup
 	uint32 tid_gen;		 /* ... valid while equal to LmView.tid_gen */
 	bool in_table;		 /* a row for it has been written */
 	bool dirty;
+	bool seen;		  /* an event reached its aggregates (not only a failed one) */
+	bool emit_failed; /* its row failed at the last emit: retried, counted once */
 	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
 
@@ -71,6 +74,7 @@ typedef struct LmWindow
 	TupleHashTable table; /* NULL when the view has no plain keys */
 	LmGroup *single;	  /* the one group when there are no keys */
 	LmGroup *dirty;		  /* groups changed since the last emit */
+	LmGroup *pending;	  /* emitted in the running subtransaction, still dirty */
 	int64 ngroups;
 } LmWindow;
 
@@ -176,6 +180,17 @@ typedef struct LmView
 	uint64 pend_null;
 	int64 ngroups;
 	int since_reset;
+
+	/* robustness (see worker.c): a failed event's undo, emit fallback */
+	LmGroup *cur_group; /* group whose transitions are running */
+	LmAggVal *savevals; /* its values before them */
+	Datum *deferred;	/* replaced by-reference states, freed after them */
+	int *deferred_agg;	/* ... and their aggregates */
+	int ndeferred;
+	bool careful;		   /* emit row by row where a batch fails */
+	int timeouts_in_row;   /* laminar.view_timeout hits in a row ... */
+	int64 last_timeout_us; /* ... each less than a minute after the last */
+	uint64 nskipped;	   /* events and rows skipped on this worker */
 } LmView;
 
 /* the catalog row of a view, as read by the worker */
@@ -212,6 +227,8 @@ extern void lm_agg_close_windows(LmView *v);
 extern bool lm_agg_has_closable(LmView *v);
 extern int64 lm_agg_horizon(LmView *v);
 extern void lm_agg_emit_dirty(LmView *v);
+extern void lm_agg_undo_event(LmView *v);
+extern int64 lm_agg_emit_settle(LmView *v, bool committed);
 
 /* emit/emit.c */
 extern void lm_emit_check_table(LmView *v, LOCKMODE lockmode, bool writing);
@@ -220,5 +237,12 @@ extern void lm_emit_groups(LmView *v, LmWindow *win, bool all_groups);
 extern void lm_emit_rows(LmView *v);
 extern void lm_view_enter(LmView *v, Oid *save_uid, int *save_sec);
 extern void lm_view_leave(LmView *v, Oid save_uid, int save_sec);
+extern void lm_view_forget_settings(void);
+extern void lm_emit_skip_row(LmView *v, const char *msg);
+extern bool lm_error_is_data(int sqlerrcode);
+
+/* worker/worker.c: the time a view holds the worker (laminar.view_timeout) */
+extern void lm_worker_hold_begin(LmView *v);
+extern bool lm_worker_hold_end(void);
 
 #endif /* LAMINAR_VIEW_H */

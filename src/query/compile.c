@@ -410,6 +410,10 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	foreach (lc, ctx.aggs)
 		lm_compile_agg(v, &ctx, (Aggref *) lfirst(lc), &v->aggs[i++]);
 	v->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * v->naggs;
+	/* what ops/agg.c needs to undo a failed event's transitions */
+	v->savevals = palloc0(sizeof(LmAggVal) * Max(v->naggs, 1));
+	v->deferred = palloc0(sizeof(Datum) * Max(v->naggs, 1));
+	v->deferred_agg = palloc0(sizeof(int) * Max(v->naggs, 1));
 
 	/*
 	 * The select list.  Its types are the query's own, which the compiled

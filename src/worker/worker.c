@@ -27,14 +27,19 @@
  * buffers); each pass runs inside one transaction whose memory is released
  * at commit; a view's per-event memory is reset in batches (ops/agg.c).
  *
- * Errors: an error in one view marks that view failed on every worker
- * (shown in laminar.views.last_error) and other views keep running.  While
- * applying events, the pass's transaction (which has written nothing yet)
- * is rolled back and the pass resumes after the failing event; while
- * closing windows or emitting, each view works in its own subtransaction,
- * so only the failing view's writes are rolled back.  Any other error ends
- * the process with exit code 1 (its message kept in laminar.workers) and
- * the launcher starts a new worker.  Neither takes the cluster down.
+ * Errors (the rules are in src/worker/README.md, "Robustness"): a view
+ * never stops because of its data.  While applying events, the pass's
+ * transaction (which has written nothing yet) is rolled back on an error,
+ * the failing event is skipped and counted, and the pass resumes after it;
+ * while closing windows or emitting, each view works in its own
+ * subtransaction, and after a data error the step is redone batch by batch
+ * and row by row, skipping the rows that fail.  laminar.view_timeout
+ * cancels a view that holds the worker too long; laminar.work_mem stops a
+ * view that holds too much memory.  Errors that are not about the data
+ * (permissions, missing objects) stop that view on every worker (shown in
+ * laminar.views.last_error); other views keep running.  Any other error
+ * ends the process with exit code 1 (its message kept in laminar.workers)
+ * and the launcher starts a new worker.  Neither takes the cluster down.
  *
  *-------------------------------------------------------------------------
  */
@@ -63,6 +68,7 @@
 #include "storage/lmgr.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "laminar.h"
@@ -111,7 +117,38 @@ typedef struct LmSeed
 	int64 wm;	   /* the highest stream watermark we may start from */
 } LmSeed;
 
+/*
+ * The time a view holds the worker (laminar.view_timeout).  A periodic
+ * timer ticks four times per laminar.view_timeout; each tick compares the
+ * view segment running now (lm_hold_seq, bumped whenever a view starts
+ * holding the worker, lm_view_enter, and at each progress of 1024 events
+ * applied or 1024 rows written) with the one it saw last.  A segment seen
+ * for 4 ticks has run at least laminar.view_timeout: the tick asks for
+ * a query cancel, which PostgreSQL raises as an error at the next
+ * CHECK_FOR_INTERRUPTS (pg_sleep, lock waits and the executor check it).
+ * A segment still running 4 ticks later has swallowed the cancel (a
+ * PL/pgSQL handler for query_canceled): the tick ends the process, as
+ * pg_terminate_backend would, and the view is stopped at exit.  Nothing of
+ * this runs per event: a view switch bumps a counter.
+ */
+#define LM_TIMEOUT_TICKS 4
+#define LM_MAX_TIMEOUTS_IN_ROW 3
+#define LM_TIMEOUT_GAP_US (60 * INT64CONST(1000000))
+static volatile sig_atomic_t lm_hold_active = false;
+static volatile sig_atomic_t lm_hold_cancelled = false;
+static volatile sig_atomic_t lm_hold_killed = false;
+static volatile uint32 lm_hold_seq = 0;
+static LmView *volatile lm_hold_view = NULL;
+static uint32 lm_tick_seq = 0;
+static int lm_tick_count = 0;
+static int lm_tick_armed_ms = 0; /* laminar.view_timeout the timer runs for */
+static TimeoutId lm_tick_id = MAX_TIMEOUTS;
+static int64 lm_reload_retry_at = 0;   /* load views again then (0: no need) */
+static int64 lm_reload_backoff_us = 0; /* 1 s, doubled per failed retry, <= 1 min */
+static int32 lm_compiling_id = 0;	   /* view being compiled (lm_worker_compile) */
+
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
+static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
 
 /*
  * lm_worker_detach clears our shared slot at exit.
@@ -121,6 +158,33 @@ lm_worker_detach(int code, Datum arg)
 {
 	if (lm_self == NULL)
 		return;
+	if (lm_hold_killed && lm_hold_view == NULL && lm_compiling_id != 0)
+	{
+		/*
+		 * Killed while compiling (an IMMUTABLE function runs at constant
+		 * folding).  A view that never loaded has no slot yet: claim it, so
+		 * that the next worker finds the view stopped and does not compile it.
+		 */
+		LmViewShared *slot = lm_view_slot(lm_compiling_id, true);
+
+		if (slot != NULL)
+		{
+			lm_set_view_error(slot, "view exceeded laminar.view_timeout while loading and "
+									"ignored the cancel: stopped");
+			pg_atomic_write_u32(&slot->failed, 1);
+		}
+	}
+	if (lm_hold_killed && lm_hold_view != NULL && lm_hold_view->stats != NULL)
+	{
+		char msg[LM_ERRMSG_LEN];
+
+		snprintf(msg, sizeof(msg),
+				 "view exceeded laminar.view_timeout (%d ms) and ignored the cancel: stopped",
+				 lm_view_timeout_ms);
+		lm_set_view_error(lm_hold_view->stats, msg);
+		pg_atomic_write_u32(&lm_hold_view->stats->failed, 1);
+		lm_set_worker_view_error(lm_me, lm_hold_view->result_relid, msg);
+	}
 	SpinLockAcquire(&lm_self->mutex);
 	lm_self->pid = 0;
 	lm_self->procno = -1;
@@ -227,6 +291,201 @@ lm_worker_view(int32 id)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * lm_worker_hold_tick is the timer handler (signal context: it only reads
+ * and sets flags) behind laminar.view_timeout.
+ */
+static void
+lm_worker_hold_tick(void)
+{
+	if (!lm_hold_active)
+	{
+		lm_tick_count = 0;
+		return;
+	}
+	if (lm_tick_seq != lm_hold_seq)
+	{
+		lm_tick_seq = lm_hold_seq;
+		lm_tick_count = 0;
+		return;
+	}
+	if (++lm_tick_count >= 2 * LM_TIMEOUT_TICKS)
+	{
+		lm_hold_killed = true;
+		ProcDiePending = true;
+		InterruptPending = true;
+	}
+	else if (lm_tick_count >= LM_TIMEOUT_TICKS)
+	{
+		lm_hold_cancelled = true;
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+}
+
+/*
+ * lm_worker_arm_timer starts, re-times or stops the tick of
+ * laminar.view_timeout after a change of the setting.
+ */
+static void
+lm_worker_arm_timer(void)
+{
+	int tick;
+
+	if (lm_tick_armed_ms == lm_view_timeout_ms)
+		return;
+	if (lm_tick_id == MAX_TIMEOUTS)
+		lm_tick_id = RegisterTimeout(USER_TIMEOUT, lm_worker_hold_tick);
+	disable_timeout(lm_tick_id, false);
+	lm_tick_armed_ms = lm_view_timeout_ms;
+	if (lm_view_timeout_ms <= 0)
+		return;
+	tick = Max(lm_view_timeout_ms / LM_TIMEOUT_TICKS, 1);
+	enable_timeout_every(lm_tick_id, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), tick),
+						 tick);
+}
+
+/*
+ * lm_worker_hold_begin says that view v holds the worker from now on
+ * (called by lm_view_enter).
+ */
+void
+lm_worker_hold_begin(LmView *v)
+{
+	lm_hold_cancelled = false;
+	lm_hold_view = v;
+	lm_hold_seq++;
+	lm_hold_active = true;
+}
+
+/*
+ * lm_worker_hold_end says that no view holds the worker any more; returns
+ * whether laminar.view_timeout cancelled it.  A cancel the timer asked for
+ * that no CHECK_FOR_INTERRUPTS has raised yet is withdrawn.
+ */
+bool
+lm_worker_hold_end(void)
+{
+	bool fired;
+
+	lm_hold_active = false;
+	fired = lm_hold_cancelled;
+	if (fired)
+	{
+		QueryCancelPending = false;
+		lm_hold_cancelled = false;
+	}
+	return fired;
+}
+
+/*
+ * lm_error_is_transient says whether an error is about this moment, not
+ * about the view or its data: a cancel, a lock not available, a deadlock
+ * or serialization failure.  The view skips the work and goes on.
+ */
+static bool
+lm_error_is_transient(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_QUERY_CANCELED || sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		   ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK;
+}
+
+static void lm_worker_fail_view(LmView *v, const char *msg);
+
+/*
+ * lm_worker_count_timeout counts a laminar.view_timeout hit of view v and
+ * stops the view after LM_MAX_TIMEOUTS_IN_ROW of them in a row: each less
+ * than LM_TIMEOUT_GAP_US after the one before.  (Success in between does
+ * not break a row: a view whose every emit waits for a lock, or whose
+ * every transaction holds one slow event, still does other work between
+ * its timeouts, and would otherwise take the worker for laminar.view_timeout
+ * at every pass.)
+ */
+static void
+lm_worker_count_timeout(LmView *v)
+{
+	char msg[LM_ERRMSG_LEN];
+	int64 now = lm_clock_now_us();
+
+	if (v->stats)
+		pg_atomic_fetch_add_u64(&v->stats->timeouts, 1);
+	if (now - v->last_timeout_us > LM_TIMEOUT_GAP_US)
+		v->timeouts_in_row = 0;
+	v->last_timeout_us = now;
+	if (++v->timeouts_in_row < LM_MAX_TIMEOUTS_IN_ROW)
+	{
+		ereport(LOG, (errmsg("laminar worker %d: view %d exceeded laminar.view_timeout (%d ms)",
+							 lm_me, v->id, lm_view_timeout_ms)));
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+			 "view exceeded laminar.view_timeout (%d ms) %d times in a row: stopped",
+			 lm_view_timeout_ms, v->timeouts_in_row);
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
+				  errhint("Find what makes the view slow (a function that sleeps, a lock held on "
+						  "its result table), or raise laminar.view_timeout; then drop and "
+						  "re-create the view.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_worker_fail_view(v, msg);
+}
+
+/*
+ * lm_worker_skip_event counts an event that view v skipped after an error
+ * (or a timeout) and keeps the error as the view's sample.  The log gets
+ * the 1st, 2nd, 4th, 8th ... of them, so a flood of bad events cannot
+ * flood it.
+ */
+static void
+lm_worker_skip_event(LmView *v, const char *msg, bool timed_out)
+{
+	char tmsg[LM_ERRMSG_LEN];
+
+	if (timed_out)
+	{
+		snprintf(tmsg, sizeof(tmsg), "view exceeded laminar.view_timeout (%d ms)",
+				 lm_view_timeout_ms);
+		msg = tmsg;
+	}
+	if (v->stats)
+	{
+		pg_atomic_fetch_add_u64(&v->stats->skipped_events, 1);
+		lm_set_view_skip(v->stats, msg);
+	}
+	v->nskipped++;
+	if ((v->nskipped & (v->nskipped - 1)) == 0)
+		ereport(
+			LOG,
+			(errmsg("laminar worker %d: view %d skipped an event (%llu skipped on this worker): %s",
+					lm_me, v->id, (unsigned long long) v->nskipped, msg)));
+	if (timed_out)
+		lm_worker_count_timeout(v);
+}
+
+/*
+ * lm_worker_check_mem stops a view whose memory exceeds laminar.work_mem
+ * and frees its state.  Called per pass and every 64K events, never per
+ * event.
+ */
+static void
+lm_worker_check_mem(LmView *v)
+{
+	Size used, limit = (Size) lm_work_mem_kb * 1024;
+	char msg[LM_ERRMSG_LEN];
+
+	if (v->failed || v->cxt == NULL)
+		return;
+	used = MemoryContextMemAllocated(v->cxt, true);
+	if (used <= limit)
+		return;
+	snprintf(msg, sizeof(msg), "view uses %zu kB, more than laminar.work_mem (%d kB): stopped",
+			 used / 1024, lm_work_mem_kb);
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
+				  errhint("Raise laminar.work_mem, or make the view hold fewer groups (fewer "
+						  "or coarser keys, a window); then drop and re-create the view.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_worker_fail_view(v, msg);
 }
 
 /*
@@ -427,6 +686,81 @@ lm_worker_check_owner(LmView *v)
 }
 
 /*
+ * lm_worker_forget_error clears the worker's last error if it came from
+ * view v, which is being unloaded because it was dropped.
+ */
+static void
+lm_worker_forget_error(LmView *v)
+{
+	SpinLockAcquire(&lm_self->mutex);
+	if (OidIsValid(lm_self->last_error_view) && lm_self->last_error_view == v->result_relid)
+	{
+		lm_self->last_error[0] = '\0';
+		lm_self->last_error_view = InvalidOid;
+	}
+	SpinLockRelease(&lm_self->mutex);
+}
+
+/*
+ * lm_worker_compile compiles a view under laminar.view_timeout: compiling
+ * opens the result table, and its owner may hold a lock on it.  A view
+ * that cannot be compiled in time (or whose lock is not available) is left
+ * unloaded, NULL is returned, and the views are loaded again a second
+ * later (then 2, 4 ... up to 60 s while it keeps failing, so that a lock
+ * held for long costs the worker little); its events are lost meanwhile.
+ * Other errors are raised.
+ */
+static LmView *
+lm_worker_compile(LmViewCatalog *cat)
+{
+	LmView *v = NULL;
+	LmViewShared *slot = lm_view_slot(cat->id, false);
+
+	/* a view stopped on another worker (or before a restart) is not compiled */
+	if (slot != NULL && pg_atomic_read_u32(&slot->failed))
+	{
+		v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
+		v->id = cat->id;
+		v->result_relid = cat->result_relid;
+		v->failed = true;
+		v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
+		v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
+		v->stats = slot;
+		return v;
+	}
+	lm_compiling_id = cat->id;
+	lm_worker_hold_begin(NULL);
+	PG_TRY();
+	{
+		v = lm_view_compile(cat, lm_worker_cxt);
+	}
+	PG_CATCH();
+	{
+		bool timed_out = lm_worker_hold_end();
+		MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
+		ErrorData *edata = CopyErrorData();
+
+		MemoryContextSwitchTo(ecxt);
+		lm_compiling_id = 0;
+		if (!timed_out && !lm_error_is_transient(edata->sqlerrcode))
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(LOG, (errmsg("laminar worker %d: view %d could not be loaded: %s", lm_me, cat->id,
+							 timed_out ? "laminar.view_timeout exceeded" : edata->message),
+					  errhint("Is its result table locked? Loading is tried again later.")));
+		FreeErrorData(edata);
+		lm_reload_backoff_us = lm_reload_backoff_us == 0
+								   ? 1000000
+								   : Min(lm_reload_backoff_us * 2, 60 * INT64CONST(1000000));
+		lm_reload_retry_at = lm_clock_now_us() + lm_reload_backoff_us;
+	}
+	PG_END_TRY();
+	(void) lm_worker_hold_end();
+	lm_compiling_id = 0;
+	return v;
+}
+
+/*
  * lm_worker_load_views makes the loaded views match the catalog.  Runs in
  * a transaction.
  */
@@ -547,7 +881,7 @@ lm_worker_load_views(void)
 			nest = NewGUCNestLevel();
 			PG_TRY();
 			{
-				v = lm_view_compile(&cat, lm_worker_cxt);
+				v = lm_worker_compile(&cat);
 				AtEOXact_GUC(false, nest);
 			}
 			PG_CATCH();
@@ -580,6 +914,8 @@ lm_worker_load_views(void)
 									 edata->message)));
 			}
 			PG_END_TRY();
+			if (v == NULL)
+				continue; /* not loaded in time: lm_worker_compile retries */
 			if (!v->failed)
 			{
 				v->stats = lm_view_slot(id, true);
@@ -600,7 +936,10 @@ lm_worker_load_views(void)
 			LmView *v = (LmView *) lfirst(lc);
 
 			if (!list_member_ptr(keep, v))
+			{
+				lm_worker_forget_error(v);
 				lm_view_free(v);
+			}
 		}
 	}
 	lm_last_view = NULL;
@@ -688,7 +1027,12 @@ lm_worker_apply_range(char *buf, Size len, Size *pos)
 				}
 				lm_current_view = v;
 				lm_agg_event(v, (MinimalTuple) (buf + *pos + sizeof(LmRecHeader)));
-				lm_pass_events++;
+				if ((++lm_pass_events & 1023) == 0)
+				{
+					lm_hold_seq++; /* progress: see laminar.view_timeout */
+					if ((lm_pass_events & 65535) == 0)
+						lm_worker_check_mem(v);
+				}
 			}
 			*pos += h->len;
 		}
@@ -745,18 +1089,29 @@ lm_worker_recover(void)
 	ErrorData *edata;
 	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
 	LmView *v = lm_current_view;
+	bool timed_out = lm_worker_hold_end();
 
 	edata = CopyErrorData();
 	MemoryContextSwitchTo(old);
 	if (v == NULL)
 		PG_RE_THROW();
 	FlushErrorState();
+	AbortCurrentTransaction();
+	lm_view_forget_settings();
+	lm_agg_undo_event(v);
+	lm_current_view = NULL;
+	if (timed_out || lm_error_is_data(edata->sqlerrcode) ||
+		lm_error_is_transient(edata->sqlerrcode))
+	{
+		/* the event, not the view: skip it (apply_range stepped over it) */
+		lm_worker_skip_event(v, edata->message, timed_out);
+		FreeErrorData(edata);
+		return;
+	}
 	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
 				  errhint("Drop and re-create the materialized view after fixing the cause.")));
-	lm_set_worker_error(lm_me, edata->message);
-	AbortCurrentTransaction();
+	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
 	lm_worker_fail_view(v, edata->message);
-	lm_current_view = NULL;
 	FreeErrorData(edata);
 }
 
@@ -1047,6 +1402,7 @@ lm_worker_drain(void)
 void
 lm_worker_absorb(void)
 {
+	lm_hold_seq++; /* 1024 more rows written: progress (laminar.view_timeout) */
 	if (lm_me < 0 || lm_staging == NULL)
 		return;
 	for (int p = 0; p < lm_shared->nproducers; p++)
@@ -1059,8 +1415,9 @@ lm_worker_absorb(void)
 /*
  * lm_worker_each_view runs fn (close windows, emit) on every healthy view
  * for which needed() says there is work, each inside its own
- * subtransaction: an error stops that view only, and the rows other views
- * wrote in this pass stay.
+ * subtransaction: an error concerns that view only, and the rows other
+ * views wrote in this pass stay.  After a data error the step runs once
+ * more, carefully (see lm_worker_step_failed).
  */
 static void
 lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
@@ -1082,47 +1439,107 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 		/* a view being dropped: its reload will unload it */
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
 			continue;
-		oldcxt = CurrentMemoryContext;
-		oldowner = CurrentResourceOwner;
-		BeginInternalSubTransaction(NULL);
-		PG_TRY();
+		/* a second attempt, row by row where a batch fails, after a data error */
+		for (int attempt = 0; attempt < 2; attempt++)
 		{
-			lm_worker_check_owner(v);
-			lm_view_enter(v, &save_uid, &save_sec);
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "laminar: SPI_connect failed");
-			fn(v);
-			SPI_finish();
-			lm_view_leave(v, save_uid, save_sec);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-		}
-		PG_CATCH();
-		{
-			ErrorData *edata;
+			bool retry = false;
 
-			MemoryContextSwitchTo(lm_worker_cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-			ereport(LOG,
-					(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
-					 errhint("Drop and re-create the materialized view after fixing the cause.")));
-			/* a view dropped meanwhile is no failure worth reporting */
-			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+			oldcxt = CurrentMemoryContext;
+			oldowner = CurrentResourceOwner;
+			BeginInternalSubTransaction(NULL);
+			PG_TRY();
 			{
-				lm_set_worker_error(lm_me, edata->message);
-				lm_worker_fail_view(v, edata->message);
+				lm_worker_check_owner(v);
+				lm_view_enter(v, &save_uid, &save_sec);
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "laminar: SPI_connect failed");
+				fn(v);
+				SPI_finish();
+				lm_view_leave(v, save_uid, save_sec);
+				ReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcxt);
+				CurrentResourceOwner = oldowner;
+				/*
+				 * Careful while a group's row fails; the emit step writes
+				 * every dirty group, so it tells (a closing window's failed
+				 * rows are gone with the window).
+				 */
+				if (lm_agg_emit_settle(v, true) > 0)
+					v->careful = true;
+				else if (needed == lm_agg_has_dirty || v->emit_close)
+					v->careful = false;
 			}
-			else
-				lm_worker_fail_view(v, NULL);
-			FreeErrorData(edata);
+			PG_CATCH();
+			{
+				ErrorData *edata;
+				bool timed_out = lm_worker_hold_end();
+
+				MemoryContextSwitchTo(lm_worker_cxt);
+				edata = CopyErrorData();
+				FlushErrorState();
+				RollbackAndReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcxt);
+				CurrentResourceOwner = oldowner;
+				lm_view_forget_settings();
+				/* the view keeps its state: what it emitted is dirty again */
+				lm_agg_emit_settle(v, false);
+				retry = lm_worker_step_failed(v, edata, timed_out);
+				FreeErrorData(edata);
+			}
+			PG_END_TRY();
+			if (!retry)
+				break;
 		}
-		PG_END_TRY();
 	}
+}
+
+/*
+ * lm_worker_step_failed decides what an error in a view's close or emit
+ * step does, after its subtransaction was rolled back; returns whether the
+ * step is to be run again.  A data error (lm_error_is_data) makes the
+ * view write carefully: batch by batch, and row by row where a batch
+ * fails, skipping and counting the rows that fail.  A timeout or another
+ * transient error skips the step for this cycle (its groups stay dirty).
+ * Anything else stops the view.
+ */
+static bool
+lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
+{
+	/* a view dropped meanwhile is no failure worth reporting */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
+	{
+		lm_worker_fail_view(v, NULL);
+		return false;
+	}
+	if (timed_out)
+	{
+		if (v->stats)
+		{
+			char msg[LM_ERRMSG_LEN];
+
+			snprintf(msg, sizeof(msg), "view exceeded laminar.view_timeout (%d ms)",
+					 lm_view_timeout_ms);
+			lm_set_view_skip(v->stats, msg);
+		}
+		lm_worker_count_timeout(v);
+		return false;
+	}
+	if (lm_error_is_transient(edata->sqlerrcode))
+	{
+		if (v->stats)
+			lm_set_view_skip(v->stats, edata->message);
+		return false;
+	}
+	if (lm_error_is_data(edata->sqlerrcode) && !v->careful)
+	{
+		v->careful = true;
+		return true;
+	}
+	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
+				  errhint("Drop and re-create the materialized view after fixing the cause.")));
+	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
+	lm_worker_fail_view(v, edata->message);
+	return false;
 }
 
 /*
@@ -1176,6 +1593,7 @@ lm_worker_publish_stats(void)
 		if (!v->failed)
 		{
 			lm_agg_end_batch(v);
+			lm_worker_check_mem(v);
 			groups += v->ngroups;
 		}
 	}
@@ -1231,6 +1649,7 @@ lm_worker_main(Datum arg)
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
 	lm_worker_uid = GetUserId();
 	pgstat_report_appname("laminar worker");
+	lm_worker_arm_timer();
 
 	/*
 	 * Result rows are derived state that a restarted worker rebuilds from
@@ -1299,15 +1718,20 @@ lm_worker_loop(int64 next_emit)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			lm_worker_arm_timer();
 		}
 		if (pg_atomic_read_u32(&lm_shared->paused))
 			proc_exit(0);
 
 		gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
-		if (gen != lm_loaded_gen)
+		if (gen != lm_loaded_gen ||
+			(lm_reload_retry_at != 0 && lm_clock_now_us() >= lm_reload_retry_at))
 		{
+			lm_reload_retry_at = 0;
 			lm_worker_start_xact();
 			lm_worker_load_views();
+			if (lm_reload_retry_at == 0)
+				lm_reload_backoff_us = 0; /* every view loaded */
 			lm_loaded_gen = gen;
 		}
 

@@ -2,7 +2,7 @@
 -- foreign data wrapper and server (README.md, "Interface (0.1)").
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(62);
+SELECT plan(67);
 
 -- Extension and schema -------------------------------------------------------
 SELECT has_extension('laminar', 'extension laminar is installed');
@@ -27,14 +27,15 @@ SELECT is(
                          'events_in']),
     (2, 'views',   ARRAY['view', 'stream', 'kind', 'emit', 'window_size', 'definition',
                          'owner', 'watermark', 'events_in', 'late_events',
-                         'null_time_events', 'rows_emitted', 'last_error', 'counting_since']),
+                         'null_time_events', 'rows_emitted', 'last_error', 'counting_since',
+                         'skipped_events', 'skipped_rows', 'timeouts', 'last_skip_error']),
     (3, 'workers', ARRAY['worker_id', 'pid', 'cpu', 'pinned', 'numa_node', 'events_in',
                          'ring_used', 'ring_capacity', 'groups_held', 'restarts',
-                         'last_error', 'placement', 'started_at'])
+                         'last_error', 'placement', 'started_at', 'last_error_view'])
   ) AS v(n, rel, cols)
  ORDER BY v.n;
 
--- Column types (5 + 14 + 13 = 32 tests).
+-- Column types (5 + 18 + 14 = 37 tests).
 SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
             WHERE a.attrelid = to_regclass('laminar.' || v.rel) AND a.attname = v.col
               AND NOT a.attisdropped),
@@ -59,6 +60,10 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (17, 'views',   'last_error',       'text'),
     (171,'views',   'rows_emitted',     'bigint'),
     (172,'views',   'counting_since',   'timestamp with time zone'),
+    (173,'views',   'skipped_events',   'bigint'),
+    (174,'views',   'skipped_rows',     'bigint'),
+    (175,'views',   'timeouts',         'bigint'),
+    (176,'views',   'last_skip_error',  'text'),
     (18, 'workers', 'worker_id',        'integer'),
     (19, 'workers', 'pid',              'integer'),
     (20, 'workers', 'cpu',              'integer'),
@@ -71,7 +76,8 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (27, 'workers', 'restarts',         'integer'),
     (28, 'workers', 'last_error',       'text'),
     (29, 'workers', 'placement',        'text'),
-    (30, 'workers', 'started_at',       'timestamp with time zone')
+    (30, 'workers', 'started_at',       'timestamp with time zone'),
+    (301,'workers', 'last_error_view',  'regclass')
   ) AS v(n, rel, col, typ)
  ORDER BY v.n;
 

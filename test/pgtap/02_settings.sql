@@ -2,9 +2,9 @@
 -- context and behave accordingly under SET.
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(26);
+SELECT plan(29);
 
--- Every documented setting exists, with its context (8 tests).
+-- Every documented setting exists, with its context (10 tests).
 SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
           v.ctx, format('%s exists with context %s', v.name, v.ctx))
   FROM (VALUES
@@ -15,13 +15,15 @@ SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
     (5, 'laminar.max_producers',        'postmaster'),
     (6, 'laminar.flush_interval',       'sighup'),
     (7, 'laminar.backpressure',         'user'),
-    (8, 'laminar.backpressure_timeout', 'user')
+    (8, 'laminar.backpressure_timeout', 'user'),
+    (9, 'laminar.view_timeout',         'sighup'),
+    (10, 'laminar.work_mem',            'sighup')
   ) AS v(n, name, ctx)
  ORDER BY v.n;
 
 -- No undocumented laminar.* settings.
 SELECT is((SELECT count(*)::int FROM pg_settings WHERE name LIKE 'laminar.%'),
-          8, 'exactly the 8 documented laminar.* settings exist');
+          10, 'exactly the 10 documented laminar.* settings exist');
 
 -- Types (5 tests).
 SELECT is((SELECT s.vartype::text FROM pg_settings s WHERE s.name = v.name),
@@ -53,6 +55,8 @@ SELECT throws_ok($$SET laminar.database = 'postgres'$$, '55P02', NULL,
                  'laminar.database cannot be changed with SET (postmaster)');
 SELECT throws_ok($$SET laminar.flush_interval = 100$$, '55P02', NULL,
                  'laminar.flush_interval cannot be changed with SET (sighup)');
+SELECT throws_ok($$SET laminar.view_timeout = 0$$, '55P02', NULL,
+                 'laminar.view_timeout cannot be changed with SET (sighup): it protects other users');
 SELECT lives_ok($$SET LOCAL laminar.backpressure = 'error'$$,
                 'laminar.backpressure can be SET by a session');
 SELECT is(current_setting('laminar.backpressure'), 'error',
