@@ -43,7 +43,8 @@ ALTER TABLE ra_readd ADD COLUMN n int8;
 -- ADD COLUMN: left alone; new rows get its default
 ALTER TABLE ra_add ADD COLUMN note text DEFAULT 'new';
 UPDATE ra_add SET note = 'mine';
--- a NOT NULL column: the statement path enforces it (a NULL max stops the view)
+-- a NOT NULL column: the statement path enforces it (a NULL max is a data
+-- error: that group's row is skipped and counted, the view goes on)
 ALTER TABLE ra_nn ALTER COLUMN top SET NOT NULL;
 -- the unique index: dropped, or replaced by one that lets NULL keys repeat
 DROP INDEX ra_idx_k_idx;
@@ -64,6 +65,7 @@ SELECT laminar.flush();
 INSERT INTO ra VALUES (1, 2), (4, NULL);
 SELECT laminar.flush();
 SELECT view::regclass, last_error FROM laminar.views WHERE stream = 'ra'::regclass ORDER BY view::regclass::text;
+SELECT view::regclass, skipped_rows > 0 AS rows_skipped, last_skip_error FROM laminar.views WHERE view = 'ra_nn'::regclass;
 SELECT * FROM ra_ren_new ORDER BY k;
 SELECT count(*) AS decoy_rows FROM ra_ren;
 SELECT * FROM ra_s.ra_sch ORDER BY k;

@@ -1449,6 +1449,8 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 			BeginInternalSubTransaction(NULL);
 			PG_TRY();
 			{
+				/* waiting for the table's lock counts against the view's time */
+				lm_worker_hold_begin(v);
 				lm_worker_check_owner(v);
 				lm_view_enter(v, &save_uid, &save_sec);
 				if (SPI_connect() != SPI_OK_CONNECT)
