@@ -8,6 +8,7 @@
 #                                       test/concurrency/run.sh,
 #                                       test/differential/run.sh
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
+#                                       test/fuzz/run.sh (mutated statements and events: no crash)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh
 #   make format-check (the repo's .clang-format) runs first, as a suite.
 #
@@ -18,12 +19,16 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress pgtap concurrency upgrade
-#                            differential); default: all.  For a quick loop.
+#                            differential fuzz); default: all.  For a quick loop.
+#   FUZZ_SEEDS               seeds of the fuzz suite, one run each (default: the
+#                            fixed seed of test/fuzz/run.sh); other FUZZ_* knobs
+#                            are described there (`make stress` sets them)
 #   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
 #   LAMINAR_TIMEOUT_REGRESS, LAMINAR_TIMEOUT_PGTAP (per file),
-#   LAMINAR_TIMEOUT_CONCURRENCY, LAMINAR_TIMEOUT_DIFFERENTIAL   (seconds)
+#   LAMINAR_TIMEOUT_CONCURRENCY, LAMINAR_TIMEOUT_DIFFERENTIAL,
+#   LAMINAR_TIMEOUT_FUZZ (per seed)                             (seconds)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,6 +44,7 @@ T_REGRESS=${LAMINAR_TIMEOUT_REGRESS:-480}
 T_PGTAP=${LAMINAR_TIMEOUT_PGTAP:-90}
 T_CONC=${LAMINAR_TIMEOUT_CONCURRENCY:-180}
 T_DIFF=${LAMINAR_TIMEOUT_DIFFERENTIAL:-360}
+T_FUZZ=${LAMINAR_TIMEOUT_FUZZ:-300}
 
 LOGDIR=$TEST_DIR-logs
 rm -rf "$LOGDIR"
@@ -158,7 +164,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade differential}
+SUITES=${LAMINAR_SUITES:-format regress pgtap concurrency upgrade differential fuzz}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -328,6 +334,18 @@ want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"
+# fuzz last on this cluster: a crash it finds (a crash-restart) cannot spoil
+# the suites before it, and the restart below gives the next one a clean start
+if want fuzz; then
+	export LAMINAR_SERVER_LOG=$TEST_DIR/log
+	for seed in ${FUZZ_SEEDS:-default}; do
+		if [ "$seed" = default ]; then
+			run_suite suite_script "fuzz" test/fuzz/run.sh "$T_FUZZ"
+		else
+			FUZZ_SEED=$seed run_suite suite_script "fuzz (seed $seed)" test/fuzz/run.sh "$T_FUZZ"
+		fi
+	done
+fi
 
 if want differential; then
 	heading "Cluster: restart with laminar.workers=1"
