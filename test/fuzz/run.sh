@@ -58,6 +58,9 @@ TERMINATE=${FUZZ_TERMINATE:-8}
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-5}
 PHASE_TIMEOUT=${FUZZ_PHASE_TIMEOUT:-120}
 ONLY=${FUZZ_ONLY:-}
+# block numbers depend on every generator setting: a repro repeats them
+REPRO="FUZZ_SEED=$SEED FUZZ_STATEMENTS=$STATEMENTS FUZZ_DML=$DML FUZZ_VIEWS=$VIEWS FUZZ_EVENTS=$EVENTS"
+REPRO="$REPRO FUZZ_TAMPER=$TAMPER FUZZ_TERMINATE=$TERMINATE${FUZZ_KNOWN+ FUZZ_KNOWN='$FUZZ_KNOWN'}"
 
 export PGDATABASE=$DB PGCLIENTENCODING=UTF8 PGTZ=UTC
 
@@ -211,11 +214,11 @@ run_phase() {
 		CRASHES=$((CRASHES + 1))
 		block "$file" "$n" >"$OUT/crash-$name-$n.sql"
 		sleep 1
-		CRASH_LINES+=("connection lost in $name block $n (seed $SEED; repro: FUZZ_SEED=$SEED FUZZ_ONLY=$name:$n bash test/fuzz/run.sh):")
+		CRASH_LINES+=("connection lost in $name block $n (seed $SEED; repro: $REPRO FUZZ_ONLY=$name:$n bash test/fuzz/run.sh):")
 		CRASH_LINES+=("$(grep -v '^--' "$OUT/crash-$name-$n.sql" | cut -c1-600 | head -n 12)")
 		CRASH_LINES+=("server log:" "$(log_since "$off" | grep -E "$CRASH_RE|Failed process was running" | cut -c1-400 | head -n 4)")
 		if log_since "$off" | grep -E "$CRASH_RE" | grep -q 'background worker'; then
-			CRASH_LINES+=("a background worker crashed: the cause may be any view or event before this block (repro: FUZZ_SEED=$SEED FUZZ_ONLY=$name:1-$n)")
+			CRASH_LINES+=("a background worker crashed: the cause may be any view or event before this block (repro: $REPRO FUZZ_ONLY=$name:1-$n)")
 		fi
 		wait_server
 		[ "$CRASHES" -ge "$MAX_CRASHES" ] && { CRASH_LINES+=("stopped after $CRASHES crashes (FUZZ_MAX_CRASHES)"); break; }
