@@ -73,10 +73,12 @@ test:
 	bash test/run.sh
 
 # the fuzz suite of make test, ten times longer, with eight other seeds
+# (about 2.5 minutes per seed on 2 cores)
 STRESS_SEEDS ?= 1 2 3 4 5 6 7 8
 stress:
 	LAMINAR_SUITES=fuzz FUZZ_SEEDS="$(STRESS_SEEDS)" FUZZ_STATEMENTS=40000 FUZZ_DML=6000 \
-	FUZZ_VIEWS=1500 FUZZ_EVENTS=30000 FUZZ_MAX_CRASHES=20 LAMINAR_TIMEOUT_FUZZ=1200 bash test/run.sh
+	FUZZ_VIEWS=1500 FUZZ_EVENTS=30000 FUZZ_TAMPER=600 FUZZ_TERMINATE=80 FUZZ_MAX_CRASHES=20 \
+	FUZZ_PHASE_TIMEOUT=900 LAMINAR_TIMEOUT_FUZZ=1800 bash test/run.sh
 
 demo:
 	bash test/demo.sh
