@@ -11,6 +11,7 @@
 #                                       test/order/restart.sh (restarts the cluster)
 #                                       test/upgrade/run.sh (0.1.0 -> default equals a fresh install)
 #                                       test/security/run.sh (planted look-alikes never run)
+#                                       test/fuzz/run.sh (mutated statements and events: no crash)
 #                                       test/dump/run.sh (pg_dump/pg_restore round trip; re-creates laminar_regress)
 #   4. cluster A restarted with laminar.workers=1: test/differential/run.sh,
 #      test/order/order.sh
@@ -23,12 +24,16 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress security pgtap concurrency
-#                            upgrade dump differential); default: all.  For a quick loop.
+#                            upgrade dump differential fuzz); default: all.  For a quick loop.
+#   FUZZ_SEEDS               seeds of the fuzz suite, one run each (default: the
+#                            fixed seed of test/fuzz/run.sh); other FUZZ_* knobs
+#                            are described there (`make stress` sets them)
 #   REGRESS                  with LAMINAR_SUITES=regress: the pg_regress tests to run
 #   LAMINAR_TEST_DIR         cluster directory (default /tmp/laminar-test)
 #   LAMINAR_TEST_PORT        cluster port (default 55440)
 #   LAMINAR_TIMEOUT_REGRESS, LAMINAR_TIMEOUT_PGTAP (per file),
-#   LAMINAR_TIMEOUT_CONCURRENCY, LAMINAR_TIMEOUT_DIFFERENTIAL   (seconds)
+#   LAMINAR_TIMEOUT_CONCURRENCY, LAMINAR_TIMEOUT_DIFFERENTIAL,
+#   LAMINAR_TIMEOUT_FUZZ (per seed)                             (seconds)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,6 +49,7 @@ T_REGRESS=${LAMINAR_TIMEOUT_REGRESS:-480}
 T_PGTAP=${LAMINAR_TIMEOUT_PGTAP:-90}
 T_CONC=${LAMINAR_TIMEOUT_CONCURRENCY:-180}
 T_DIFF=${LAMINAR_TIMEOUT_DIFFERENTIAL:-360}
+T_FUZZ=${LAMINAR_TIMEOUT_FUZZ:-300}
 
 LOGDIR=$TEST_DIR-logs
 rm -rf "$LOGDIR"
@@ -163,7 +169,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential}
+SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential fuzz}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -339,6 +345,18 @@ want differential && run_suite suite_script "commit order (workers=2)" test/orde
 # restarts the cluster (same settings) in the middle
 export LAMINAR_CLUSTER_DIR=$TEST_DIR
 want differential && run_suite suite_script "restart (workers=2)" test/order/restart.sh 180
+# fuzz last on this cluster: a crash it finds (a crash-restart) cannot spoil
+# the suites before it, and the restart below gives the next one a clean start
+if want fuzz; then
+	export LAMINAR_SERVER_LOG=$TEST_DIR/log
+	for seed in ${FUZZ_SEEDS:-default}; do
+		if [ "$seed" = default ]; then
+			run_suite suite_script "fuzz" test/fuzz/run.sh "$T_FUZZ"
+		else
+			FUZZ_SEED=$seed run_suite suite_script "fuzz (seed $seed)" test/fuzz/run.sh "$T_FUZZ"
+		fi
+	done
+fi
 
 if want differential; then
 	heading "Cluster: restart with laminar.workers=1"
