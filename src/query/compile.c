@@ -298,6 +298,12 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 												  : LM_VIEW_AGGREGATE;
 	v->emit_close = strcmp(cat->emit, "on window close") == 0;
 	v->window_us = cat->window_us;
+	/* a size 0.1.0 accepted and wrapped: the worker reads it as NULL (0) */
+	if (v->kind == LM_VIEW_WINDOW && v->window_us <= 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("window size of continuous view \"%s\" is out of range",
+							   get_rel_name(v->result_relid)),
+						errhint("Drop and re-create the view with a smaller TUMBLE size.")));
 	v->ts_attnum = cat->ts_attnum;
 	v->timezone = pstrdup(cat->timezone);
 	v->datestyle = pstrdup(cat->datestyle);

@@ -789,8 +789,11 @@ lm_worker_load_views(void)
 	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	if (installed &&
 		SPI_execute("SELECT v.id, v.view::pg_catalog.oid, v.stream::pg_catalog.oid, c.relowner, "
-					"v.kind, v.emit, (extract(epoch FROM v.window_size) "
-					"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, v.query, "
+					"v.kind, v.emit, CASE WHEN extract(epoch FROM v.window_size) "
+					"OPERATOR(pg_catalog.*) 1000000 "
+					"OPERATOR(pg_catalog.<=) 9223372036854775807::pg_catalog.numeric "
+					"THEN (extract(epoch FROM v.window_size) "
+					"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8 END, v.query, "
 					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
 					"s.ts_attnum, s.watermark_delay_us, v.created_at "
 					"FROM laminar._views v "
