@@ -17,7 +17,9 @@
  * record arrives.  All waiting (backpressure) happens before the commit
  * record is written: in PRE_COMMIT we flush batches and make sure every ring
  * has room for the COMMIT and WATERMARK records, because at COMMIT time we
- * may neither fail nor wait (see the pitfalls in the PG15 notes).  Event
+ * may neither fail nor wait: an ERROR raised in an XACT_EVENT_COMMIT callback
+ * aborts a transaction whose commit record is already written, which is a
+ * PANIC when it has an xid, and interrupts are held there.  Event
  * pushes always leave LM_ABORT_RESERVE bytes free so that an ABORT record
  * can be written at any time.  Savepoint rollback truncates the local batch
  * or, if the events were already sent, queues a TRUNCATE record for the next
