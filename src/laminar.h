@@ -72,7 +72,7 @@ typedef enum LmRecType
 	LM_REC_COMMIT = 2,	  /* the producer's staged events are committed
 						   * (LmRecSeq: seq is the commit's number) */
 	LM_REC_ABORT = 3,	  /* ... are rolled back */
-	LM_REC_TRUNCATE = 4,  /* savepoint rollback: keep only `keep` bytes */
+	LM_REC_TRUNCATE = 4,  /* savepoint rollback: keep only `value` bytes */
 	LM_REC_WATERMARK = 5, /* LmRecSeq: commit `seq` raises stream `aux`'s
 						   * watermark to at least `value` */
 	LM_REC_BARRIER = 6	  /* reserved for checkpoints */

@@ -2,9 +2,10 @@
  *
  * view.h
  *	  The runtime of one continuous view inside one stream worker: a chain
- *	  of operators  filter -> window assign -> group/aggregate -> emit.
+ *	  of operators  lateness -> window assign -> filter -> group/aggregate
+ *	  -> emit.
  *
- * A view is compiled by query/compile.c from its stored Query, holds its
+ * A view is compiled by query/compile.c from its stored SQL, holds its
  * state in ops/agg.c and writes results through emit/emit.c.  Everything a
  * view owns lives in its memory context (cxt); each open window has a
  * child context, so closing a window is one MemoryContextDelete.  Per-event
