@@ -226,6 +226,23 @@ ALTER TABLE laminar._views ENABLE ALWAYS TRIGGER views_inserted;
 SELECT pg_catalog.pg_extension_config_dump('laminar._streams', '');
 SELECT pg_catalog.pg_extension_config_dump('laminar._views', '');
 SELECT pg_catalog.pg_extension_config_dump('laminar._views_id_seq', '');
+-- saved horizons and watermarks: restored views keep them (view ids are
+-- dumped too), so a window written before the dump is not written again
+SELECT pg_catalog.pg_extension_config_dump('laminar._horizons', '');
+-- A restore may load laminar._streams after laminar._views (pg_dump orders
+-- the catalog tables' data by their foreign keys): tell the workers when
+-- stream rows arrive too, so views restored before their stream start.
+CREATE FUNCTION laminar._streams_inserted() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM laminar._catalog_changed();
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION laminar._streams_inserted() FROM PUBLIC;
+CREATE TRIGGER streams_inserted AFTER INSERT ON laminar._streams
+    FOR EACH STATEMENT EXECUTE FUNCTION laminar._streams_inserted();
+ALTER TABLE laminar._streams ENABLE ALWAYS TRIGGER streams_inserted;
 
 -- 0.1.0 stored the analysed Query (nodeToString, with OIDs): write it as SQL.
 -- (Rows created by the 0.1.1 library before this update already hold SQL.)

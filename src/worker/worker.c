@@ -554,7 +554,7 @@ lm_worker_read_seeds(int *n)
 			"FILTER (WHERE h.worker OPERATOR(pg_catalog.=) $1 "
 			"OR h.written_at OPERATOR(pg_catalog.<) $2) "
 			"FROM laminar._horizons h GROUP BY h.view_id",
-			2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+			2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._horizons");
 	seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(SPI_processed, 1));
 	for (uint64 r = 0; r < SPI_processed; r++)
@@ -784,7 +784,10 @@ lm_worker_load_views(void)
 	/*
 	 * We are the bootstrap superuser: the query is immune to search_path
 	 * (pinned, and every operator and cast qualified).  A view's role is its
-	 * result table's current owner, read here at each load.
+	 * result table's current owner, read here at each load.  Not read_only:
+	 * SPI then takes a fresh snapshot, so a reload in the middle of a pass
+	 * (a producer routed to a view we do not know yet) sees a view that
+	 * committed after the pass's snapshot was taken.
 	 */
 	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
 	if (installed &&
@@ -800,7 +803,7 @@ lm_worker_load_views(void)
 					"JOIN laminar._streams s ON s.stream OPERATOR(pg_catalog.=) v.stream "
 					"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.view "
 					"ORDER BY v.id",
-					true, 0) != SPI_OK_SELECT)
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "laminar: could not read laminar._views");
 	lm_cat_pop_search_path(level);
 	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
