@@ -217,6 +217,7 @@ typedef struct LmViewCatalog
 /* query/compile.c */
 extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);
 extern void lm_view_free(LmView *v);
+extern void lm_query_check_rights(Query *q, Oid stream, Oid role);
 extern void lm_view_check_rights(LmView *v, Oid role);
 extern void lm_view_set_owner(LmView *v, Oid owner);
 

@@ -198,11 +198,6 @@ lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
 	ListCell *lc;
 	int i;
 
-	if (pg_proc_aclcheck(aggref->aggfnoid, v->owner, ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for aggregate %s", get_func_name(aggref->aggfnoid))));
-
 	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for aggregate %u", aggref->aggfnoid);
@@ -508,21 +503,32 @@ lm_compile_rights_walker(Node *node, void *ctx)
 }
 
 /*
+ * lm_query_check_rights checks that role may run a view's query over
+ * stream: SELECT on the stream and EXECUTE on every function, operator and
+ * aggregate of the query.  It raises an error otherwise.  CREATE checks the
+ * creator with it, and every load and owner change the table's owner.
+ */
+void
+lm_query_check_rights(Query *q, Oid stream, Oid role)
+{
+	if (pg_class_aclcheck(stream, role, ACL_SELECT) != ACLCHECK_OK)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for stream %s", get_rel_name(stream)),
+			 errhint("A continuous view runs with the privileges of its result table's owner.")));
+	(void) lm_compile_rights_walker((Node *) q, &role);
+}
+
+/*
  * lm_view_check_rights checks that role may run the view, as REFRESH
- * MATERIALIZED VIEW checks its owner's rights at each refresh: SELECT on
- * the stream and EXECUTE on every function, operator and aggregate of the
- * query.  It raises an error otherwise.
+ * MATERIALIZED VIEW checks its owner's rights at each refresh
+ * (lm_query_check_rights).
  */
 void
 lm_view_check_rights(LmView *v, Oid role)
 {
-	if (pg_class_aclcheck(v->stream_relid, role, ACL_SELECT) != ACLCHECK_OK)
-		ereport(
-			ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied for stream %s", get_rel_name(v->stream_relid)),
-			 errhint("A continuous view runs with the privileges of its result table's owner.")));
-	(void) lm_compile_rights_walker((Node *) v->query, &role);
+	lm_query_check_rights(v->query, v->stream_relid, role);
 }
 
 /*

@@ -72,6 +72,7 @@
 #include "utils/syscache.h"
 
 #include "laminar.h"
+#include "ops/view.h"
 #include "query/ddl.h"
 #include "ingest/producer.h"
 
@@ -965,35 +966,6 @@ lm_ddl_check_aggs_walker(Node *node, void *ctx)
 }
 
 /*
- * lm_ddl_check_exec_priv refuses a function the creating role may not
- * EXECUTE (the view would fail in the worker, which runs as that role).
- */
-static bool
-lm_ddl_check_exec_priv(Oid func_id, void *ctx)
-{
-	if (pg_proc_aclcheck(func_id, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						errmsg("permission denied for function %s", get_func_name(func_id)),
-						errhint("A continuous view runs with its owner's privileges.")));
-	return false;
-}
-
-/*
- * lm_ddl_check_exec_walker applies lm_ddl_check_exec_priv to every
- * function and operator of an expression tree.
- */
-static bool
-lm_ddl_check_exec_walker(Node *node, void *ctx)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Aggref))
-		(void) lm_ddl_check_exec_priv(((Aggref *) node)->aggfnoid, ctx);
-	(void) check_functions_in_node(node, lm_ddl_check_exec_priv, ctx);
-	return expression_tree_walker(node, lm_ddl_check_exec_walker, ctx);
-}
-
-/*
  * lm_ddl_check_wholerow_walker refuses whole-row references (SELECT s FROM s).
  */
 static bool
@@ -1443,8 +1415,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
 	lm_ddl_check_aggs_walker((Node *) q->targetList, NULL);
-	lm_ddl_check_exec_walker((Node *) q->targetList, NULL);
-	lm_ddl_check_exec_walker(q->jointree->quals, NULL);
+	lm_query_check_rights(q, def.stream, GetUserId());
 	lm_ddl_check_wholerow_walker((Node *) q->targetList, NULL);
 	lm_ddl_check_wholerow_walker(q->jointree->quals, NULL);
 
