@@ -27,6 +27,9 @@ CREATE OR REPLACE VIEW laminar.streams AS
       FROM laminar._streams s
       LEFT JOIN laminar._stream_stats() st ON st.stream = s.stream::oid;
 
+-- (The monitoring section below re-creates laminar.views with more columns;
+-- this version must come first: it stops reading _views.owner, which the
+-- security section drops before that.)
 CREATE OR REPLACE VIEW laminar.views AS
     SELECT v.view,
            v.stream,

@@ -29,32 +29,14 @@ trap 'rm -rf "$WORK"' EXIT
 psql_cmd() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 PLAN=25
-N=0
-FAILED=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $N - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
+# shellcheck source=test/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 # check DESCRIPTION COMMAND... : ok if the command succeeds
 check() {
 	local desc=$1
 	shift
 	local out
 	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-# is DESCRIPTION HAVE WANT
-is() {
-	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "have: $2" "want: $3"; fi
 }
 
 # view_matches_oracle DESC1 DESC2: two tests, view EXCEPT oracle and the reverse

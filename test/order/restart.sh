@@ -23,24 +23,8 @@ source "$HERE/../cluster.sh"
 psql_cmd() { "$PGBIN/psql" -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 PLAN=9
-N=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	echo "not ok $N - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-# is DESCRIPTION HAVE WANT
-is() {
-	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "have: $2" "want: $3"; fi
-}
+# shellcheck source=test/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 skip_rest() {
 	while [ "$N" -lt "$PLAN" ]; do not_ok "$1"; done
 	exit 0
