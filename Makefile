@@ -23,10 +23,16 @@ OBJS = \
 	src/ingest/fdw.o \
 	src/ingest/producer.o \
 	src/query/ddl.o \
-	src/query/compile.o \
+	src/query/plan.o \
 	src/query/querydef.o \
+	src/ops/graph.o \
+	src/ops/source.o \
+	src/ops/window.o \
+	src/ops/calc.o \
+	src/ops/aggfn.o \
 	src/ops/agg.o \
-	src/emit/emit.o \
+	src/sink/sink.o \
+	src/worker/view.o \
 	src/worker/launcher.o \
 	src/worker/worker.o \
 	src/worker/affinity.o \

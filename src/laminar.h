@@ -142,6 +142,18 @@ typedef struct LmStreamShared
 	pg_atomic_uint64 events_in;
 } LmStreamShared;
 
+/* most operators a view's graph holds (their counters are in LmViewShared) */
+#define LM_MAX_OPS 8
+
+/* what laminar.explain shows of one operator, summed over the workers */
+typedef struct LmOpShared
+{
+	pg_atomic_uint64 rows_in;
+	pg_atomic_uint64 rows_out;
+	pg_atomic_uint64 groups; /* each worker adds the change of what it holds */
+	pg_atomic_uint64 bytes;
+} LmOpShared;
+
 typedef struct LmViewShared
 {
 	Oid dboid;
@@ -157,6 +169,7 @@ typedef struct LmViewShared
 	slock_t mutex;
 	char last_error[LM_ERRMSG_LEN];
 	char last_skip[LM_ERRMSG_LEN]; /* sample: the latest skipped event or row */
+	LmOpShared ops[LM_MAX_OPS];	   /* per operator of the view's graph */
 } LmViewShared;
 
 typedef struct LmProducerShared

@@ -147,6 +147,13 @@ lm_shmem_startup(void)
 			pg_atomic_init_u64(&v->skipped_events, 0);
 			pg_atomic_init_u64(&v->skipped_rows, 0);
 			pg_atomic_init_u64(&v->timeouts, 0);
+			for (int o = 0; o < LM_MAX_OPS; o++)
+			{
+				pg_atomic_init_u64(&v->ops[o].rows_in, 0);
+				pg_atomic_init_u64(&v->ops[o].rows_out, 0);
+				pg_atomic_init_u64(&v->ops[o].groups, 0);
+				pg_atomic_init_u64(&v->ops[o].bytes, 0);
+			}
 		}
 		for (int p = 0; p < lm_max_producers; p++)
 			pg_atomic_init_u64(&lm_shared->producers[p].commit_floor, LM_NO_COMMIT);
@@ -275,6 +282,13 @@ lm_view_slot(int32 view_id, bool create)
 		pg_atomic_write_u64(&free_slot->skipped_events, 0);
 		pg_atomic_write_u64(&free_slot->skipped_rows, 0);
 		pg_atomic_write_u64(&free_slot->timeouts, 0);
+		for (int o = 0; o < LM_MAX_OPS; o++)
+		{
+			pg_atomic_write_u64(&free_slot->ops[o].rows_in, 0);
+			pg_atomic_write_u64(&free_slot->ops[o].rows_out, 0);
+			pg_atomic_write_u64(&free_slot->ops[o].groups, 0);
+			pg_atomic_write_u64(&free_slot->ops[o].bytes, 0);
+		}
 		free_slot->last_error[0] = '\0';
 		free_slot->last_skip[0] = '\0';
 	}

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * agg.c
- *	  The per-event operators of a view: lateness, window assignment,
- *	  filter, grouping and aggregate transition; and window closing.
+ *	  The Aggregate operator: folds changes into groups keyed by (window,
+ *	  group key) and emits each group's result row as a change.
  *
  * Aggregates run on PostgreSQL's own transition and final functions, with
  * nodeAgg's semantics reproduced (strict transition functions skip NULL
@@ -10,117 +10,159 @@
  * are copied into the window's memory context; initial values are copied
  * per group because some transition functions update their state in
  * place).  Functions that insist on an aggregate context get a fake
- * AggState whose curaggcontext points at the window's memory context.
+ * AggState whose curaggcontext points at the window's memory context.  The
+ * per-aggregate data (LmAggSpec, fixed, ops/aggfn.c) is kept apart from the
+ * per-group values (LmAggVal), as nodeAgg keeps its pertrans and pergroup.
  *
  * Groups of one window live in a TupleHashTable (execGrouping.c, the one
  * nodeAgg uses) allocated in the window's context; a view without plain
- * keys has a single group per window.  Nothing here allocates per event
- * beyond what the hash table does for a new group and what the functions
- * themselves do in the per-tuple context, which is reset in batches.
+ * keys has a single group per window.  A view without a window has one
+ * window [0, 0).
  *
- * An event is all or nothing for its group: every aggregate's FILTER and
- * arguments are evaluated before any transition, and the transitions can
- * be undone (lm_agg_undo_event) if one of them raises an error, except for
- * a change a transition function made in place before raising it.
+ * Output, a changelog.  Each group keeps the row it emitted last (last),
+ * so that a change of the group is emitted as -last, +new.  ON UPDATE:
+ * flush emits the groups changed since the last flush, and a watermark
+ * those of the windows it closes; ON WINDOW CLOSE: a watermark emits every
+ * group of the windows it closes, once.  What a step emitted becomes the
+ * group's last row when the step commits (settle); a rolled-back step
+ * leaves the groups dirty and the windows open, to be emitted again.
+ *
+ * An event is all or nothing for its group: its FILTERs and arguments were
+ * evaluated by Calc before it arrives, and if a transition raises an error
+ * the group's values are put back (undo), except for a change a transition
+ * function made in place before raising it.
+ *
+ * Nothing here allocates per event beyond what the hash table does for a
+ * new group and what the transition functions do themselves.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "common/int.h"
-#include "datatype/timestamp.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "executor/executor.h"
 #include "utils/datum.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
-#include "laminar.h"
-#include "ops/view.h"
+#include "ops/ops.h"
 
-/* microseconds from the PostgreSQL epoch (2000-01-01) back to 1970-01-01 */
-#define LM_UNIX_EPOCH_US INT64CONST(-946684800000000)
-#define LM_RESET_EVERY 64
-
-/*
- * lm_agg_window_bounds computes the TUMBLE window [start, end) holding ts,
- * aligned like date_bin(size, ts, '1970-01-01'), with overflow-checked
- * arithmetic.  It returns false when ts is not finite (+-infinity) or when
- * the window's start or end falls outside the timestamp range, where
- * date_bin(...) + size would raise "timestamp out of range": such an event
- * has no window a result table could hold.
- */
-static inline bool
-lm_agg_window_bounds(int64 ts, int64 size, int64 *start, int64 *end)
+typedef struct LmAggVal
 {
-	int64 r;
-	int64 e;
+	Datum value;
+	bool isnull;
+	bool notrans; /* no transition value yet (strict, no initval) */
+} LmAggVal;
 
-	if (TIMESTAMP_NOT_FINITE(ts) || size <= 0)
-		return false;
-	/* r = (ts - epoch) mod size, floored; one division when ts - epoch fits */
-	if (!pg_sub_s64_overflow(ts, LM_UNIX_EPOCH_US, &r))
-		r %= size;
-	else
-	{
-		/* times in the range's last ~30 years: combine the two remainders */
-		r = ts % size;
-		if (r < 0)
-			r += size;
-		e = LM_UNIX_EPOCH_US % size;
-		if (e < 0)
-			e += size;
-		r -= e;
-	}
-	if (r < 0)
-		r += size;
-	if (pg_sub_s64_overflow(ts, r, start) || pg_add_s64_overflow(*start, size, end))
-		return false;
-	return IS_VALID_TIMESTAMP(*start) && IS_VALID_TIMESTAMP(*end);
-}
+/* the input an aggregate with an unserializable state has seen (retain) */
+typedef struct LmRetained
+{
+	char *buf;
+	uint32 len;
+	uint32 cap;
+} LmRetained;
+
+typedef struct LmGroup
+{
+	struct LmGroup *next_dirty;
+	MinimalTuple key;  /* the group's key values (hash table copy) */
+	MinimalTuple last; /* the row it emitted last, in a committed step */
+	MinimalTuple next; /* the row the running step emitted */
+	bool dirty;
+	bool seen;			  /* an event reached its aggregates (not only a failed one) */
+	bool emit_failed;	  /* its row failed to compute: retried, counted once */
+	LmRetained *retained; /* per aggregate, NULL unless one retains input */
+	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
+} LmGroup;
+
+typedef struct LmWindow
+{
+	int64 start; /* window_start (0 for unwindowed views) */
+	int64 end;	 /* window_end, in range (checked when the window is made) */
+	MemoryContext cxt;
+	TupleHashTable table; /* NULL when the view has no plain keys */
+	LmGroup *single;	  /* the one group when there are no keys */
+	LmGroup *dirty;		  /* groups changed since the last emit */
+	LmGroup *pending;	  /* emitted in the running step */
+	int64 ngroups;
+	bool closing; /* the running step closed it: freed when it commits */
+} LmWindow;
+
+typedef struct LmAggOp
+{
+	LmOp op;
+	LmAggDesc d;
+	/* group keys */
+	AttrNumber *keycolidx;
+	Oid *eqfuncs;
+	FmgrInfo *hashfns;
+	Oid *keycoll;
+	TupleTableSlot *keyslot;  /* input to the hash table */
+	TupleTableSlot *keyread;  /* deforms a stored key */
+	TupleTableSlot *lastread; /* deforms a stored result row */
+	Size group_size;
+	bool any_retain;
+	/* windows, oldest first */
+	LmWindow **wins;
+	int nwins;
+	int wins_cap;
+	/* undo of the event whose transitions are running */
+	LmGroup *cur_group;
+	LmAggVal *savevals;
+	Datum *deferred; /* replaced by-reference states, freed after them */
+	int *deferred_agg;
+	int ndeferred;
+	int since_reset;
+} LmAggOp;
+
+#define LM_RESET_EVERY 64
 
 /*
  * lm_agg_find_window returns the window [start, end), creating it.
  */
 static LmWindow *
-lm_agg_find_window(LmView *v, int64 start, int64 end)
+lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 {
 	LmWindow *win;
 	MemoryContext old;
 	int pos;
 
 	/* most events hit the newest window */
-	for (int i = v->nwins - 1; i >= 0; i--)
-		if (v->wins[i]->start == start)
-			return v->wins[i];
+	for (int i = a->nwins - 1; i >= 0; i--)
+		if (a->wins[i]->start == start)
+			return a->wins[i];
 
-	if (v->nwins == v->wins_cap)
+	if (a->nwins == a->wins_cap)
 	{
-		int ncap = Max(4, v->wins_cap * 2);
+		int ncap = Max(4, a->wins_cap * 2);
 
-		v->wins = v->wins ? repalloc(v->wins, sizeof(LmWindow *) * ncap)
-						  : MemoryContextAlloc(v->cxt, sizeof(LmWindow *) * ncap);
-		v->wins_cap = ncap;
+		a->wins = a->wins ? repalloc(a->wins, sizeof(LmWindow *) * ncap)
+						  : MemoryContextAlloc(a->op.cxt, sizeof(LmWindow *) * ncap);
+		a->wins_cap = ncap;
 	}
-	win = MemoryContextAllocZero(v->cxt, sizeof(LmWindow));
+	win = MemoryContextAllocZero(a->op.cxt, sizeof(LmWindow));
 	win->start = start;
 	win->end = end;
-	win->cxt = AllocSetContextCreate(v->cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
-	if (v->nkeys > 0)
+	win->cxt = AllocSetContextCreate(a->op.cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
+	if (a->d.nkeys > 0)
 	{
 		old = MemoryContextSwitchTo(win->cxt);
-		win->table = BuildTupleHashTableExt(NULL, v->keydesc, v->nkeys, v->keycolidx, v->eqfuncs,
-											v->hashfns, v->keycoll, 256, 0, win->cxt, win->cxt,
-											v->econtext->ecxt_per_tuple_memory, false);
+		win->table = BuildTupleHashTableExt(
+			NULL, a->d.keydesc, a->d.nkeys, a->keycolidx, a->eqfuncs, a->hashfns, a->keycoll, 256,
+			0, win->cxt, win->cxt, a->op.graph->econtext->ecxt_per_tuple_memory, false);
 		MemoryContextSwitchTo(old);
 	}
 	/* keep windows ordered by start */
-	pos = v->nwins;
-	while (pos > 0 && v->wins[pos - 1]->start > start)
+	pos = a->nwins;
+	while (pos > 0 && a->wins[pos - 1]->start > start)
 	{
-		v->wins[pos] = v->wins[pos - 1];
+		a->wins[pos] = a->wins[pos - 1];
 		pos--;
 	}
-	v->wins[pos] = win;
-	v->nwins++;
+	a->wins[pos] = win;
+	a->nwins++;
 	return win;
 }
 
@@ -129,15 +171,15 @@ lm_agg_find_window(LmView *v, int64 start, int64 end)
  * value.
  */
 static LmGroup *
-lm_agg_new_group(LmView *v, LmWindow *win)
+lm_agg_new_group(LmAggOp *a, LmWindow *win)
 {
-	LmGroup *g = MemoryContextAllocZero(win->cxt, v->group_size);
+	LmGroup *g = MemoryContextAllocZero(win->cxt, a->group_size);
 
-	for (int i = 0; i < v->naggs; i++)
+	for (int i = 0; i < a->d.naggs; i++)
 	{
-		LmAggSpec *a = &v->aggs[i];
+		LmAggSpec *s = &a->d.aggs[i];
 
-		if (a->initnull)
+		if (s->initnull)
 		{
 			g->vals[i].isnull = true;
 			g->vals[i].notrans = true;
@@ -146,79 +188,77 @@ lm_agg_new_group(LmView *v, LmWindow *win)
 		{
 			MemoryContext old = MemoryContextSwitchTo(win->cxt);
 
-			g->vals[i].value = datumCopy(a->initval, a->transbyval, a->translen);
+			g->vals[i].value = datumCopy(s->initval, s->transbyval, s->translen);
 			MemoryContextSwitchTo(old);
 		}
 	}
+	if (a->any_retain)
+		g->retained = MemoryContextAllocZero(win->cxt, sizeof(LmRetained) * a->d.naggs);
 	win->ngroups++;
-	v->ngroups++;
+	a->op.groups++;
 	return g;
-}
-
-/*
- * lm_agg_eval_args evaluates one aggregate's FILTER and arguments for the
- * current event into its call info.  Every aggregate's are evaluated before
- * any transition runs, so that an error here (a failing cast, a division
- * by zero) leaves every group as it was.
- */
-static inline void
-lm_agg_eval_args(LmView *v, LmAggSpec *a)
-{
-	ExprContext *ec = v->econtext;
-	FunctionCallInfo fc = a->transcall;
-
-	a->skip = false;
-	if (a->filter)
-	{
-		bool isnull;
-		Datum f = ExecEvalExprSwitchContext(a->filter, ec, &isnull);
-
-		if (isnull || !DatumGetBool(f))
-		{
-			a->skip = true;
-			return;
-		}
-	}
-	for (int i = 0; i < a->nargs; i++)
-		fc->args[i + 1].value = ExecEvalExprSwitchContext(a->args[i], ec, &fc->args[i + 1].isnull);
 }
 
 /*
  * lm_agg_free_state frees a by-reference transition value we own.
  */
 static void
-lm_agg_free_state(LmAggSpec *a, Datum d)
+lm_agg_free_state(LmAggSpec *s, Datum d)
 {
-	if (DatumIsReadWriteExpandedObject(d, false, a->translen))
+	if (DatumIsReadWriteExpandedObject(d, false, s->translen))
 		DeleteExpandedObject(d);
 	else
 		pfree(DatumGetPointer(d));
 }
 
 /*
- * lm_agg_advance feeds one event (its arguments already evaluated) to one
- * aggregate of one group.  A replaced by-reference state is not freed
- * here but queued in v->deferred, so that lm_agg_undo_event can restore it
- * if a later aggregate of the same event fails.
+ * lm_agg_retain appends the arguments of one event to what a retaining
+ * aggregate of a group has seen (the snapshot of its state).
+ */
+static void
+lm_agg_retain(LmAggSpec *s, LmRetained *r, FunctionCallInfo fc, MemoryContext gcxt)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < s->nargs; i++)
+		lm_snap_put_datum(&buf, fc->args[i + 1].value, fc->args[i + 1].isnull, s->argbyval[i],
+						  s->arglen[i]);
+	if (r->len + buf.len > r->cap)
+	{
+		uint32 ncap = Max(r->cap * 2, r->len + buf.len);
+
+		ncap = Max(ncap, 256);
+		r->buf = r->buf ? repalloc(r->buf, ncap) : MemoryContextAlloc(gcxt, ncap);
+		r->cap = ncap;
+	}
+	memcpy(r->buf + r->len, buf.data, buf.len);
+	r->len += buf.len;
+	pfree(buf.data);
+}
+
+/*
+ * lm_agg_advance feeds one event, whose arguments are in the call info
+ * already, to one aggregate of one group.  A replaced by-reference state
+ * is not freed here but queued in deferred, so that lm_agg_undo can
+ * restore it if a later aggregate of the same event fails.
  */
 static inline void
-lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
+lm_agg_advance(LmAggOp *a, LmAggSpec *s, LmAggVal *val, MemoryContext gcxt)
 {
-	FunctionCallInfo fc = a->transcall;
+	FunctionCallInfo fc = s->transcall;
 	MemoryContext old;
 	Datum newv;
 
-	if (a->skip)
-		return;
-	if (a->transstrict)
+	if (s->transstrict)
 	{
-		for (int i = 0; i < a->nargs; i++)
+		for (int i = 0; i < s->nargs; i++)
 			if (fc->args[i + 1].isnull)
 				return;
 		if (val->notrans)
 		{
 			old = MemoryContextSwitchTo(gcxt);
-			val->value = datumCopy(fc->args[1].value, a->transbyval, a->translen);
+			val->value = datumCopy(fc->args[1].value, s->transbyval, s->translen);
 			MemoryContextSwitchTo(old);
 			val->isnull = false;
 			val->notrans = false;
@@ -228,30 +268,30 @@ lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
 			return;
 	}
 
-	v->fake_agg->curaggcontext->ecxt_per_tuple_memory = gcxt;
+	a->d.fake_agg->curaggcontext->ecxt_per_tuple_memory = gcxt;
 	fc->args[0].value = val->value;
 	fc->args[0].isnull = val->isnull;
 	fc->isnull = false;
-	old = MemoryContextSwitchTo(v->tmpcxt);
+	old = MemoryContextSwitchTo(a->d.tmpcxt);
 	newv = FunctionCallInvoke(fc);
 	MemoryContextSwitchTo(old);
 
-	if (!a->transbyval && DatumGetPointer(newv) != DatumGetPointer(val->value))
+	if (!s->transbyval && DatumGetPointer(newv) != DatumGetPointer(val->value))
 	{
 		if (!fc->isnull)
 		{
-			if (!(DatumIsReadWriteExpandedObject(newv, false, a->translen) &&
+			if (!(DatumIsReadWriteExpandedObject(newv, false, s->translen) &&
 				  MemoryContextGetParent(DatumGetEOHP(newv)->eoh_context) == gcxt))
 			{
 				old = MemoryContextSwitchTo(gcxt);
-				newv = datumCopy(newv, false, a->translen);
+				newv = datumCopy(newv, false, s->translen);
 				MemoryContextSwitchTo(old);
 			}
 		}
 		if (!val->isnull)
 		{
-			v->deferred[v->ndeferred] = val->value;
-			v->deferred_agg[v->ndeferred++] = (int) (a - v->aggs);
+			a->deferred[a->ndeferred] = val->value;
+			a->deferred_agg[a->ndeferred++] = (int) (s - a->d.aggs);
 		}
 	}
 	val->value = newv;
@@ -260,368 +300,804 @@ lm_agg_advance(LmView *v, LmAggSpec *a, LmAggVal *val, MemoryContext gcxt)
 }
 
 /*
- * lm_agg_undo_event puts back the group whose transitions were running
- * when an error interrupted them (see lm_agg_event); the worker calls it
- * before skipping the event.  A transition function that changed its
- * state in place before raising the error (rather than returning a new
- * one) leaves that change: PostgreSQL's own functions check their input
- * before they write, but a user-defined one may not.
+ * lm_agg_undo puts back the group whose transitions were running when an
+ * error interrupted them.  A transition function that changed its state in
+ * place before raising the error (rather than returning a new one) leaves
+ * that change: PostgreSQL's own functions check their input before they
+ * write, but a user-defined one may not.
  */
-void
-lm_agg_undo_event(LmView *v)
+static void
+lm_agg_undo(LmOp *op)
 {
-	LmGroup *g = v->cur_group;
+	LmAggOp *a = (LmAggOp *) op;
+	LmGroup *g = a->cur_group;
 
 	if (g == NULL)
 		return;
-	for (int i = 0; i < v->naggs; i++)
+	for (int i = 0; i < a->d.naggs; i++)
 	{
-		LmAggSpec *a = &v->aggs[i];
+		LmAggSpec *s = &a->d.aggs[i];
 		LmAggVal *cur = &g->vals[i];
-		LmAggVal *was = &v->savevals[i];
+		LmAggVal *was = &a->savevals[i];
 
 		/* a new by-reference state that the failed event made */
-		if (!a->transbyval && !cur->isnull && !cur->notrans &&
+		if (!s->transbyval && !cur->isnull && !cur->notrans &&
 			(was->isnull || was->notrans ||
 			 DatumGetPointer(cur->value) != DatumGetPointer(was->value)))
-			lm_agg_free_state(a, cur->value);
+			lm_agg_free_state(s, cur->value);
 		*cur = *was;
 	}
-	v->cur_group = NULL;
-	v->ndeferred = 0;
+	a->cur_group = NULL;
+	a->ndeferred = 0;
 }
 
 /*
- * lm_agg_stateless_row evaluates the select list for one event and keeps
- * the row until the next emit.
+ * lm_agg_group looks up (or makes) the group of row i of a Calc batch.
  */
-static void
-lm_agg_stateless_row(LmView *v)
+static inline LmGroup *
+lm_agg_group(LmAggOp *a, LmWindow *win, LmBatch *in, int i)
 {
-	MemoryContext old;
-	Datum *vals;
-	bool *nulls;
-
-	if (v->nrows == v->rows_cap)
-	{
-		int ncap = Max(256, v->rows_cap * 2);
-
-		old = MemoryContextSwitchTo(v->cxt);
-		v->rowvals = v->rowvals ? repalloc(v->rowvals, sizeof(Datum *) * ncap)
-								: palloc(sizeof(Datum *) * ncap);
-		v->rownulls = v->rownulls ? repalloc(v->rownulls, sizeof(bool *) * ncap)
-								  : palloc(sizeof(bool *) * ncap);
-		MemoryContextSwitchTo(old);
-		v->rows_cap = ncap;
-	}
-	vals = MemoryContextAlloc(v->rowcxt, sizeof(Datum) * v->nout);
-	nulls = MemoryContextAlloc(v->rowcxt, sizeof(bool) * v->nout);
-	for (int c = 0; c < v->nout; c++)
-	{
-		Datum d = ExecEvalExprSwitchContext(v->outexprs[c], v->econtext, &nulls[c]);
-
-		if (!nulls[c])
-		{
-			old = MemoryContextSwitchTo(v->rowcxt);
-			d = datumCopy(d, v->outbyval[c], v->outlen[c]);
-			MemoryContextSwitchTo(old);
-		}
-		vals[c] = d;
-	}
-	v->rowvals[v->nrows] = vals;
-	v->rownulls[v->nrows] = nulls;
-	v->nrows++;
-}
-
-/*
- * lm_agg_event runs one committed event through the view's operators.
- */
-void
-lm_agg_event(LmView *v, MinimalTuple tup)
-{
-	ExprContext *ec = v->econtext;
-	int64 ws = 0;
-	int64 we = 0;
-	LmWindow *win;
+	TupleTableSlot *ks = a->keyslot;
+	TupleHashEntry entry;
 	LmGroup *g;
+	bool isnew;
 
-	v->pend_events++;
-	ExecStoreMinimalTuple(tup, v->evslot, false);
-
-	if (v->window_us > 0)
-	{
-		bool isnull;
-		Datum d = slot_getattr(v->evslot, v->ts_attnum, &isnull);
-		int64 ts;
-
-		if (isnull)
-		{
-			v->pend_null++;
-			return;
-		}
-		ts = DatumGetInt64(d);
-		/* +-infinity, or no window in range: dropped and counted like NULL */
-		if (!lm_agg_window_bounds(ts, v->window_us, &ws, &we))
-		{
-			v->pend_null++;
-			return;
-		}
-		/* before the horizon: its window was closed, maybe before a restart */
-		if ((v->wm->wm != LM_NO_TIME && ts < v->wm->wm) || ts < v->horizon)
-		{
-			v->pend_late++;
-			return;
-		}
-		v->params[v->param_ws].value = Int64GetDatum(ws);
-		v->params[v->param_ws].isnull = false;
-		v->params[v->param_we].value = Int64GetDatum(we);
-		v->params[v->param_we].isnull = false;
-	}
-
-	ec->ecxt_scantuple = v->evslot;
-	if (v->qual && !ExecQual(v->qual, ec))
-		goto done;
-
-	if (v->kind == LM_VIEW_STATELESS)
-	{
-		lm_agg_stateless_row(v);
-		goto done;
-	}
-
-	win = lm_agg_find_window(v, ws, we);
-	if (v->nkeys == 0)
+	if (a->d.nkeys == 0)
 	{
 		if (win->single == NULL)
-			win->single = lm_agg_new_group(v, win);
-		g = win->single;
+			win->single = lm_agg_new_group(a, win);
+		return win->single;
 	}
-	else
+	ExecClearTuple(ks);
+	for (int k = 0; k < a->d.nkeys; k++)
 	{
-		TupleTableSlot *ks = v->keyslot;
-		TupleHashEntry entry;
-		bool isnew;
-
-		ExecClearTuple(ks);
-		for (int k = 0; k < v->nkeys; k++)
-			ks->tts_values[k] = ExecEvalExprSwitchContext(v->keyexprs[k], ec, &ks->tts_isnull[k]);
-		ExecStoreVirtualTuple(ks);
-		entry = LookupTupleHashEntry(win->table, ks, &isnew, NULL);
-		if (isnew)
-		{
-			g = lm_agg_new_group(v, win);
-			g->key = entry->firstTuple;
-			entry->additional = g;
-		}
-		else
-			g = (LmGroup *) entry->additional;
+		ks->tts_values[k] = LM_BATCH_VAL(in, k, i);
+		ks->tts_isnull[k] = LM_BATCH_NULL(in, k, i);
 	}
+	ExecStoreVirtualTuple(ks);
+	entry = LookupTupleHashEntry(win->table, ks, &isnew, NULL);
+	if (!isnew)
+		return (LmGroup *) entry->additional;
+	g = lm_agg_new_group(a, win);
+	g->key = entry->firstTuple;
+	entry->additional = g;
+	return g;
+}
 
-	/* arguments first: an error there changes nothing */
-	for (int i = 0; i < v->naggs; i++)
-		lm_agg_eval_args(v, &v->aggs[i]);
-	/* transitions: an error there is undone by lm_agg_undo_event */
-	memcpy(v->savevals, g->vals, sizeof(LmAggVal) * v->naggs);
-	v->ndeferred = 0;
-	v->cur_group = g;
-	for (int i = 0; i < v->naggs; i++)
-		lm_agg_advance(v, &v->aggs[i], &g->vals[i], win->cxt);
-	v->cur_group = NULL;
-	for (int i = 0; i < v->ndeferred; i++)
-		lm_agg_free_state(&v->aggs[v->deferred_agg[i]], v->deferred[i]);
-	v->ndeferred = 0;
+/*
+ * lm_agg_apply runs the transitions of row i of a Calc batch on group g.
+ */
+static inline void
+lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
+{
+	/* an error from here on is undone by lm_agg_undo */
+	memcpy(a->savevals, g->vals, sizeof(LmAggVal) * a->d.naggs);
+	a->ndeferred = 0;
+	a->cur_group = g;
+	for (int k = 0; k < a->d.naggs; k++)
+	{
+		LmAggSpec *s = &a->d.aggs[k];
+		FunctionCallInfo fc = s->transcall;
+
+		if (s->filtercol >= 0 && (LM_BATCH_NULL(in, s->filtercol, i) ||
+								  !DatumGetBool(LM_BATCH_VAL(in, s->filtercol, i))))
+			continue;
+		for (int x = 0; x < s->nargs; x++)
+		{
+			fc->args[x + 1].value = LM_BATCH_VAL(in, s->argcol + x, i);
+			fc->args[x + 1].isnull = LM_BATCH_NULL(in, s->argcol + x, i);
+		}
+		if (s->retain)
+			lm_agg_retain(s, &g->retained[k], fc, win->cxt);
+		lm_agg_advance(a, s, &g->vals[k], win->cxt);
+	}
+	a->cur_group = NULL;
+	for (int k = 0; k < a->ndeferred; k++)
+		lm_agg_free_state(&a->d.aggs[a->deferred_agg[k]], a->deferred[k]);
+	a->ndeferred = 0;
 	g->seen = true;
-
-	if (!g->dirty)
+	if (!g->dirty && !a->d.emit_close)
 	{
 		g->dirty = true;
 		g->next_dirty = win->dirty;
 		win->dirty = g;
 	}
-
-done:
-	if (++v->since_reset >= LM_RESET_EVERY)
-	{
-		ResetExprContext(ec);
-		MemoryContextReset(v->tmpcxt);
-		v->since_reset = 0;
-	}
 }
 
 /*
- * lm_agg_end_batch releases per-event memory and publishes the counters.
+ * lm_agg_push folds a batch of Calc rows into their groups.
  */
-void
-lm_agg_end_batch(LmView *v)
+static void
+lm_agg_push(LmOp *op, int port, LmBatch *in)
 {
-	ResetExprContext(v->econtext);
-	MemoryContextReset(v->tmpcxt);
-	v->since_reset = 0;
-	if (v->stats)
+	LmAggOp *a = (LmAggOp *) op;
+	LmWindow *win = NULL;
+
+	while (in->pos < in->n)
 	{
-		if (v->pend_events)
-			pg_atomic_fetch_add_u64(&v->stats->events_in, v->pend_events);
-		if (v->pend_late)
-			pg_atomic_fetch_add_u64(&v->stats->late_events, v->pend_late);
-		if (v->pend_null)
-			pg_atomic_fetch_add_u64(&v->stats->null_time_events, v->pend_null);
+		int i = in->pos;
+
+		op->rows_in++;
+		if (win == NULL || win->start != in->wstart[i])
+			win = lm_agg_find_window(a, a->d.window_us > 0 ? in->wstart[i] : 0,
+									 a->d.window_us > 0 ? in->wend[i] : 0);
+		lm_agg_apply(a, win, lm_agg_group(a, win, in, i), in, i);
+		in->pos++;
+		if (++a->since_reset >= LM_RESET_EVERY)
+		{
+			MemoryContextReset(a->d.tmpcxt);
+			a->since_reset = 0;
+		}
 	}
-	v->pend_events = v->pend_late = v->pend_null = 0;
+	MemoryContextReset(a->d.tmpcxt);
+	a->since_reset = 0;
 }
 
 /*
- * lm_agg_has_dirty says whether the view has results not yet emitted.
+ * lm_agg_result computes a group's result row into row j of the output
+ * batch: the aggregates' final values, the group key and the window bounds
+ * become the parameters of the view's select list.
+ */
+static void
+lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
+{
+	LmGraph *gr = a->op.graph;
+	ExprContext *ec = gr->econtext;
+	ParamExecData *params = gr->params;
+	int naggs = a->d.naggs;
+
+	if (a->d.nkeys > 0)
+	{
+		ExecStoreMinimalTuple(g->key, a->keyread, false);
+		slot_getallattrs(a->keyread);
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			params[naggs + k].value = a->keyread->tts_values[k];
+			params[naggs + k].isnull = a->keyread->tts_isnull[k];
+		}
+	}
+	if (a->d.window_us > 0)
+	{
+		params[gr->param_ws].value = Int64GetDatum(win->start);
+		params[gr->param_ws].isnull = false;
+		params[gr->param_we].value = Int64GetDatum(win->end);
+		params[gr->param_we].isnull = false;
+	}
+	for (int k = 0; k < naggs; k++)
+	{
+		LmAggSpec *s = &a->d.aggs[k];
+		LmAggVal *val = &g->vals[k];
+		ParamExecData *p = &params[k];
+
+		if (!s->hasfinal)
+		{
+			p->value = val->value;
+			p->isnull = val->isnull;
+		}
+		else if (s->finalstrict && val->isnull)
+		{
+			p->value = (Datum) 0;
+			p->isnull = true;
+		}
+		else
+		{
+			FunctionCallInfo fc = s->finalcall;
+			MemoryContext old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
+
+			a->d.fake_agg->curaggcontext->ecxt_per_tuple_memory = win->cxt;
+			fc->args[0].value = val->value;
+			fc->args[0].isnull = val->isnull;
+			for (int x = 1; x <= s->nfinalextra; x++)
+			{
+				fc->args[x].value = (Datum) 0;
+				fc->args[x].isnull = true;
+			}
+			fc->isnull = false;
+			p->value = FunctionCallInvoke(fc);
+			p->isnull = fc->isnull;
+			MemoryContextSwitchTo(old);
+		}
+	}
+	ec->ecxt_scantuple = NULL;
+	for (int c = 0; c < a->d.nout; c++)
+		LM_BATCH_VAL(out, c, j) =
+			ExecEvalExprSwitchContext(a->d.outexprs[c], ec, &LM_BATCH_NULL(out, c, j));
+	out->ts[j] = LM_NO_TIME;
+	out->wstart[j] = win->start;
+	out->wend[j] = win->end;
+	out->weight[j] = 1;
+}
+
+/*
+ * lm_agg_result_careful computes a group's result row in a subtransaction
+ * (after a step failed on a data error); returns false, counting the row as
+ * skipped the first time, if it raises a data error.
+ */
+static bool
+lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		lm_agg_result(a, win, g, out, j);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (!lm_error_is_data(edata->sqlerrcode))
+			ReThrowError(edata);
+		if (!g->emit_failed)
+			lm_graph_skip_row(a->op.graph, edata->message);
+		else if (a->op.graph->stats)
+			lm_set_view_skip(a->op.graph->stats, edata->message);
+		g->emit_failed = true;
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * lm_agg_emit_group emits a group's change: -last (if it emitted a row
+ * before), +new.  The new row is kept as the group's next row until the
+ * step settles.  Returns false if its row could not be computed (careful
+ * mode), leaving the group to be tried again.
+ */
+static bool
+lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
+{
+	LmOp *op = &a->op;
+	LmBatch *out = &op->out;
+	int j;
+	MemoryContext old;
+
+	if (out->n + 2 > out->cap)
+		lm_op_forward(op);
+	j = out->n + (g->last != NULL);
+	if (op->graph->careful)
+	{
+		if (!lm_agg_result_careful(a, win, g, out, j))
+			return false;
+		g->emit_failed = false;
+	}
+	else
+		lm_agg_result(a, win, g, out, j);
+	old = MemoryContextSwitchTo(win->cxt);
+	if (g->next)
+		pfree(g->next);
+	g->next =
+		heap_form_minimal_tuple(a->d.outdesc, &LM_BATCH_VAL(out, 0, j), &LM_BATCH_NULL(out, 0, j));
+	MemoryContextSwitchTo(old);
+	if (g->last != NULL)
+	{
+		/* -last: the row the sink holds for the group */
+		ExecStoreMinimalTuple(g->last, a->lastread, false);
+		slot_getallattrs(a->lastread);
+		for (int c = 0; c < a->d.nout; c++)
+		{
+			LM_BATCH_VAL(out, c, out->n) = a->lastread->tts_values[c];
+			LM_BATCH_NULL(out, c, out->n) = a->lastread->tts_isnull[c];
+		}
+		out->ts[out->n] = LM_NO_TIME;
+		out->wstart[out->n] = win->start;
+		out->wend[out->n] = win->end;
+		out->weight[out->n] = -1;
+		out->n++;
+	}
+	out->n++;
+	return true;
+}
+
+/*
+ * lm_agg_flush emits the changed groups (ON UPDATE), at most budget.
+ */
+static bool
+lm_agg_flush(LmOp *op, int budget)
+{
+	LmAggOp *a = (LmAggOp *) op;
+	int done = 0;
+
+	if (a->d.emit_close)
+		return false;
+	for (int w = 0; w < a->nwins; w++)
+	{
+		LmWindow *win = a->wins[w];
+
+		while (win->dirty != NULL)
+		{
+			LmGroup *g = win->dirty;
+
+			if (done >= budget)
+				return true;
+			/* settled with the step: clean if it commits, dirty again if not */
+			win->dirty = g->next_dirty;
+			g->next_dirty = win->pending;
+			win->pending = g;
+			(void) lm_agg_emit_group(a, win, g);
+			done++;
+		}
+	}
+	return false;
+}
+
+/*
+ * lm_agg_has_dirty says whether the aggregate has changes to flush.
  */
 bool
-lm_agg_has_dirty(LmView *v)
+lm_agg_has_dirty(LmOp *op)
 {
-	if (v->kind == LM_VIEW_STATELESS)
-		return v->nrows > 0;
-	if (v->emit_close)
+	LmAggOp *a = (LmAggOp *) op;
+
+	if (a->d.emit_close)
 		return false;
-	for (int i = 0; i < v->nwins; i++)
-		if (v->wins[i]->dirty)
+	for (int i = 0; i < a->nwins; i++)
+		if (a->wins[i]->dirty)
 			return true;
 	return false;
 }
 
 /*
- * lm_agg_emit_dirty writes every changed group (ON UPDATE) or the buffered
- * rows (stateless views).
- */
-void
-lm_agg_emit_dirty(LmView *v)
-{
-	if (v->kind == LM_VIEW_STATELESS)
-	{
-		if (v->nrows > 0)
-			lm_emit_rows(v);
-		return;
-	}
-	if (v->emit_close)
-		return;
-	for (int i = 0; i < v->nwins; i++)
-		if (v->wins[i]->dirty)
-			lm_emit_groups(v, v->wins[i], false);
-}
-
-/*
- * lm_agg_has_closable says whether the watermark has passed the end of the
- * view's oldest open window.
+ * lm_agg_has_closable says whether wm passes the end of the oldest window.
  */
 bool
-lm_agg_has_closable(LmView *v)
+lm_agg_has_closable(LmOp *op, int64 wm)
 {
-	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->nwins == 0 || v->wm == NULL ||
-		v->wm->wm == LM_NO_TIME)
+	LmAggOp *a = (LmAggOp *) op;
+
+	if (a->d.window_us <= 0 || a->nwins == 0 || wm == LM_NO_TIME)
 		return false;
-	return v->wins[0]->end <= v->wm->wm;
+	return a->wins[0]->end <= wm;
 }
 
 /*
- * lm_agg_horizon returns the start of the window holding the watermark:
- * every window ending at or before it is closed once lm_agg_close_windows
- * has run (the watermark has passed its end), whether or not the view held
- * groups in it.  Windows lie on a grid and the horizon is on it, so an
- * event belongs to such a window exactly when its time is below the
- * horizon.  LM_NO_TIME without a watermark, for views without a window, and
- * where the watermark lies outside the range of timestamps.
+ * lm_agg_watermark closes the windows wm passes: ON WINDOW CLOSE emits
+ * every group that saw an event, ON UPDATE the changed ones.  The windows
+ * are freed when the step commits.
  */
-int64
-lm_agg_horizon(LmView *v)
+static void
+lm_agg_watermark(LmOp *op, int64 wm)
 {
-	int64 wm;
-	int64 start;
-	int64 end;
+	LmAggOp *a = (LmAggOp *) op;
 
-	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || v->wm == NULL)
-		return LM_NO_TIME;
-	wm = v->wm->wm;
-	if (wm == LM_NO_TIME || !lm_agg_window_bounds(wm, v->window_us, &start, &end))
-		return LM_NO_TIME;
-	return start;
-}
-
-/*
- * lm_agg_close_windows finishes every window the watermark has passed:
- * ON WINDOW CLOSE writes its rows once, ON UPDATE writes what changed; then
- * the window's state is freed.
- */
-void
-lm_agg_close_windows(LmView *v)
-{
-	int keep = 0;
-	int64 wm = v->wm ? v->wm->wm : LM_NO_TIME;
-
-	if (v->window_us <= 0 || v->kind == LM_VIEW_STATELESS || wm == LM_NO_TIME)
+	if (a->d.window_us <= 0 || wm == LM_NO_TIME)
 		return;
-	/*
-	 * Write every closable window first and free them after: if a write
-	 * fails, the view's subtransaction rolls back and every window is still
-	 * there to be written again.
-	 */
-	for (int i = 0; i < v->nwins; i++)
+	for (int w = 0; w < a->nwins; w++)
 	{
-		LmWindow *win = v->wins[i];
+		LmWindow *win = a->wins[w];
 
-		if (win->end <= wm)
+		if (win->end > wm || win->closing)
+			continue;
+		win->closing = true;
+		if (a->d.emit_close)
 		{
-			if (v->emit_close)
-				lm_emit_groups(v, win, true);
-			else if (win->dirty)
-				lm_emit_groups(v, win, false);
-		}
-	}
-	for (int i = 0; i < v->nwins; i++)
-	{
-		LmWindow *win = v->wins[i];
+			if (win->table)
+			{
+				TupleHashIterator it;
+				TupleHashEntry entry;
 
-		if (win->start + v->window_us <= wm)
-		{
-			v->ngroups -= win->ngroups;
-			MemoryContextDelete(win->cxt);
-			pfree(win);
+				InitTupleHashIterator(win->table, &it);
+				while ((entry = ScanTupleHashTable(win->table, &it)) != NULL)
+				{
+					LmGroup *g = (LmGroup *) entry->additional;
+
+					/* a group whose only events failed has no row */
+					if (g->seen)
+						(void) lm_agg_emit_group(a, win, g);
+				}
+				TermTupleHashIterator(&it);
+			}
+			else if (win->single && win->single->seen)
+				(void) lm_agg_emit_group(a, win, win->single);
 		}
 		else
-			v->wins[keep++] = win;
+		{
+			while (win->dirty != NULL)
+			{
+				LmGroup *g = win->dirty;
+
+				win->dirty = g->next_dirty;
+				g->next_dirty = win->pending;
+				win->pending = g;
+				(void) lm_agg_emit_group(a, win, g);
+			}
+		}
 	}
-	v->nwins = keep;
 }
 
 /*
- * lm_agg_emit_settle ends the emit of the view's windows once its
- * subtransaction has ended.  Committed: emitted groups are clean, except
- * those whose row failed (emit_failed), which stay dirty for the next
- * emit.  Rolled back: every emitted group is dirty again, and the row
- * TIDs learned in the rolled-back work are forgotten.  Returns how many
- * groups still have a row that failed.
+ * lm_agg_settle ends a step.  Committed: emitted groups are clean and
+ * their new row becomes their last one, except groups whose row failed,
+ * which stay dirty; closed windows are freed.  Rolled back: every emitted
+ * group is dirty again and closed windows open again.  Returns how many
+ * groups still have a row that fails.
  */
-int64
-lm_agg_emit_settle(LmView *v, bool committed)
+static int64
+lm_agg_settle(LmOp *op, bool committed)
 {
+	LmAggOp *a = (LmAggOp *) op;
 	int64 nfailed = 0;
+	int keep = 0;
 
-	if (!committed)
-		v->tid_gen++;
-	for (int i = 0; i < v->nwins; i++)
+	for (int w = 0; w < a->nwins; w++)
 	{
-		LmWindow *win = v->wins[i];
+		LmWindow *win = a->wins[w];
 
 		for (LmGroup *g = win->pending, *nx; g != NULL; g = nx)
 		{
 			nx = g->next_dirty;
 			if (committed && !g->emit_failed)
 			{
+				/* the row it emitted is the one the sink now holds */
+				if (g->last)
+					pfree(g->last);
+				g->last = g->next;
+				g->next = NULL;
 				g->dirty = false;
 				g->next_dirty = NULL;
 			}
 			else
 			{
+				if (g->next)
+					pfree(g->next);
+				g->next = NULL;
 				nfailed += g->emit_failed;
 				g->next_dirty = win->dirty;
 				win->dirty = g;
 			}
 		}
 		win->pending = NULL;
+		if (committed && win->closing)
+		{
+			a->op.groups -= win->ngroups;
+			MemoryContextDelete(win->cxt);
+			pfree(win);
+			continue;
+		}
+		win->closing = false;
+		a->wins[keep++] = win;
 	}
+	a->nwins = keep;
 	return nfailed;
+}
+
+/*
+ * lm_agg_reset drops every window.
+ */
+static void
+lm_agg_reset(LmOp *op)
+{
+	LmAggOp *a = (LmAggOp *) op;
+
+	for (int i = 0; i < a->nwins; i++)
+	{
+		MemoryContextDelete(a->wins[i]->cxt);
+		pfree(a->wins[i]);
+	}
+	a->nwins = 0;
+	a->op.groups = 0;
+	a->cur_group = NULL;
+}
+
+/*
+ * lm_agg_explain describes the aggregate and what it holds.
+ */
+static void
+lm_agg_explain(LmOp *op, StringInfo line)
+{
+	LmAggOp *a = (LmAggOp *) op;
+
+	appendStringInfo(line, "Aggregate %s", a->d.emit_close ? "ON WINDOW CLOSE" : "ON UPDATE");
+	if (a->d.nkeys > 0)
+		appendStringInfo(line, ", %d key%s", a->d.nkeys, a->d.nkeys == 1 ? "" : "s");
+	appendStringInfoString(line, ":");
+	for (int i = 0; i < a->d.naggs; i++)
+		appendStringInfo(line, "%s %s", i ? "," : "", a->d.aggs[i].name);
+}
+
+/* flags of a group in a snapshot */
+#define LM_SNAP_SEEN 1
+#define LM_SNAP_DIRTY 2
+#define LM_SNAP_FAILED 4
+#define LM_SNAP_LAST 8
+
+/*
+ * lm_agg_put_tuple appends a minimal tuple: its length, then its bytes.
+ */
+static void
+lm_agg_put_tuple(StringInfo buf, MinimalTuple t)
+{
+	lm_snap_put_int64(buf, t->t_len);
+	lm_snap_put_bytes(buf, t, t->t_len);
+}
+
+/*
+ * lm_agg_get_tuple reads a minimal tuple into cxt.
+ */
+static MinimalTuple
+lm_agg_get_tuple(const char **p, const char *end, MemoryContext cxt)
+{
+	int64 len = lm_snap_get_int64(p, end);
+	MinimalTuple t;
+
+	if (len < (int64) SizeofMinimalTupleHeader || len > MaxAllocSize)
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+						errmsg("laminar snapshot holds a tuple of invalid length"),
+						errhint("The snapshot was not written by this version of Laminar.")));
+	t = MemoryContextAlloc(cxt, len);
+	memcpy(t, lm_snap_get_bytes(p, end, len), len);
+	return t;
+}
+
+/*
+ * lm_agg_snapshot_group appends one group: flags, key, last row, and per
+ * aggregate its state or its retained input.
+ */
+static void
+lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
+{
+	int64 flags = (g->seen ? LM_SNAP_SEEN : 0) | (g->dirty ? LM_SNAP_DIRTY : 0) |
+				  (g->emit_failed ? LM_SNAP_FAILED : 0) | (g->last ? LM_SNAP_LAST : 0);
+
+	lm_snap_put_int64(buf, flags);
+	if (a->d.nkeys > 0)
+		lm_agg_put_tuple(buf, g->key);
+	if (g->last)
+		lm_agg_put_tuple(buf, g->last);
+	for (int k = 0; k < a->d.naggs; k++)
+	{
+		LmAggSpec *s = &a->d.aggs[k];
+
+		lm_snap_put_int64(buf, g->vals[k].notrans);
+		if (s->retain)
+		{
+			lm_snap_put_int64(buf, g->retained[k].len);
+			lm_snap_put_bytes(buf, g->retained[k].buf, g->retained[k].len);
+		}
+		else
+			lm_aggfn_put_state(s, buf, g->vals[k].value, g->vals[k].isnull, win->cxt,
+							   a->d.fake_agg);
+	}
+}
+
+/*
+ * lm_agg_snapshot writes the aggregate's windows and groups (format in
+ * ops/README.md).  Taken between steps: no group is pending.
+ */
+static void
+lm_agg_snapshot(LmOp *op, StringInfo buf)
+{
+	LmAggOp *a = (LmAggOp *) op;
+
+	lm_snap_put_int64(buf, a->nwins);
+	for (int w = 0; w < a->nwins; w++)
+	{
+		LmWindow *win = a->wins[w];
+		int64 n = 0;
+
+		lm_snap_put_int64(buf, win->start);
+		lm_snap_put_int64(buf, win->end);
+		if (win->table)
+			n = win->table->hashtab->members;
+		else
+			n = win->single != NULL;
+		lm_snap_put_int64(buf, n);
+		if (win->table)
+		{
+			TupleHashIterator it;
+			TupleHashEntry entry;
+
+			InitTupleHashIterator(win->table, &it);
+			while ((entry = ScanTupleHashTable(win->table, &it)) != NULL)
+				lm_agg_snapshot_group(a, win, (LmGroup *) entry->additional, buf);
+			TermTupleHashIterator(&it);
+		}
+		else if (win->single)
+			lm_agg_snapshot_group(a, win, win->single, buf);
+	}
+}
+
+/*
+ * lm_agg_replay feeds a retained aggregate's saved input through its
+ * transition function again.
+ */
+static void
+lm_agg_replay(LmAggOp *a, LmAggSpec *s, LmGroup *g, int k, LmWindow *win)
+{
+	LmRetained *r = &g->retained[k];
+	const char *p = r->buf;
+	const char *end = r->buf + r->len;
+	FunctionCallInfo fc = s->transcall;
+
+	while (p < end)
+	{
+		MemoryContext old = MemoryContextSwitchTo(a->d.tmpcxt);
+
+		for (int x = 0; x < s->nargs; x++)
+			fc->args[x + 1].value =
+				lm_snap_get_datum(&p, end, &fc->args[x + 1].isnull, s->argbyval[x], s->arglen[x]);
+		MemoryContextSwitchTo(old);
+		a->ndeferred = 0;
+		lm_agg_advance(a, s, &g->vals[k], win->cxt);
+		for (int d = 0; d < a->ndeferred; d++)
+			lm_agg_free_state(s, a->deferred[d]);
+		a->ndeferred = 0;
+		MemoryContextReset(a->d.tmpcxt);
+	}
+}
+
+/*
+ * lm_agg_restore_group reads one group into window win.
+ */
+static void
+lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
+{
+	int64 flags = lm_snap_get_int64(p, end);
+	LmGroup *g;
+
+	if (a->d.nkeys > 0)
+	{
+		MinimalTuple key = lm_agg_get_tuple(p, end, a->d.tmpcxt);
+		TupleHashEntry entry;
+		bool isnew;
+
+		ExecStoreMinimalTuple(key, a->keyread, false);
+		slot_getallattrs(a->keyread);
+		ExecClearTuple(a->keyslot);
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			a->keyslot->tts_values[k] = a->keyread->tts_values[k];
+			a->keyslot->tts_isnull[k] = a->keyread->tts_isnull[k];
+		}
+		ExecStoreVirtualTuple(a->keyslot);
+		entry = LookupTupleHashEntry(win->table, a->keyslot, &isnew, NULL);
+		if (!isnew)
+			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+							errmsg("laminar snapshot holds a group twice"),
+							errhint("The snapshot was not written by this version of Laminar.")));
+		g = lm_agg_new_group(a, win);
+		g->key = entry->firstTuple;
+		entry->additional = g;
+		ExecClearTuple(a->keyread);
+	}
+	else
+	{
+		if (win->single != NULL)
+			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+							errmsg("laminar snapshot holds a group twice"),
+							errhint("The snapshot was not written by this version of Laminar.")));
+		g = win->single = lm_agg_new_group(a, win);
+	}
+	g->seen = (flags & LM_SNAP_SEEN) != 0;
+	g->emit_failed = (flags & LM_SNAP_FAILED) != 0;
+	if (flags & LM_SNAP_LAST)
+		g->last = lm_agg_get_tuple(p, end, win->cxt);
+	for (int k = 0; k < a->d.naggs; k++)
+	{
+		LmAggSpec *s = &a->d.aggs[k];
+		LmAggVal *val = &g->vals[k];
+		bool notrans = lm_snap_get_int64(p, end) != 0;
+
+		if (s->retain)
+		{
+			int64 len = lm_snap_get_int64(p, end);
+			LmRetained *r = &g->retained[k];
+
+			if (len < 0 || len > MaxAllocSize)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("laminar snapshot holds retained input of invalid length"),
+						 errhint("The snapshot was not written by this version of Laminar.")));
+			if (len > 0)
+			{
+				r->buf = MemoryContextAlloc(win->cxt, len);
+				memcpy(r->buf, lm_snap_get_bytes(p, end, len), len);
+			}
+			r->len = r->cap = (uint32) len;
+			lm_agg_replay(a, s, g, k, win);
+			continue;
+		}
+		if (!s->transbyval && !val->isnull)
+			lm_agg_free_state(s, val->value);
+		val->value = lm_aggfn_get_state(s, p, end, &val->isnull, win->cxt, a->d.fake_agg);
+		val->notrans = notrans;
+	}
+	if (flags & LM_SNAP_DIRTY)
+	{
+		g->dirty = true;
+		g->next_dirty = win->dirty;
+		win->dirty = g;
+	}
+}
+
+/*
+ * lm_agg_restore replaces the aggregate's state with a snapshot's.
+ */
+static void
+lm_agg_restore(LmOp *op, const char *data, Size len)
+{
+	LmAggOp *a = (LmAggOp *) op;
+	const char *p = data;
+	const char *end = data + len;
+	int64 nwins;
+
+	lm_agg_reset(op);
+	nwins = lm_snap_get_int64(&p, end);
+	for (int64 w = 0; w < nwins; w++)
+	{
+		int64 start = lm_snap_get_int64(&p, end);
+		int64 wend = lm_snap_get_int64(&p, end);
+		int64 n = lm_snap_get_int64(&p, end);
+		LmWindow *win = lm_agg_find_window(a, start, wend);
+
+		for (int64 i = 0; i < n; i++)
+			lm_agg_restore_group(a, win, &p, end);
+	}
+	MemoryContextReset(a->d.tmpcxt);
+}
+
+static const LmOpMethods lm_agg_methods = {
+	.name = "Aggregate",
+	.push = lm_agg_push,
+	.watermark = lm_agg_watermark,
+	.flush = lm_agg_flush,
+	.settle = lm_agg_settle,
+	.undo = lm_agg_undo,
+	.snapshot = lm_agg_snapshot,
+	.restore = lm_agg_restore,
+	.reset = lm_agg_reset,
+	.explain = lm_agg_explain,
+};
+
+/*
+ * lm_agg_create makes the Aggregate of a view from what the planner found.
+ */
+LmOp *
+lm_agg_create(LmGraph *g, LmAggDesc *desc)
+{
+	LmAggOp *a = MemoryContextAllocZero(g->cxt, sizeof(LmAggOp));
+	MemoryContext old;
+	int n = desc->nkeys;
+
+	lm_op_init(&a->op, g, LM_OP_AGG, &lm_agg_methods, Max(desc->nout, 1), false, sizeof(*a));
+	a->d = *desc;
+	old = MemoryContextSwitchTo(a->op.cxt);
+	if (n > 0)
+	{
+		a->keycolidx = palloc(sizeof(AttrNumber) * n);
+		a->keycoll = palloc(sizeof(Oid) * n);
+		for (int k = 0; k < n; k++)
+		{
+			a->keycolidx[k] = k + 1;
+			a->keycoll[k] = TupleDescAttr(desc->keydesc, k)->attcollation;
+		}
+		execTuplesHashPrepare(n, desc->eqops, &a->eqfuncs, &a->hashfns);
+		/* like nodeAgg's hashslot: a minimal-tuple slot holding virtual values */
+		a->keyslot = MakeSingleTupleTableSlot(desc->keydesc, &TTSOpsMinimalTuple);
+		a->keyread = MakeSingleTupleTableSlot(desc->keydesc, &TTSOpsMinimalTuple);
+	}
+	a->lastread = MakeSingleTupleTableSlot(desc->outdesc, &TTSOpsMinimalTuple);
+	a->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * desc->naggs;
+	a->savevals = palloc0(sizeof(LmAggVal) * Max(desc->naggs, 1));
+	a->deferred = palloc0(sizeof(Datum) * Max(desc->naggs, 1));
+	a->deferred_agg = palloc0(sizeof(int) * Max(desc->naggs, 1));
+	for (int i = 0; i < desc->naggs; i++)
+		a->any_retain |= desc->aggs[i].retain;
+	MemoryContextSwitchTo(old);
+	return &a->op;
 }

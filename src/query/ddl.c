@@ -72,7 +72,7 @@
 #include "utils/syscache.h"
 
 #include "laminar.h"
-#include "ops/view.h"
+#include "worker/view.h"
 #include "query/ddl.h"
 #include "ingest/producer.h"
 

@@ -72,7 +72,9 @@
 #include "utils/timestamp.h"
 
 #include "laminar.h"
-#include "ops/view.h"
+#include "ops/ops.h"
+#include "sink/sink.h"
+#include "worker/view.h"
 #include "util/clock.h"
 
 typedef struct LmStaging
@@ -105,6 +107,8 @@ static int lm_nwms = 0;
 static int lm_wms_cap = 0;
 static uint64 lm_loaded_gen = 0;
 static LmView *lm_current_view = NULL; /* whose operators are running */
+static LmView *lm_resume_view = NULL;  /* whose push an error interrupted */
+static LmView *lm_queued = NULL;	   /* views with input waiting, a list */
 static LmView *lm_last_view = NULL;	   /* lookup cache */
 static uint64 lm_pass_events = 0;
 static Oid lm_worker_uid = InvalidOid; /* the worker's own role */
@@ -147,7 +151,11 @@ static int64 lm_reload_retry_at = 0;   /* load views again then (0: no need) */
 static int64 lm_reload_backoff_us = 0; /* 1 s, doubled per failed retry, <= 1 min */
 static int32 lm_compiling_id = 0;	   /* view being compiled (lm_worker_compile) */
 
+/* rows an emit writes between two absorbs of ring input */
+#define LM_FLUSH_BUDGET 1024
+
 static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
+static bool lm_worker_emit_needed(LmView *v);
 static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
 
 /*
@@ -453,12 +461,12 @@ lm_worker_skip_event(LmView *v, const char *msg, bool timed_out)
 		pg_atomic_fetch_add_u64(&v->stats->skipped_events, 1);
 		lm_set_view_skip(v->stats, msg);
 	}
-	v->nskipped++;
-	if ((v->nskipped & (v->nskipped - 1)) == 0)
+	v->graph->nskipped++;
+	if ((v->graph->nskipped & (v->graph->nskipped - 1)) == 0)
 		ereport(
 			LOG,
 			(errmsg("laminar worker %d: view %d skipped an event (%llu skipped on this worker): %s",
-					lm_me, v->id, (unsigned long long) v->nskipped, msg)));
+					lm_me, v->id, (unsigned long long) v->graph->nskipped, msg)));
 	if (timed_out)
 		lm_worker_count_timeout(v);
 }
@@ -503,14 +511,12 @@ lm_worker_fail_view(LmView *v, const char *msg)
 		pg_atomic_write_u32(&v->stats->failed, 1);
 		lm_wake_all_workers();
 	}
-	for (int i = 0; i < v->nwins; i++)
-		MemoryContextDelete(v->wins[i]->cxt);
-	v->nwins = 0;
-	v->ngroups = 0;
-	v->nrows = 0;
-	MemoryContextReset(v->rowcxt);
-	v->plan = NULL;
-	v->tid_gen++; /* rows written in the aborted work are gone */
+	if (v->graph)
+	{
+		/* rows written in the aborted work are gone with the state */
+		lm_graph_reset(v->graph);
+		lm_graph_unpublish(v->graph);
+	}
 }
 
 /*
@@ -584,11 +590,11 @@ lm_worker_read_seeds(int *n)
 static void
 lm_worker_seed_view(LmView *v, LmSeed *seeds, int nseeds)
 {
-	v->horizon = LM_NO_TIME;
+	v->graph->horizon = LM_NO_TIME;
 	for (int i = 0; i < nseeds; i++)
 		if (seeds[i].view_id == v->id)
 		{
-			v->horizon = seeds[i].horizon;
+			v->graph->horizon = seeds[i].horizon;
 			if (seeds[i].wm != LM_NO_TIME && v->wm != NULL &&
 				(v->wm->wm == LM_NO_TIME || seeds[i].wm > v->wm->wm))
 				v->wm->wm = seeds[i].wm;
@@ -616,7 +622,7 @@ lm_worker_save_horizon(LmView *v)
 		return;
 	args[0] = Int32GetDatum(v->id);
 	args[1] = Int32GetDatum(lm_me);
-	args[2] = TimestampTzGetDatum(v->horizon);
+	args[2] = TimestampTzGetDatum(v->graph->horizon);
 	args[3] = TimestampTzGetDatum(v->wm->wm);
 	args[4] = TimestampTzGetDatum(GetCurrentTimestamp());
 	GetUserIdAndSecContext(&save_uid, &save_sec);
@@ -724,7 +730,6 @@ lm_worker_compile(LmViewCatalog *cat)
 		v->result_relid = cat->result_relid;
 		v->failed = true;
 		v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
-		v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
 		v->stats = slot;
 		return v;
 	}
@@ -912,7 +917,6 @@ lm_worker_load_views(void)
 				v->failed = true;
 				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view",
 											   ALLOCSET_SMALL_SIZES);
-				v->rowcxt = AllocSetContextCreate(v->cxt, "rows", ALLOCSET_SMALL_SIZES);
 				v->stats = lm_view_slot(id, true);
 				if (v->stats)
 					lm_set_view_error(v->stats, edata->message);
@@ -926,6 +930,8 @@ lm_worker_load_views(void)
 			{
 				v->stats = lm_view_slot(id, true);
 				v->wm = lm_worker_stream_wm(cat.stream_relid);
+				v->graph->stats = v->stats;
+				v->graph->wm = &v->wm->wm;
 				lm_worker_seed_view(v, seeds, nseeds);
 			}
 		}
@@ -987,74 +993,103 @@ lm_worker_load_views(void)
 }
 
 /*
- * lm_worker_apply runs the staged, now committed events of one producer
- * through their views, starting at *pos; *pos ends at len.
+ * lm_worker_run_view pushes a view's waiting input through its graph (or
+ * continues the push an error interrupted), as the view's owner.
+ */
+static void
+lm_worker_run_view(LmView *v)
+{
+	Oid save_uid;
+	int save_sec;
+	int n = v->graph->input.n;
+
+	lm_current_view = v;
+	lm_view_enter(v, &save_uid, &save_sec);
+	if (lm_graph_running(v->graph))
+		lm_graph_resume(v->graph);
+	else
+		lm_graph_push(v->graph, &v->graph->input);
+	lm_view_leave(v, save_uid, save_sec);
+	lm_current_view = NULL;
+	lm_pass_events += n;
+	if ((lm_pass_events & ~INT64CONST(1023)) != ((lm_pass_events - n) & ~INT64CONST(1023)))
+	{
+		lm_hold_seq++; /* progress: see laminar.view_timeout */
+		if ((lm_pass_events & ~INT64CONST(65535)) != ((lm_pass_events - n) & ~INT64CONST(65535)))
+			lm_worker_check_mem(v);
+	}
+}
+
+/*
+ * lm_worker_run_queued runs every view that has input waiting.
+ */
+static void
+lm_worker_run_queued(void)
+{
+	if (lm_resume_view != NULL)
+	{
+		LmView *v = lm_resume_view;
+
+		lm_resume_view = NULL;
+		if (!v->failed)
+			lm_worker_run_view(v);
+	}
+	while (lm_queued != NULL)
+	{
+		LmView *v = lm_queued;
+
+		lm_queued = v->next_queued;
+		v->next_queued = NULL;
+		v->queued = false;
+		if (!v->failed && v->graph->input.n > 0)
+			lm_worker_run_view(v);
+	}
+}
+
+/*
+ * lm_worker_apply_range hands the staged, now committed events of one
+ * producer from *pos to their views' input batches, running a view when
+ * its batch is full; *pos ends at len.  The events stay in the staging
+ * buffer, which does not move, until lm_worker_run_queued has run them.
  */
 static void
 lm_worker_apply_range(char *buf, Size len, Size *pos)
 {
-	Oid save_uid = InvalidOid;
-	int save_sec = 0;
-	LmView *entered = NULL;
-
-	PG_TRY();
+	while (*pos < len)
 	{
-		while (*pos < len)
-		{
-			LmRecHeader *h = (LmRecHeader *) (buf + *pos);
-			LmView *v = lm_worker_view(h->view_id);
-
-			/*
-			 * A producer routes only to committed views, but we may not have
-			 * reloaded the catalog since that commit: do it now.
-			 */
-			if (v == NULL && pg_atomic_read_u64(&lm_shared->catalog_gen) != lm_loaded_gen)
-			{
-				if (entered)
-					lm_view_leave(entered, save_uid, save_sec);
-				entered = NULL;
-				lm_loaded_gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
-				lm_worker_load_views();
-				v = lm_worker_view(h->view_id);
-			}
-			/*
-			 * The view must read the stream the event was formed for: view
-			 * ids restart after DROP/CREATE EXTENSION, and deforming a tuple
-			 * with another stream's row type would read garbage.
-			 */
-			if (v != NULL && !v->failed && v->stream_relid == h->aux)
-			{
-				if (v != entered)
-				{
-					if (entered)
-						lm_view_leave(entered, save_uid, save_sec);
-					lm_view_enter(v, &save_uid, &save_sec);
-					entered = v;
-				}
-				lm_current_view = v;
-				lm_agg_event(v, (MinimalTuple) (buf + *pos + sizeof(LmRecHeader)));
-				if ((++lm_pass_events & 1023) == 0)
-				{
-					lm_hold_seq++; /* progress: see laminar.view_timeout */
-					if ((lm_pass_events & 65535) == 0)
-						lm_worker_check_mem(v);
-				}
-			}
-			*pos += h->len;
-		}
-		if (entered)
-			lm_view_leave(entered, save_uid, save_sec);
-		lm_current_view = NULL;
-	}
-	PG_CATCH();
-	{
-		/* step over the event that failed; the caller handles the error */
 		LmRecHeader *h = (LmRecHeader *) (buf + *pos);
+		LmView *v = lm_worker_view(h->view_id);
 
+		/*
+		 * A producer routes only to committed views, but we may not have
+		 * reloaded the catalog since that commit: do it now (after running
+		 * what waits: a reload may unload a view).
+		 */
+		if (v == NULL && pg_atomic_read_u64(&lm_shared->catalog_gen) != lm_loaded_gen)
+		{
+			lm_worker_run_queued();
+			lm_loaded_gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+			lm_worker_load_views();
+			v = lm_worker_view(h->view_id);
+		}
 		*pos += h->len;
-		PG_RE_THROW();
+
+		/*
+		 * The view must read the stream the event was formed for: view ids
+		 * restart after DROP/CREATE EXTENSION, and deforming a tuple with
+		 * another stream's row type would read garbage.
+		 */
+		if (v == NULL || v->failed || v->stream_relid != h->aux)
+			continue;
+		if (!v->queued)
+		{
+			v->queued = true;
+			v->next_queued = lm_queued;
+			lm_queued = v;
+		}
+		if (lm_graph_input(v->graph, (MinimalTuple) ((char *) h + sizeof(LmRecHeader))))
+			lm_worker_run_view(v);
 	}
-	PG_END_TRY();
 }
 
 /*
@@ -1104,12 +1139,14 @@ lm_worker_recover(void)
 	FlushErrorState();
 	AbortCurrentTransaction();
 	lm_view_forget_settings();
-	lm_agg_undo_event(v);
 	lm_current_view = NULL;
+	/* the row that failed is skipped; the push goes on where it stood */
+	lm_graph_skip_failed(v->graph);
+	lm_resume_view = v;
 	if (timed_out || lm_error_is_data(edata->sqlerrcode) ||
 		lm_error_is_transient(edata->sqlerrcode))
 	{
-		/* the event, not the view: skip it (apply_range stepped over it) */
+		/* the event, not the view: skip it (lm_graph_skip_failed) */
 		lm_worker_skip_event(v, edata->message, timed_out);
 		FreeErrorData(edata);
 		return;
@@ -1128,13 +1165,17 @@ static void
 lm_worker_commit_staged(LmStaging *st)
 {
 	Size pos = 0;
+	bool done = false;
 
-	while (pos < st->len)
+	/* after an error: the interrupted push goes on, then the rest */
+	while (!done)
 	{
 		lm_worker_start_xact();
 		PG_TRY();
 		{
 			lm_worker_apply_range(st->buf, st->len, &pos);
+			lm_worker_run_queued();
+			done = true;
 		}
 		PG_CATCH();
 		{
@@ -1472,10 +1513,10 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 				 * every dirty group, so it tells (a closing window's failed
 				 * rows are gone with the window).
 				 */
-				if (lm_agg_emit_settle(v, true) > 0)
-					v->careful = true;
-				else if (needed == lm_agg_has_dirty || v->emit_close)
-					v->careful = false;
+				if (lm_graph_settle(v->graph, true) > 0)
+					v->graph->careful = true;
+				else if (needed == lm_worker_emit_needed || v->emit_close)
+					v->graph->careful = false;
 			}
 			PG_CATCH();
 			{
@@ -1490,7 +1531,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 				CurrentResourceOwner = oldowner;
 				lm_view_forget_settings();
 				/* the view keeps its state: what it emitted is dirty again */
-				lm_agg_emit_settle(v, false);
+				lm_graph_settle(v->graph, false);
 				retry = lm_worker_step_failed(v, edata, timed_out);
 				FreeErrorData(edata);
 			}
@@ -1538,9 +1579,9 @@ lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
 			lm_set_view_skip(v->stats, edata->message);
 		return false;
 	}
-	if (lm_error_is_data(edata->sqlerrcode) && !v->careful)
+	if (lm_error_is_data(edata->sqlerrcode) && !v->graph->careful)
 	{
-		v->careful = true;
+		v->graph->careful = true;
 		return true;
 	}
 	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
@@ -1551,18 +1592,22 @@ lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
 }
 
 /*
- * lm_worker_step_close closes the windows the watermark passed and, when
- * that moves the view's horizon, saves it in the same subtransaction.
+ * lm_worker_step_close delivers the stream's watermark to the view's
+ * graph, which emits what the windows it closes hold, and writes those
+ * rows; when that moves the view's horizon, it is saved in the same
+ * subtransaction.
  */
 static void
 lm_worker_step_close(LmView *v)
 {
-	int64 horizon = lm_agg_horizon(v);
+	int64 horizon = lm_window_horizon(v->graph->window_us, v->wm->wm);
 
-	lm_agg_close_windows(v);
-	if (horizon > v->horizon)
+	lm_graph_watermark(v->graph, v->wm->wm);
+	while (lm_graph_flush(v->graph, LM_FLUSH_BUDGET, true))
+		lm_worker_absorb();
+	if (horizon > v->graph->horizon)
 	{
-		v->horizon = horizon;
+		v->graph->horizon = horizon;
 		lm_worker_save_horizon(v);
 	}
 }
@@ -1574,14 +1619,31 @@ lm_worker_step_close(LmView *v)
 static bool
 lm_worker_close_needed(LmView *v)
 {
-	return lm_agg_has_closable(v) || lm_agg_horizon(v) > v->horizon;
+	if (v->graph->window_us <= 0 || v->agg == NULL)
+		return false;
+	return lm_agg_has_closable(v->agg, v->wm->wm) ||
+		   lm_window_horizon(v->graph->window_us, v->wm->wm) > v->graph->horizon;
 }
 
-/* lm_worker_step_emit writes a view's changed results. */
+/*
+ * lm_worker_step_emit writes a view's changed results, a budget of rows at
+ * a time, absorbing ring input in between so that producers keep moving.
+ */
 static void
 lm_worker_step_emit(LmView *v)
 {
-	lm_agg_emit_dirty(v);
+	while (lm_graph_flush(v->graph, LM_FLUSH_BUDGET, false))
+		lm_worker_absorb();
+}
+
+/*
+ * lm_worker_emit_needed says whether a view has results to write: changed
+ * groups, buffered rows, or rows that failed before.
+ */
+static bool
+lm_worker_emit_needed(LmView *v)
+{
+	return (v->agg != NULL && lm_agg_has_dirty(v->agg)) || lm_sink_has_rows(v->sink);
 }
 
 /*
@@ -1600,9 +1662,10 @@ lm_worker_publish_stats(void)
 
 		if (!v->failed)
 		{
-			lm_agg_end_batch(v);
+			lm_graph_end_batch(v->graph);
+			lm_graph_publish(v->graph);
 			lm_worker_check_mem(v);
-			groups += v->ngroups;
+			groups += lm_graph_groups(v->graph);
 		}
 	}
 	pg_atomic_write_u64(&lm_self->groups_held, (uint64) groups);
@@ -1762,12 +1825,12 @@ lm_worker_loop(int64 next_emit)
 		{
 			LmView *v = (LmView *) lfirst(lc);
 
-			if (!v->failed && lm_agg_has_dirty(v))
+			if (!v->failed && lm_worker_emit_needed(v))
 				dirty = true;
 		}
 		if (dirty && (now >= next_emit || flush_gen > pg_atomic_read_u64(&lm_self->emit_done)))
 		{
-			lm_worker_each_view(lm_worker_step_emit, lm_agg_has_dirty);
+			lm_worker_each_view(lm_worker_step_emit, lm_worker_emit_needed);
 			next_emit = now + (int64) lm_flush_interval_ms * 1000;
 			dirty = false;
 		}

@@ -1,21 +1,26 @@
 /*-------------------------------------------------------------------------
  *
- * compile.c
+ * plan.c
  *	  Turns a view's stored query, analysed again (querydef.c), into the
- *	  operator chain a stream worker runs (ops/view.h).
+ *	  graph of operators a stream worker runs (ops/op.h):
+ *
+ *	    Source -> [WindowAssign] -> Calc -> [Aggregate] -> Sink
  *
  * Aggref cannot be compiled outside an Agg plan node, so the Query is
  * split the way nodeAgg splits it:
- *	- WHERE and the group key expressions are evaluated per event against
- *	  the event slot (Vars read ecxt_scantuple);
- *	- each aggregate's arguments and FILTER are evaluated per event and fed
- *	  to the aggregate's own transition function (ops/agg.c);
- *	- the select list is evaluated per group at emit time, with every
- *	  Aggref, every group key and window_start/window_end replaced by a
- *	  PARAM_EXEC Param that the emitter fills in.
+ *	- WHERE, the group key expressions and each aggregate's FILTER and
+ *	  arguments are Calc's: evaluated per event against the event slot
+ *	  (Vars read ecxt_scantuple), the keys and arguments projected into the
+ *	  rows the Aggregate consumes;
+ *	- the Aggregate feeds them to the aggregates' own transition functions;
+ *	- the select list is evaluated per group when the Aggregate emits, with
+ *	  every Aggref, every group key and window_start/window_end replaced by
+ *	  a PARAM_EXEC Param that the Aggregate fills in.
+ * A stateless view is Source -> Calc (WHERE and select list) -> Sink.
  * For TUMBLE views the Query reads a subquery that adds window_start and
  * window_end; its Vars are mapped back to the stream's attributes, and the
- * window bounds are computed natively (the same arithmetic as date_bin).
+ * window bounds come from WindowAssign (the same arithmetic as date_bin),
+ * which runs before Calc so that every expression may read them.
  *
  * Everything is compiled as the view's owner (the current owner of its
  * result table), so EXECUTE privileges are those of the owner, never of
@@ -47,12 +52,14 @@
 #include "utils/syscache.h"
 
 #include "laminar.h"
-#include "ops/view.h"
+#include "ops/ops.h"
 #include "query/ddl.h"
+#include "sink/sink.h"
+#include "worker/view.h"
 
 typedef struct LmMapCtx
 {
-	LmView *v;
+	LmGraph *g;
 	bool windowed;
 	int ws_attno;	   /* subquery attno of window_start */
 	AttrNumber *inner; /* subquery attno -> stream attno */
@@ -123,10 +130,10 @@ lm_compile_mutator(Node *node, LmMapCtx *ctx)
 		if (ctx->windowed)
 		{
 			if (var->varattno == ctx->ws_attno)
-				return (Node *) lm_compile_param(ctx->v->param_ws, var->vartype, var->vartypmod,
+				return (Node *) lm_compile_param(ctx->g->param_ws, var->vartype, var->vartypmod,
 												 var->varcollid);
 			if (var->varattno == ctx->ws_attno + 1)
-				return (Node *) lm_compile_param(ctx->v->param_we, var->vartype, var->vartypmod,
+				return (Node *) lm_compile_param(ctx->g->param_we, var->vartype, var->vartypmod,
 												 var->varcollid);
 			if (var->varattno <= 0 || var->varattno > ctx->ninner ||
 				ctx->inner[var->varattno - 1] == InvalidAttrNumber)
@@ -181,85 +188,155 @@ lm_compile_rights_check_func(Oid func_id, void *ctx)
 	return false;
 }
 
+/* the watermark a graph reads until the worker gives it its stream's */
+static int64 lm_plan_no_wm = LM_NO_TIME;
+
 /*
- * lm_compile_agg sets up one aggregate the way nodeAgg's ExecInitAgg does:
- * transition type, initial value, support functions and their call frames.
+ * lm_plan_outputs describes the select list for the sink: names, types
+ * and how each column travels to the table.
  */
 static void
-lm_compile_agg(LmView *v, LmMapCtx *ctx, Aggref *aggref, LmAggSpec *a)
+lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
 {
-	HeapTuple tup;
-	Form_pg_aggregate form;
-	Oid inputTypes[FUNC_MAX_ARGS];
-	int numArguments;
-	Oid transfn_oid, finalfn_oid;
-	Expr *transfnexpr, *finalfnexpr;
-	Datum textInitVal;
+	int n = list_length(q->targetList);
 	ListCell *lc;
-	int i;
 
-	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for aggregate %u", aggref->aggfnoid);
-	form = (Form_pg_aggregate) GETSTRUCT(tup);
-
-	a->aggfnoid = aggref->aggfnoid;
-	transfn_oid = form->aggtransfn;
-	finalfn_oid = form->aggfinalfn;
-	numArguments = get_aggregate_argtypes(aggref, inputTypes);
-	a->transtype =
-		resolve_aggregate_transtype(aggref->aggfnoid, form->aggtranstype, inputTypes, numArguments);
-	get_typlenbyval(a->transtype, &a->translen, &a->transbyval);
-	a->collation = aggref->inputcollid;
-	a->transstrict = func_strict(transfn_oid);
-	a->hasfinal = OidIsValid(finalfn_oid);
-	a->nfinalextra = form->aggfinalextra ? numArguments : 0;
-
-	build_aggregate_transfn_expr(inputTypes, numArguments, 0, aggref->aggvariadic, a->transtype,
-								 aggref->inputcollid, transfn_oid, InvalidOid, &transfnexpr, NULL);
-	fmgr_info_cxt(transfn_oid, &a->transfn, v->cxt);
-	fmgr_info_set_expr((Node *) transfnexpr, &a->transfn);
-	if (a->hasfinal)
+	sd->outtypes = palloc(sizeof(Oid) * n);
+	sd->outtypmods = palloc(sizeof(int32) * n);
+	sd->outlen = palloc(sizeof(int16) * n);
+	sd->outbyval = palloc(sizeof(bool) * n);
+	sd->outalign = palloc(sizeof(char) * n);
+	sd->outarraytypes = palloc(sizeof(Oid) * n);
+	sd->outnames = palloc(sizeof(char *) * n);
+	sd->outfuncs = palloc0(sizeof(FmgrInfo) * n);
+	sd->keyout = palloc(sizeof(int) * n);
+	sd->nkeycols = cat->nkeycols;
+	sd->keycols = cat->keycols;
+	foreach (lc, q->targetList)
 	{
-		a->finalstrict = func_strict(finalfn_oid);
-		build_aggregate_finalfn_expr(inputTypes, 1 + a->nfinalextra, a->transtype, aggref->aggtype,
-									 aggref->inputcollid, finalfn_oid, &finalfnexpr);
-		fmgr_info_cxt(finalfn_oid, &a->finalfn, v->cxt);
-		fmgr_info_set_expr((Node *) finalfnexpr, &a->finalfn);
-		a->finalcall = palloc0(SizeForFunctionCallInfo(1 + a->nfinalextra));
-		InitFunctionCallInfoData(*a->finalcall, &a->finalfn, 1 + a->nfinalextra, a->collation,
-								 (Node *) v->fake_agg, NULL);
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Oid typ = exprType((Node *) tle->expr);
+		int c = sd->nout;
+
+		if (tle->resjunk)
+			continue;
+		sd->outtypes[c] = typ;
+		sd->outtypmods[c] = exprTypmod((Node *) tle->expr);
+		get_typlenbyvalalign(typ, &sd->outlen[c], &sd->outbyval[c], &sd->outalign[c]);
+		sd->outarraytypes[c] = get_array_type(typ);
+		if (!OidIsValid(sd->outarraytypes[c]))
+		{
+			/* arrays of arrays do not exist: such columns travel as text */
+			Oid outfn;
+			bool isvarlena;
+
+			getTypeOutputInfo(typ, &outfn, &isvarlena);
+			fmgr_info_cxt(outfn, &sd->outfuncs[c], cxt);
+		}
+		sd->outnames[c] = pstrdup(tle->resname);
+		for (int k = 0; k < sd->nkeycols; k++)
+			if (strcmp(sd->keycols[k], sd->outnames[c]) == 0)
+			{
+				sd->keyout[sd->nkeyout++] = c;
+				break;
+			}
+		sd->nout++;
 	}
+}
 
-	textInitVal = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &a->initnull);
-	if (!a->initnull)
-	{
-		Oid typinput, typioparam;
-		char *s = TextDatumGetCString(textInitVal);
+/*
+ * lm_plan_select_list prepares the view's select list (final: Aggrefs and
+ * keys read the Aggregate's parameters) and its tuple descriptor.
+ */
+static ExprState **
+lm_plan_select_list(Query *q, LmMapCtx *ctx, TupleDesc *desc)
+{
+	ExprState **exprs = palloc(sizeof(ExprState *) * Max(list_length(q->targetList), 1));
+	int n = 0;
+	ListCell *lc;
 
-		getTypeInputInfo(a->transtype, &typinput, &typioparam);
-		a->initval = OidInputFunctionCall(typinput, s, typioparam, -1);
-	}
-	ReleaseSysCache(tup);
-
-	a->nargs = list_length(aggref->args);
-	if (a->transstrict && a->initnull && a->nargs == 0)
-		elog(ERROR, "laminar: strict aggregate without arguments and initial value");
-	a->args = palloc0(sizeof(ExprState *) * Max(a->nargs, 1));
-	i = 0;
-	foreach (lc, aggref->args)
+	*desc = CreateTemplateTupleDesc(Max(list_length(q->targetList), 1));
+	foreach (lc, q->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		a->args[i++] =
-			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, ctx), v->estate);
+		if (tle->resjunk)
+			continue;
+		exprs[n] =
+			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, ctx), ctx->g->estate);
+		TupleDescInitEntry(*desc, n + 1, NULL, exprType((Node *) tle->expr),
+						   exprTypmod((Node *) tle->expr), 0);
+		n++;
 	}
-	if (aggref->aggfilter)
-		a->filter = ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) aggref->aggfilter, ctx),
-									v->estate);
-	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
-	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation,
-							 (Node *) v->fake_agg, NULL);
+	(*desc)->natts = n;
+	return exprs;
+}
+
+/*
+ * lm_plan_aggregate sets up the Aggregate's description and the part of
+ * Calc's projection it consumes: the group keys, then per aggregate its
+ * FILTER (if any) and its arguments.  Returns the projection.
+ */
+static List *
+lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad)
+{
+	LmGraph *g = v->graph;
+	List *proj = NIL;
+	ListCell *lc;
+	int i = 0;
+
+	ad->nkeys = list_length(ctx->keys);
+	ad->naggs = list_length(ctx->aggs);
+	ad->window_us = g->window_us;
+	ad->emit_close = v->emit_close;
+	ad->tmpcxt = AllocSetContextCreate(v->cxt, "laminar view scratch", ALLOCSET_DEFAULT_SIZES);
+
+	/* the fake Agg node that aggregate support functions ask for */
+	ad->fake_agg = makeNode(AggState);
+	ad->fake_agg->curaggcontext = makeNode(ExprContext);
+	ad->fake_agg->tmpcontext = makeNode(ExprContext);
+	ad->fake_agg->tmpcontext->ecxt_per_tuple_memory = ad->tmpcxt;
+	ad->fake_agg->curaggcontext->ecxt_per_tuple_memory = ad->tmpcxt;
+
+	if (ad->nkeys > 0)
+	{
+		ad->keydesc = CreateTemplateTupleDesc(ad->nkeys);
+		ad->eqops = palloc(sizeof(Oid) * ad->nkeys);
+		foreach (lc, ctx->keys)
+		{
+			Node *e = (Node *) lfirst(lc);
+
+			proj = lappend(proj, lm_compile_mutator(e, ctx));
+			TupleDescInitEntry(ad->keydesc, i + 1, NULL, exprType(e), exprTypmod(e), 0);
+			TupleDescInitEntryCollation(ad->keydesc, i + 1, exprCollation(e));
+			ad->eqops[i] = list_nth_oid(eqops, i);
+			i++;
+		}
+	}
+	ad->aggs = palloc0(sizeof(LmAggSpec) * Max(ad->naggs, 1));
+	i = 0;
+	foreach (lc, ctx->aggs)
+	{
+		Aggref *aggref = (Aggref *) lfirst(lc);
+		LmAggSpec *a = &ad->aggs[i++];
+		ListCell *al;
+
+		lm_aggfn_init(a, aggref, (Node *) ad->fake_agg, v->cxt);
+		a->filtercol = -1;
+		if (aggref->aggfilter)
+		{
+			a->filtercol = list_length(proj);
+			proj = lappend(proj, lm_compile_mutator((Node *) aggref->aggfilter, ctx));
+		}
+		a->argcol = list_length(proj);
+		foreach (al, aggref->args)
+			proj =
+				lappend(proj, lm_compile_mutator((Node *) lfirst_node(TargetEntry, al)->expr, ctx));
+	}
+	ctx->final = true;
+	ad->outexprs = lm_plan_select_list(q, ctx, &ad->outdesc);
+	ad->nout = ad->outdesc->natts;
+	return proj;
 }
 
 /*
@@ -271,6 +348,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	MemoryContext cxt = AllocSetContextCreate(parent, "laminar view", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	LmView *v = palloc0(sizeof(LmView));
+	LmGraph *g;
 	Query *q;
 	LmMapCtx ctx;
 	Relation rel;
@@ -278,10 +356,14 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	ListCell *lc;
 	List *eqops = NIL;
 	List *quals;
+	List *proj = NIL;
+	ExprState *qual = NULL;
+	ExprState **projstates;
+	LmSinkDesc sd;
+	LmAggDesc ad;
 	Oid save_uid;
 	int save_sec;
 	int i;
-	int n;
 
 	v->cxt = cxt;
 	v->id = cat->id;
@@ -292,21 +374,18 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 			  : strcmp(cat->kind, "window") == 0  ? LM_VIEW_WINDOW
 												  : LM_VIEW_AGGREGATE;
 	v->emit_close = strcmp(cat->emit, "on window close") == 0;
-	v->window_us = cat->window_us;
 	/* a size 0.1.0 accepted and wrapped: the worker reads it as NULL (0) */
-	if (v->kind == LM_VIEW_WINDOW && v->window_us <= 0)
+	if (v->kind == LM_VIEW_WINDOW && cat->window_us <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("window size of continuous view \"%s\" is out of range",
 							   get_rel_name(v->result_relid)),
 						errhint("Drop and re-create the view with a smaller TUMBLE size.")));
-	v->ts_attnum = cat->ts_attnum;
 	v->timezone = pstrdup(cat->timezone);
 	v->datestyle = pstrdup(cat->datestyle);
 	v->intervalstyle = pstrdup(cat->intervalstyle);
-	v->nkeycols = cat->nkeycols;
-	v->keycols = cat->keycols;
-	v->tmpcxt = AllocSetContextCreate(cxt, "laminar view scratch", ALLOCSET_DEFAULT_SIZES);
-	v->rowcxt = AllocSetContextCreate(cxt, "laminar view rows", ALLOCSET_DEFAULT_SIZES);
+	g = v->graph = lm_graph_create(cxt);
+	g->window_us = cat->window_us;
+	g->wm = &lm_plan_no_wm;
 
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(v->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
@@ -314,17 +393,18 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	q = lm_querydef_analyze(cat->query, cat->window_us > 0);
 	v->query = q;
 	lm_view_check_rights(v, v->owner);
-	v->estate = CreateExecutorState();
-	v->econtext = CreateExprContext(v->estate);
 
 	rel = table_open(v->stream_relid, AccessShareLock);
 	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	lm_graph_add(g, lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0,
+									 RelationGetRelationName(rel)));
 	table_close(rel, AccessShareLock);
-	v->evslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	if (g->window_us > 0)
+		lm_graph_add(g, lm_window_create(g, g->window_us));
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.v = v;
-	ctx.windowed = v->window_us > 0;
+	ctx.g = g;
+	ctx.windowed = g->window_us > 0;
 	if (ctx.windowed)
 	{
 		RangeTblEntry *rte = rt_fetch(1, q->rtable);
@@ -358,118 +438,52 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 		ctx.keys = lappend(ctx.keys, e);
 		eqops = lappend_oid(eqops, sgc->eqop);
 	}
-	v->naggs = list_length(ctx.aggs);
-	v->nkeys = list_length(ctx.keys);
-	v->param_ws = v->naggs + v->nkeys;
-	v->param_we = v->param_ws + 1;
-	v->params = palloc0(sizeof(ParamExecData) * (v->param_we + 1));
-	v->econtext->ecxt_param_exec_vals = v->params;
-
-	/* the fake Agg node that aggregate support functions ask for */
-	v->fake_agg = makeNode(AggState);
-	v->fake_agg->curaggcontext = makeNode(ExprContext);
-	v->fake_agg->tmpcontext = makeNode(ExprContext);
-	v->fake_agg->tmpcontext->ecxt_per_tuple_memory = v->tmpcxt;
-	v->fake_agg->curaggcontext->ecxt_per_tuple_memory = v->tmpcxt;
+	g->param_ws = list_length(ctx.aggs) + list_length(ctx.keys);
+	g->param_we = g->param_ws + 1;
+	g->params = palloc0(sizeof(ParamExecData) * (g->param_we + 1));
+	g->econtext->ecxt_param_exec_vals = g->params;
 
 	/* WHERE */
 	quals = make_ands_implicit((Expr *) lm_compile_mutator(q->jointree->quals, &ctx));
 	if (quals != NIL)
-		v->qual = ExecPrepareQual(quals, v->estate);
-
-	/* group keys */
-	if (v->nkeys > 0)
-	{
-		Oid *eqarr = palloc(sizeof(Oid) * v->nkeys);
-
-		v->keyexprs = palloc(sizeof(ExprState *) * v->nkeys);
-		v->keydesc = CreateTemplateTupleDesc(v->nkeys);
-		v->keycolidx = palloc(sizeof(AttrNumber) * v->nkeys);
-		v->keycoll = palloc(sizeof(Oid) * v->nkeys);
-		i = 0;
-		foreach (lc, ctx.keys)
-		{
-			Node *e = (Node *) lfirst(lc);
-
-			v->keyexprs[i] = ExecPrepareExpr((Expr *) lm_compile_mutator(e, &ctx), v->estate);
-			TupleDescInitEntry(v->keydesc, i + 1, NULL, exprType(e), exprTypmod(e), 0);
-			TupleDescInitEntryCollation(v->keydesc, i + 1, exprCollation(e));
-			v->keycolidx[i] = i + 1;
-			v->keycoll[i] = exprCollation(e);
-			eqarr[i] = list_nth_oid(eqops, i);
-			i++;
-		}
-		execTuplesHashPrepare(v->nkeys, eqarr, &v->eqfuncs, &v->hashfns);
-		/* like nodeAgg's hashslot: a minimal-tuple slot holding virtual values */
-		v->keyslot = MakeSingleTupleTableSlot(v->keydesc, &TTSOpsMinimalTuple);
-		v->keyread = MakeSingleTupleTableSlot(v->keydesc, &TTSOpsMinimalTuple);
-	}
-
-	/* aggregates */
-	v->aggs = palloc0(sizeof(LmAggSpec) * Max(v->naggs, 1));
-	i = 0;
-	foreach (lc, ctx.aggs)
-		lm_compile_agg(v, &ctx, (Aggref *) lfirst(lc), &v->aggs[i++]);
-	v->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * v->naggs;
-	/* what ops/agg.c needs to undo a failed event's transitions */
-	v->savevals = palloc0(sizeof(LmAggVal) * Max(v->naggs, 1));
-	v->deferred = palloc0(sizeof(Datum) * Max(v->naggs, 1));
-	v->deferred_agg = palloc0(sizeof(int) * Max(v->naggs, 1));
+		qual = ExecPrepareQual(quals, g->estate);
 
 	/*
 	 * The select list.  Its types are the query's own, which the compiled
 	 * expressions produce; the result table must still have a column of each
-	 * name with exactly that type (lm_emit_check_table, run here and again
-	 * before every write, since the table can change under a running view).
+	 * name with exactly that type (the sink checks, here and again before
+	 * every write, since the table can change under a running view).
 	 */
-	n = list_length(q->targetList);
-	ctx.final = v->kind != LM_VIEW_STATELESS;
-	v->outexprs = palloc(sizeof(ExprState *) * n);
-	v->outtypes = palloc(sizeof(Oid) * n);
-	v->outtypmods = palloc(sizeof(int32) * n);
-	v->outlen = palloc(sizeof(int16) * n);
-	v->outbyval = palloc(sizeof(bool) * n);
-	v->outalign = palloc(sizeof(char) * n);
-	v->outarraytypes = palloc(sizeof(Oid) * n);
-	v->outnames = palloc(sizeof(char *) * n);
-	v->outfuncs = palloc0(sizeof(FmgrInfo) * n);
-	v->outattnum = palloc0(sizeof(AttrNumber) * n);
-	v->keyout = palloc(sizeof(int) * n);
-	v->tid_gen = 1;
-	v->fresh = cat->fresh;
-	foreach (lc, q->targetList)
+	memset(&sd, 0, sizeof(sd));
+	memset(&ad, 0, sizeof(ad));
+	lm_plan_outputs(q, &sd, cat, cxt);
+	if (v->kind == LM_VIEW_STATELESS)
 	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		Oid typ = exprType((Node *) tle->expr);
+		TupleDesc outdesc;
 
-		if (tle->resjunk)
-			continue;
-		v->outexprs[v->nout] =
-			ExecPrepareExpr((Expr *) lm_compile_mutator((Node *) tle->expr, &ctx), v->estate);
-		v->outtypes[v->nout] = typ;
-		v->outtypmods[v->nout] = exprTypmod((Node *) tle->expr);
-		get_typlenbyvalalign(typ, &v->outlen[v->nout], &v->outbyval[v->nout],
-							 &v->outalign[v->nout]);
-		v->outarraytypes[v->nout] = get_array_type(typ);
-		if (!OidIsValid(v->outarraytypes[v->nout]))
-		{
-			/* arrays of arrays do not exist: such columns travel as text */
-			Oid outfn;
-			bool isvarlena;
-
-			getTypeOutputInfo(typ, &outfn, &isvarlena);
-			fmgr_info_cxt(outfn, &v->outfuncs[v->nout], v->cxt);
-		}
-		v->outnames[v->nout] = pstrdup(tle->resname);
-		for (int k = 0; k < v->nkeycols; k++)
-			if (strcmp(v->keycols[k], v->outnames[v->nout]) == 0)
-			{
-				v->keyout[v->nkeyout++] = v->nout;
-				break;
-			}
-		v->nout++;
+		projstates = lm_plan_select_list(q, &ctx, &outdesc);
+		lm_graph_add(g, lm_calc_create(g, qual, outdesc->natts, projstates, ctx.windowed));
 	}
-	lm_emit_check_table(v, AccessShareLock, false);
+	else
+	{
+		proj = lm_plan_aggregate(v, q, &ctx, eqops, &ad);
+		projstates = palloc(sizeof(ExprState *) * Max(list_length(proj), 1));
+		i = 0;
+		foreach (lc, proj)
+			projstates[i++] = ExecPrepareExpr((Expr *) lfirst(lc), g->estate);
+		lm_graph_add(g, lm_calc_create(g, qual, list_length(proj), projstates, ctx.windowed));
+		v->agg = lm_agg_create(g, &ad);
+		lm_graph_add(g, v->agg);
+	}
+
+	sd.view_id = v->id;
+	sd.result_relid = v->result_relid;
+	sd.upsert = v->kind != LM_VIEW_STATELESS && !v->emit_close;
+	sd.global = sd.upsert && sd.nkeycols == 0;
+	sd.windowed = sd.upsert && g->window_us > 0;
+	sd.fresh = cat->fresh;
+	v->sink = lm_sink_create(g, &sd);
+	lm_graph_add(g, v->sink);
 
 	SetUserIdAndSecContext(save_uid, save_sec);
 	MemoryContextSwitchTo(old);
@@ -543,11 +557,8 @@ lm_view_set_owner(LmView *v, Oid owner)
 {
 	lm_view_check_rights(v, owner);
 	v->owner = owner;
-	if (v->plan)
-	{
-		SPI_freeplan(v->plan);
-		v->plan = NULL;
-	}
+	if (v->sink)
+		lm_sink_forget_plan(v->sink);
 }
 
 /*
@@ -594,7 +605,10 @@ lm_view_compile(LmViewCatalog *cat, MemoryContext parent)
 void
 lm_view_free(LmView *v)
 {
-	if (v->plan)
-		SPI_freeplan(v->plan);
+	if (v->graph)
+	{
+		lm_graph_unpublish(v->graph);
+		lm_graph_end(v->graph);
+	}
 	MemoryContextDelete(v->cxt);
 }

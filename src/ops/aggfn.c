@@ -1,0 +1,189 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggfn.c
+ *	  The fixed per-aggregate data of the Aggregate operator: transition,
+ *	  final, serial, deserial and combine functions, looked up once, as
+ *	  nodeAgg's ExecInitAgg does; and how a transition state is saved.
+ *
+ * A state is saved as its value when its type is a real type, through the
+ * aggregate's serial function when it is of type internal, and not at all
+ * when an internal state has no serial function (array_agg, string_agg,
+ * json[b]_agg, range_agg, the ordered-set aggregates, and some
+ * user-defined ones): such an aggregate retains the input it has seen
+ * (LmAggSpec.retain), and a restore replays it through the transition
+ * function.  The combine function is looked up for merging states (session
+ * windows, later); nothing calls it yet.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "parser/parse_agg.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "ops/ops.h"
+
+/*
+ * lm_aggfn_init sets up one aggregate: transition type, initial value,
+ * support functions and their call frames (fake_agg is the AggState the
+ * functions see as their context).  Its argument expressions are the
+ * planner's business.
+ */
+void
+lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
+{
+	HeapTuple tup;
+	Form_pg_aggregate form;
+	Oid inputTypes[FUNC_MAX_ARGS];
+	int numArguments;
+	Oid transfn_oid, finalfn_oid;
+	Expr *transfnexpr, *finalfnexpr;
+	Datum textInitVal;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for aggregate %u", aggref->aggfnoid);
+	form = (Form_pg_aggregate) GETSTRUCT(tup);
+
+	a->aggfnoid = aggref->aggfnoid;
+	a->name = get_func_name(aggref->aggfnoid);
+	transfn_oid = form->aggtransfn;
+	finalfn_oid = form->aggfinalfn;
+	numArguments = get_aggregate_argtypes(aggref, inputTypes);
+	a->transtype =
+		resolve_aggregate_transtype(aggref->aggfnoid, form->aggtranstype, inputTypes, numArguments);
+	get_typlenbyval(a->transtype, &a->translen, &a->transbyval);
+	a->collation = aggref->inputcollid;
+	a->transstrict = func_strict(transfn_oid);
+	a->hasfinal = OidIsValid(finalfn_oid);
+	a->nfinalextra = form->aggfinalextra ? numArguments : 0;
+	a->serialfn_oid = form->aggserialfn;
+	a->deserialfn_oid = form->aggdeserialfn;
+	a->combinefn_oid = form->aggcombinefn;
+
+	build_aggregate_transfn_expr(inputTypes, numArguments, 0, aggref->aggvariadic, a->transtype,
+								 aggref->inputcollid, transfn_oid, InvalidOid, &transfnexpr, NULL);
+	fmgr_info_cxt(transfn_oid, &a->transfn, cxt);
+	fmgr_info_set_expr((Node *) transfnexpr, &a->transfn);
+	if (a->hasfinal)
+	{
+		a->finalstrict = func_strict(finalfn_oid);
+		build_aggregate_finalfn_expr(inputTypes, 1 + a->nfinalextra, a->transtype, aggref->aggtype,
+									 aggref->inputcollid, finalfn_oid, &finalfnexpr);
+		fmgr_info_cxt(finalfn_oid, &a->finalfn, cxt);
+		fmgr_info_set_expr((Node *) finalfnexpr, &a->finalfn);
+		a->finalcall = palloc0(SizeForFunctionCallInfo(1 + a->nfinalextra));
+		InitFunctionCallInfoData(*a->finalcall, &a->finalfn, 1 + a->nfinalextra, a->collation,
+								 fake_agg, NULL);
+	}
+
+	/* saving the state: its own type, or serialfn/deserialfn, or its input */
+	if (a->transtype == INTERNALOID)
+	{
+		if (OidIsValid(a->serialfn_oid) && OidIsValid(a->deserialfn_oid))
+		{
+			fmgr_info_cxt(a->serialfn_oid, &a->serialfn, cxt);
+			fmgr_info_cxt(a->deserialfn_oid, &a->deserialfn, cxt);
+			a->serialcall = palloc0(SizeForFunctionCallInfo(1));
+			InitFunctionCallInfoData(*a->serialcall, &a->serialfn, 1, InvalidOid, fake_agg, NULL);
+			a->deserialcall = palloc0(SizeForFunctionCallInfo(2));
+			InitFunctionCallInfoData(*a->deserialcall, &a->deserialfn, 2, InvalidOid, fake_agg,
+									 NULL);
+		}
+		else
+			a->retain = true;
+	}
+
+	textInitVal = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &a->initnull);
+	if (!a->initnull)
+	{
+		char *s = TextDatumGetCString(textInitVal);
+
+		getTypeInputInfo(a->transtype, &a->typinput, &a->typioparam);
+		a->initval = OidInputFunctionCall(a->typinput, s, a->typioparam, -1);
+	}
+	ReleaseSysCache(tup);
+
+	a->nargs = list_length(aggref->args);
+	if (a->transstrict && a->initnull && a->nargs == 0)
+		elog(ERROR, "laminar: strict aggregate without arguments and initial value");
+	a->argtypes = palloc0(sizeof(Oid) * Max(a->nargs, 1));
+	a->arglen = palloc0(sizeof(int16) * Max(a->nargs, 1));
+	a->argbyval = palloc0(sizeof(bool) * Max(a->nargs, 1));
+	for (int i = 0; i < a->nargs; i++)
+	{
+		a->argtypes[i] = inputTypes[i];
+		get_typlenbyval(inputTypes[i], &a->arglen[i], &a->argbyval[i]);
+	}
+	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
+	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation, fake_agg,
+							 NULL);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * lm_aggfn_put_state appends a transition value to a snapshot: its datum,
+ * or for an internal state the bytea its serial function makes (a retained
+ * state appends nothing: its input is saved instead).
+ */
+void
+lm_aggfn_put_state(LmAggSpec *a, StringInfo buf, Datum value, bool isnull, MemoryContext aggcxt,
+				   AggState *fake_agg)
+{
+	if (a->retain)
+		return;
+	if (a->transtype != INTERNALOID || isnull)
+	{
+		lm_snap_put_datum(buf, value, isnull, a->transbyval, a->translen);
+		return;
+	}
+	fake_agg->curaggcontext->ecxt_per_tuple_memory = aggcxt;
+	a->serialcall->args[0].value = value;
+	a->serialcall->args[0].isnull = false;
+	a->serialcall->isnull = false;
+	value = FunctionCallInvoke(a->serialcall);
+	lm_snap_put_datum(buf, value, a->serialcall->isnull, false, -1);
+}
+
+/*
+ * lm_aggfn_get_state reads a transition value written by
+ * lm_aggfn_put_state, allocated in aggcxt (the group's window).
+ */
+Datum
+lm_aggfn_get_state(LmAggSpec *a, const char **p, const char *end, bool *isnull,
+				   MemoryContext aggcxt, AggState *fake_agg)
+{
+	MemoryContext old = MemoryContextSwitchTo(aggcxt);
+	Datum d;
+
+	if (a->transtype != INTERNALOID)
+		d = lm_snap_get_datum(p, end, isnull, a->transbyval, a->translen);
+	else
+	{
+		Datum bytes = lm_snap_get_datum(p, end, isnull, false, -1);
+
+		d = bytes;
+		if (!*isnull)
+		{
+			fake_agg->curaggcontext->ecxt_per_tuple_memory = aggcxt;
+			a->deserialcall->args[0].value = bytes;
+			a->deserialcall->args[0].isnull = false;
+			a->deserialcall->args[1].value = (Datum) 0;
+			a->deserialcall->args[1].isnull = true;
+			a->deserialcall->isnull = false;
+			d = FunctionCallInvoke(a->deserialcall);
+			*isnull = a->deserialcall->isnull;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return d;
+}

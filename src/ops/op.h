@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * op.h
+ *	  The operator interface: a continuous view is a graph of operators
+ *	  that hand each other batches of changes.
+ *
+ * A change is a row, the event time it derives from, and a weight: +1
+ * inserts the row, -1 retracts it.  Rows in a batch are arrays of natts
+ * values (values[i * natts + c]), ready to form a tuple from; a batch of
+ * stream events carries the events' tuples in slots instead.  Every operator has the same methods, in the
+ * spirit of the executor's init/exec/end split (execProcnode.c): the graph
+ * driver (ops/graph.c) calls them, and an operator hands its output to the
+ * graph (lm_op_forward), never to another operator or a sink directly.
+ *
+ *	push		takes a batch on an input port; stateless operators transform
+ *				it, the aggregate folds it into its groups
+ *	watermark	the input's event time has passed wm: close what it closes
+ *				(may emit changes)
+ *	flush		emits what is pending (the aggregate: changed groups; a
+ *				sink: writes its rows), at most budget rows; returns whether
+ *				work remains
+ *	settle		the step that emitted or wrote ended: committed, or rolled
+ *				back, in which case the operator returns to its state at the
+ *				step's start (see "Steps" below)
+ *	undo		puts back the row whose processing raised an error (in->pos)
+ *	snapshot / restore	its state to and from the byte format of
+ *				ops/README.md
+ *	reset		drops all state (the view stopped)
+ *	explain		one line describing the operator and what it holds
+ *	end			releases everything
+ *
+ * Steps.  Events are pushed in the worker's pass transaction, which writes
+ * nothing.  Closing windows and emitting run in a subtransaction of the view
+ * ("a step"): lm_graph_watermark / lm_graph_flush, then lm_graph_settle.
+ * settle(false) puts every operator back where it stood at the step's start,
+ * so that the step can run again (carefully, after a data error).
+ *
+ * Errors.  An operator processes input row in->pos and only then advances
+ * in->pos; it forwards its output only between rows.  When an error escapes
+ * a push, the worker rolls back, calls lm_graph_skip_failed (the failing
+ * operator undoes its row, which is skipped and counted) and
+ * lm_graph_resume, which continues every interrupted push where it stood.
+ *
+ * Memory.  Rows in a batch are valid until the push or step that made them
+ * ends; an operator that keeps one longer copies it.  Nothing on the push
+ * path allocates per row except state that grows (a new group) and what
+ * the view's own functions allocate in the per-tuple memory, reset per
+ * batch.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LAMINAR_OP_H
+#define LAMINAR_OP_H
+
+#include "executor/executor.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+
+#include "laminar.h"
+
+/* rows per batch: enough to amortise calls, small enough to stay in cache */
+#define LM_BATCH_SIZE 1024
+
+/* the first 8 bytes of a snapshot, and the version of its format */
+#define LM_SNAPSHOT_MAGIC INT64CONST(0x314e5350414e494c) /* "LINAPSN1" */
+#define LM_SNAPSHOT_VERSION 1
+
+typedef struct LmBatch
+{
+	int n;	   /* rows */
+	int cap;   /* rows it can hold */
+	int pos;   /* the consumer's position: rows before it are processed */
+	int natts; /* columns per row (0 for event batches) */
+	Datum *values;
+	bool *isnull;
+	MinimalTuple *tuples;	/* the graph's input: stream events as stored */
+	TupleTableSlot **slots; /* event batches: the stream row of each change */
+	int64 *ts;				/* event time of each row (LM_NO_TIME: none) */
+	int64 *wstart;			/* its window, in windowed graphs */
+	int64 *wend;
+	int8 *weight; /* +1 insert, -1 retract */
+} LmBatch;
+
+#define LM_BATCH_VAL(b, c, i) ((b)->values[(i) * (b)->natts + (c)])
+#define LM_BATCH_NULL(b, c, i) ((b)->isnull[(i) * (b)->natts + (c)])
+
+typedef enum LmOpKind
+{
+	LM_OP_SOURCE,
+	LM_OP_WINDOW,
+	LM_OP_CALC,
+	LM_OP_AGG,
+	LM_OP_SINK_UPSERT,
+	LM_OP_SINK_APPEND
+} LmOpKind;
+
+struct LmOp;
+struct LmGraph;
+
+typedef struct LmOpMethods
+{
+	const char *name;
+	void (*push)(struct LmOp *op, int port, LmBatch *in);
+	void (*watermark)(struct LmOp *op, int64 wm);
+	bool (*flush)(struct LmOp *op, int budget);
+	int64 (*settle)(struct LmOp *op, bool committed);
+	void (*undo)(struct LmOp *op);
+	void (*snapshot)(struct LmOp *op, StringInfo buf);
+	void (*restore)(struct LmOp *op, const char *data, Size len);
+	void (*reset)(struct LmOp *op);
+	void (*explain)(struct LmOp *op, StringInfo line);
+	void (*end)(struct LmOp *op);
+} LmOpMethods;
+
+/* the state every operator starts with (like PlanState) */
+typedef struct LmOp
+{
+	LmOpKind kind;
+	const LmOpMethods *methods;
+	struct LmGraph *graph;
+	int index;			 /* in graph->ops */
+	int output;			 /* index of the operator it feeds, -1 for a sink */
+	int output_port;	 /* and on which input port */
+	LmBatch out;		 /* its output, handed on by lm_op_forward */
+	LmBatch *in;		 /* the batch a running push works on */
+	uint64 rows_in;		 /* counters since the last publish */
+	uint64 rows_out;
+	int64 groups;		 /* state held: groups or rows */
+	int64 pub_groups;	 /* ... as last published to the view's slot */
+	int64 pub_bytes;	 /* memory held, as last published */
+	MemoryContext cxt;	 /* everything the operator owns */
+} LmOp;
+
+/* the graph of one view, as one worker runs it */
+typedef struct LmGraph
+{
+	int nops;
+	LmOp *ops[LM_MAX_OPS]; /* in topological order: sources first */
+	MemoryContext cxt;
+	EState *estate;			/* expression evaluation for every operator */
+	ExprContext *econtext;	/* its per-tuple memory: reset per batch */
+	ParamExecData *params;	/* PARAM_EXEC values: aggregates, keys, window */
+	int param_ws;			/* window_start's parameter */
+	int param_we;			/* window_end's parameter */
+	LmBatch input;			/* stream events waiting to be pushed */
+	MemoryContext stepcxt;	/* rows made by a step, reset when it settles */
+	int64 *wm;				/* the worker's watermark of the input stream */
+	int64 horizon;			/* windows ending at or before it are closed for
+							 * good (laminar._horizons); LM_NO_TIME if none */
+	int64 window_us;		/* the view's TUMBLE size, 0 if none */
+	bool careful;			/* steps write row by row where a batch fails */
+	bool in_step;			/* a step (watermark, flush) is running */
+	struct LmViewShared *stats;
+
+	/* a push interrupted by an error: the operators it ran through */
+	int depth;
+	LmOp *stack[LM_MAX_OPS];
+	LmBatch *stack_in[LM_MAX_OPS];
+	int stack_port[LM_MAX_OPS];
+
+	/* counters of the source not yet published */
+	uint64 pend_events;
+	uint64 pend_late;
+	uint64 pend_null;
+	uint64 pend_skipped; /* rows a step skipped (skipped_rows) */
+	uint64 nskipped;	 /* events and rows skipped on this worker */
+	char *skip_msg;		 /* the latest, for last_skip_error */
+} LmGraph;
+
+/* ops/graph.c: building and driving a graph */
+extern LmGraph *lm_graph_create(MemoryContext parent);
+extern void lm_graph_add(LmGraph *g, LmOp *op);
+extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts,
+					   bool events, Size size);
+extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts, bool events);
+extern void lm_batch_reset(LmBatch *b);
+extern void lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si);
+extern void lm_op_forward(LmOp *op);
+extern bool lm_graph_input(LmGraph *g, MinimalTuple tup);
+extern void lm_graph_push(LmGraph *g, LmBatch *in);
+extern void lm_graph_skip_failed(LmGraph *g);
+extern void lm_graph_resume(LmGraph *g);
+extern bool lm_graph_running(LmGraph *g);
+extern void lm_graph_watermark(LmGraph *g, int64 wm);
+extern bool lm_graph_flush(LmGraph *g, int budget, bool sinks_only);
+extern int64 lm_graph_settle(LmGraph *g, bool committed);
+extern void lm_graph_end_batch(LmGraph *g);
+extern void lm_graph_reset(LmGraph *g);
+extern void lm_graph_end(LmGraph *g);
+extern int64 lm_graph_groups(LmGraph *g);
+extern void lm_graph_snapshot(LmGraph *g, StringInfo buf);
+extern void lm_graph_restore(LmGraph *g, const char *data, Size len);
+extern void lm_graph_explain(LmGraph *g, List **lines);
+extern void lm_graph_publish(LmGraph *g);
+extern void lm_graph_unpublish(LmGraph *g);
+extern void lm_graph_skip_row(LmGraph *g, const char *msg);
+extern bool lm_error_is_data(int sqlerrcode);
+
+/* snapshot helpers (ops/graph.c) */
+extern void lm_snap_put_int64(StringInfo buf, int64 v);
+extern void lm_snap_put_bytes(StringInfo buf, const void *p, Size len);
+extern int64 lm_snap_get_int64(const char **p, const char *end);
+extern const char *lm_snap_get_bytes(const char **p, const char *end, Size len);
+extern void lm_snap_put_datum(StringInfo buf, Datum d, bool isnull, bool byval, int16 len);
+extern Datum lm_snap_get_datum(const char **p, const char *end, bool *isnull, bool byval,
+							   int16 len);
+
+#endif /* LAMINAR_OP_H */

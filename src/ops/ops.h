@@ -1,0 +1,125 @@
+/*-------------------------------------------------------------------------
+ *
+ * ops.h
+ *	  The operators of a view's graph and how the planner (query/plan.c)
+ *	  makes them.
+ *
+ *	  Source -> [WindowAssign] -> Calc -> [Aggregate] -> Sink
+ *
+ * See op.h for the interface they share and ops/README.md for each one's
+ * invariant and its snapshot format.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LAMINAR_OPS_H
+#define LAMINAR_OPS_H
+
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+
+#include "ops/op.h"
+
+/*
+ * One aggregate, set up like nodeAgg's per-transition data (fixed: looked
+ * up once); the per-group values are LmAggVal.
+ */
+typedef struct LmAggSpec
+{
+	Oid aggfnoid;
+	char *name;
+	Oid transtype;
+	bool transbyval;
+	int16 translen;
+	bool transstrict;
+	bool hasfinal;
+	bool finalstrict;
+	int nfinalextra; /* extra NULL args of the final function */
+	Datum initval;
+	bool initnull;
+	int nargs;
+	int argcol;	   /* first argument column in the Calc's output */
+	int filtercol; /* FILTER column, -1 if none */
+	Oid collation;
+	FmgrInfo transfn;
+	FmgrInfo finalfn;
+	FunctionCallInfo transcall;
+	FunctionCallInfo finalcall;
+	/* what saving and merging states needs (looked up once) */
+	Oid serialfn_oid;
+	Oid deserialfn_oid;
+	Oid combinefn_oid;
+	FmgrInfo serialfn;
+	FmgrInfo deserialfn;
+	FunctionCallInfo serialcall;
+	FunctionCallInfo deserialcall;
+	bool retain; /* an internal state with no serialfn: snapshot keeps its input */
+	Oid *argtypes;
+	int16 *arglen;
+	bool *argbyval;
+	int16 typlen_out; /* the type of the state as a snapshot stores it */
+	bool typbyval_out;
+	Oid typinput; /* to read the initial value */
+	Oid typioparam;
+	/* the fast transitions of ops/aggfn.c, LM_AGGFAST_NONE if none */
+	int fast;
+} LmAggSpec;
+
+/* a specialised transition (ops/aggfn.c), same results as the function */
+typedef enum LmAggFast
+{
+	LM_AGGFAST_NONE,
+	LM_AGGFAST_COUNT_STAR, /* count(*): int8 state + 1 */
+	LM_AGGFAST_COUNT_ANY,  /* count(x): + 1 when x is not NULL */
+	LM_AGGFAST_SUM_INT4,   /* sum(int4): int8 state */
+	LM_AGGFAST_SUM_INT8_INTERNAL, /* unused: numeric state, keeps the function */
+	LM_AGGFAST_MIN_INT8,
+	LM_AGGFAST_MAX_INT8,
+	LM_AGGFAST_MIN_INT4,
+	LM_AGGFAST_MAX_INT4,
+	LM_AGGFAST_MIN_FLOAT8,
+	LM_AGGFAST_MAX_FLOAT8
+} LmAggFast;
+
+/* what the Aggregate needs to know of a view, filled by the planner */
+typedef struct LmAggDesc
+{
+	int nkeys;		 /* group key columns: the Calc's first nkeys outputs */
+	TupleDesc keydesc;
+	Oid *eqops;
+	int naggs;
+	LmAggSpec *aggs;
+	AggState *fake_agg; /* makes AggCheckCallContext() succeed */
+	MemoryContext tmpcxt;
+	int64 window_us;	/* 0: no window */
+	bool emit_close;	/* ON WINDOW CLOSE: emit each group once, at close */
+	int nout;			/* the view's output columns */
+	ExprState **outexprs;
+	TupleDesc outdesc;
+} LmAggDesc;
+
+/* ops/source.c */
+extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum,
+							  const char *stream_name);
+
+/* ops/window.c */
+extern LmOp *lm_window_create(LmGraph *g, int64 size);
+extern bool lm_window_bounds(int64 ts, int64 size, int64 *start, int64 *end);
+extern int64 lm_window_horizon(int64 size, int64 wm);
+
+/* ops/calc.c */
+extern LmOp *lm_calc_create(LmGraph *g, ExprState *qual, int nproj, ExprState **proj,
+							bool windowed);
+
+/* ops/agg.c */
+extern LmOp *lm_agg_create(LmGraph *g, LmAggDesc *desc);
+extern bool lm_agg_has_dirty(LmOp *op);
+extern bool lm_agg_has_closable(LmOp *op, int64 wm);
+
+/* ops/aggfn.c */
+extern void lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt);
+extern void lm_aggfn_put_state(LmAggSpec *a, StringInfo buf, Datum value, bool isnull,
+							   MemoryContext aggcxt, AggState *fake_agg);
+extern Datum lm_aggfn_get_state(LmAggSpec *a, const char **p, const char *end, bool *isnull,
+								MemoryContext aggcxt, AggState *fake_agg);
+
+#endif /* LAMINAR_OPS_H */

@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * source.c
+ *	  The Source operator: turns a view's committed stream events into a
+ *	  batch of changes.
+ *
+ * Per event it stores the event's tuple in a slot of its output batch
+ * (no copy: the tuple stays in the worker's staging buffer while the batch
+ * runs) and, for a view with event time, reads the time column: a NULL or
+ * infinite time is dropped and counted (null_time_events), and an event
+ * behind the stream's watermark or the view's horizon (a window closed,
+ * maybe before a restart) is dropped and counted as late.  Every change it
+ * emits has weight +1: streams only insert.
+ *
+ * It holds no state; its input and output are batches of LM_BATCH_SIZE.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "utils/memutils.h"
+
+#include "ops/ops.h"
+
+typedef struct LmSourceOp
+{
+	LmOp op;
+	AttrNumber ts_attnum; /* the stream's event time, 0 if the view needs none */
+	char *stream_name;
+} LmSourceOp;
+
+/*
+ * lm_source_push admits the events of in that are on time.
+ */
+static void
+lm_source_push(LmOp *op, int port, LmBatch *in)
+{
+	LmSourceOp *s = (LmSourceOp *) op;
+	LmGraph *g = op->graph;
+	LmBatch *out = &op->out;
+
+	while (in->pos < in->n)
+	{
+		int i = in->pos;
+		TupleTableSlot *slot;
+		int64 ts = LM_NO_TIME;
+
+		if (out->n == out->cap)
+			lm_op_forward(op);
+		slot = out->slots[out->n];
+		ExecStoreMinimalTuple(in->tuples[i], slot, false);
+		g->pend_events++;
+		op->rows_in++;
+		in->pos++;
+		if (s->ts_attnum > 0)
+		{
+			bool isnull;
+			Datum d = slot_getattr(slot, s->ts_attnum, &isnull);
+
+			if (isnull || TIMESTAMP_NOT_FINITE(DatumGetInt64(d)))
+			{
+				g->pend_null++;
+				continue;
+			}
+			ts = DatumGetInt64(d);
+			/* before the horizon: its window was closed, maybe before a restart */
+			if ((*g->wm != LM_NO_TIME && ts < *g->wm) || ts < g->horizon)
+			{
+				g->pend_late++;
+				continue;
+			}
+		}
+		out->ts[out->n] = ts;
+		out->weight[out->n] = 1;
+		out->n++;
+	}
+}
+
+/*
+ * lm_source_explain describes the Source.
+ */
+static void
+lm_source_explain(LmOp *op, StringInfo line)
+{
+	LmSourceOp *s = (LmSourceOp *) op;
+
+	appendStringInfo(line, "Source on %s", s->stream_name);
+	if (s->ts_attnum > 0)
+		appendStringInfoString(line, " (event time, lateness)");
+}
+
+static const LmOpMethods lm_source_methods = {
+	.name = "Source",
+	.push = lm_source_push,
+	.explain = lm_source_explain,
+};
+
+/*
+ * lm_source_create makes the Source of a view reading a stream of row
+ * type desc, whose event time is attribute ts_attnum (0: not needed).
+ */
+LmOp *
+lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, const char *stream_name)
+{
+	LmSourceOp *s = MemoryContextAllocZero(g->cxt, sizeof(LmSourceOp));
+	MemoryContext old;
+
+	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, 0, true, sizeof(*s));
+	s->ts_attnum = ts_attnum;
+	s->stream_name = MemoryContextStrdup(s->op.cxt, stream_name);
+	old = MemoryContextSwitchTo(s->op.cxt);
+	for (int i = 0; i < s->op.out.cap; i++)
+		s->op.out.slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	MemoryContextSwitchTo(old);
+	return &s->op;
+}

@@ -1,0 +1,100 @@
+/*-------------------------------------------------------------------------
+ *
+ * view.h
+ *	  A continuous view as one stream worker runs it: who it runs as, with
+ *	  which settings, and its operator graph (ops/op.h).
+ *
+ * The planner (query/plan.c) builds it from the view's catalog row; the
+ * worker (worker/worker.c) drives its graph.  Everything a view owns lives
+ * in its memory context (cxt).  The struct is process-local to the worker
+ * that owns it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LAMINAR_VIEW_H
+#define LAMINAR_VIEW_H
+
+#include "nodes/parsenodes.h"
+
+#include "laminar.h"
+#include "ops/op.h"
+
+typedef enum LmViewKind
+{
+	LM_VIEW_STATELESS,
+	LM_VIEW_AGGREGATE,
+	LM_VIEW_WINDOW
+} LmViewKind;
+
+typedef struct LmStreamWm
+{
+	Oid relid;
+	int64 wm; /* current watermark, LM_NO_TIME if none */
+} LmStreamWm;
+
+typedef struct LmView
+{
+	int32 id;
+	Oid result_relid;
+	Oid stream_relid;
+	Oid owner;	  /* the result table's owner it was checked for */
+	Query *query; /* the stored analysed query, to re-check rights */
+	int guc_nest; /* GUC nest level while entered (lm_view_enter) */
+	LmViewKind kind;
+	bool emit_close;
+	bool failed;
+	char *timezone;
+	char *datestyle;
+	char *intervalstyle;
+	LmViewShared *stats;
+	LmStreamWm *wm; /* the worker's watermark of our stream */
+
+	MemoryContext cxt;
+	LmGraph *graph;
+	LmOp *agg;	/* the graph's Aggregate, NULL for stateless views */
+	LmOp *sink; /* the graph's sink */
+
+	/* the worker's bookkeeping of the view */
+	bool queued; /* has input waiting (worker.c) */
+	struct LmView *next_queued;
+	int timeouts_in_row;   /* laminar.view_timeout hits in a row ... */
+	int64 last_timeout_us; /* ... each less than a minute after the last */
+} LmView;
+
+/* the catalog row of a view, as read by the worker */
+typedef struct LmViewCatalog
+{
+	int32 id;
+	Oid result_relid;
+	Oid stream_relid;
+	Oid owner; /* pg_class.relowner of the result table */
+	char *kind;
+	char *emit;
+	int64 window_us;
+	char *query;
+	char *timezone;
+	char *datestyle;
+	char *intervalstyle;
+	int nkeycols;
+	char **keycols;
+	AttrNumber ts_attnum;
+	bool fresh; /* created after this worker started */
+} LmViewCatalog;
+
+/* query/plan.c */
+extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);
+extern void lm_view_free(LmView *v);
+extern void lm_query_check_rights(Query *q, Oid stream, Oid role);
+extern void lm_view_check_rights(LmView *v, Oid role);
+extern void lm_view_set_owner(LmView *v, Oid owner);
+
+/* worker/view.c */
+extern void lm_view_enter(LmView *v, Oid *save_uid, int *save_sec);
+extern void lm_view_leave(LmView *v, Oid save_uid, int save_sec);
+extern void lm_view_forget_settings(void);
+
+/* worker/worker.c: the time a view holds the worker (laminar.view_timeout) */
+extern void lm_worker_hold_begin(LmView *v);
+extern bool lm_worker_hold_end(void);
+
+#endif /* LAMINAR_VIEW_H */
