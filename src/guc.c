@@ -32,6 +32,7 @@ int lm_backpressure_timeout_ms = 30000;
 int lm_max_producers = 32;
 int lm_view_timeout_ms = 10000;
 int lm_work_mem_kb = 1024 * 1024;
+bool lm_debug_snapshot_cycle = false;
 
 static const struct config_enum_entry lm_backpressure_options[] = {
 	{"block", LM_BACKPRESSURE_BLOCK, false},
@@ -124,6 +125,13 @@ lm_guc_define(void)
 		"A view whose state (groups, windows, buffered rows) grows beyond this "
 		"is stopped and its state freed.",
 		&lm_work_mem_kb, 1024 * 1024, 1024, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable(
+		"laminar.debug_snapshot_cycle",
+		"Rebuilds every view's operator graph from a snapshot of its state after each pass.",
+		"A test of the snapshot format: results must not change. It costs a "
+		"compile per view and pass; never set it in production.",
+		&lm_debug_snapshot_cycle, false, PGC_SIGHUP, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("laminar");
 }

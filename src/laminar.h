@@ -56,6 +56,7 @@ extern int lm_backpressure_timeout_ms;
 extern int lm_max_producers;
 extern int lm_view_timeout_ms;
 extern int lm_work_mem_kb;
+extern bool lm_debug_snapshot_cycle;
 
 extern void lm_guc_define(void);
 
@@ -146,8 +147,11 @@ typedef struct LmStreamShared
 #define LM_MAX_OPS 8
 
 /* what laminar.explain shows of one operator, summed over the workers */
+#define LM_OP_DESC_LEN 128
 typedef struct LmOpShared
 {
+	char desc[LM_OP_DESC_LEN]; /* the operator, as its view's worker describes it
+								* (under the view slot's mutex) */
 	pg_atomic_uint64 rows_in;
 	pg_atomic_uint64 rows_out;
 	pg_atomic_uint64 groups; /* each worker adds the change of what it holds */
@@ -169,6 +173,8 @@ typedef struct LmViewShared
 	slock_t mutex;
 	char last_error[LM_ERRMSG_LEN];
 	char last_skip[LM_ERRMSG_LEN]; /* sample: the latest skipped event or row */
+	int nops;					   /* operators described in ops (under mutex) */
+	pg_atomic_uint64 restores;	   /* graphs rebuilt from a snapshot */
 	LmOpShared ops[LM_MAX_OPS];	   /* per operator of the view's graph */
 } LmViewShared;
 

@@ -2,7 +2,7 @@
  *
  * monitor.c
  *	  Set-returning functions behind the laminar.streams, laminar.views and
- *	  laminar.workers monitoring views.
+ *	  laminar.workers monitoring views, and laminar.explain.
  *
  * They read shared counters without locks (atomics) and text fields under
  * their spinlocks; a snapshot is therefore consistent per field, not
@@ -16,7 +16,11 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "common/int.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -26,6 +30,7 @@ PG_FUNCTION_INFO_V1(laminar_stream_stats);
 PG_FUNCTION_INFO_V1(laminar_view_stats);
 PG_FUNCTION_INFO_V1(laminar_worker_stats);
 PG_FUNCTION_INFO_V1(laminar_watermark);
+PG_FUNCTION_INFO_V1(laminar_explain);
 
 /*
  * laminar_watermark returns max_time - delay_us with overflow checks:
@@ -198,4 +203,117 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * lm_explain_view_id returns the id of the continuous view whose result
+ * table is relid, or 0.
+ */
+static int32
+lm_explain_view_id(Oid relid)
+{
+	Oid argtypes[1] = {OIDOID};
+	Datum args[1];
+	int32 id = 0;
+	int level;
+
+	args[0] = ObjectIdGetDatum(relid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "laminar: SPI_connect failed");
+	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
+	if (SPI_execute_with_args("SELECT v.id FROM laminar._views v "
+							  "WHERE v.view::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "laminar: could not read laminar._views");
+	if (SPI_processed == 1)
+	{
+		bool isnull;
+
+		id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	lm_cat_pop_search_path(level);
+	SPI_finish();
+	return id;
+}
+
+/*
+ * laminar_explain returns the operator graph of a continuous view, one
+ * operator per line in the order data flows, with the rows in and out and
+ * the state held, summed over the workers.  laminar.explain(regclass).
+ * It shows a view to whoever may read its result table.
+ */
+Datum
+laminar_explain(PG_FUNCTION_ARGS)
+{
+	Oid relid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char *name = get_rel_name(relid);
+	LmViewShared *slot;
+	char desc[LM_MAX_OPS][LM_OP_DESC_LEN];
+	int nops = 0;
+	int32 id;
+
+	lm_require_loaded();
+	if (name == NULL || (id = lm_explain_view_id(relid)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("relation \"%s\" is not a continuous view", name ? name : "(dropped)"),
+				 errhint("laminar.views lists the continuous views.")));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						errmsg("permission denied for continuous view %s", name),
+						errhint("laminar.explain shows a view to the roles that may read its "
+								"result table.")));
+	InitMaterializedSRF(fcinfo, 0);
+	slot = lm_view_slot(id, false);
+	if (slot != NULL)
+	{
+		SpinLockAcquire(&slot->mutex);
+		nops = Min(slot->nops, LM_MAX_OPS);
+		for (int i = 0; i < nops; i++)
+			memcpy(desc[i], slot->ops[i].desc, LM_OP_DESC_LEN);
+		SpinLockRelease(&slot->mutex);
+	}
+	if (nops == 0)
+	{
+		Datum value = CStringGetTextDatum("(not loaded by any worker yet)");
+		bool isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		PG_RETURN_VOID();
+	}
+	for (int i = 0; i < nops; i++)
+	{
+		LmOpShared *o = &slot->ops[i];
+		StringInfoData s;
+		Datum value;
+		bool isnull = false;
+		int64 groups = (int64) pg_atomic_read_u64(&o->groups);
+		int64 bytes = (int64) pg_atomic_read_u64(&o->bytes);
+
+		initStringInfo(&s);
+		appendStringInfo(&s, "%s%s  (rows in %llu, out %llu", i ? "  -> " : "", desc[i],
+						 (unsigned long long) pg_atomic_read_u64(&o->rows_in),
+						 (unsigned long long) pg_atomic_read_u64(&o->rows_out));
+		if (groups > 0 || bytes > 0)
+			appendStringInfo(&s, "; holds %lld %s, %lld kB", (long long) Max(groups, 0),
+							 desc[i][0] == 'S' && strncmp(desc[i], "Sink", 4) == 0 ? "keys"
+																				   : "groups",
+							 (long long) Max(bytes, 0) / 1024);
+		appendStringInfoChar(&s, ')');
+		value = CStringGetTextDatum(s.data);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	if (pg_atomic_read_u64(&slot->restores) > 0)
+	{
+		char line[96];
+		Datum value;
+		bool isnull = false;
+
+		snprintf(line, sizeof(line), "(state restored from a snapshot %llu times)",
+				 (unsigned long long) pg_atomic_read_u64(&slot->restores));
+		value = CStringGetTextDatum(line);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	PG_RETURN_VOID();
 }

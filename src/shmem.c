@@ -147,6 +147,8 @@ lm_shmem_startup(void)
 			pg_atomic_init_u64(&v->skipped_events, 0);
 			pg_atomic_init_u64(&v->skipped_rows, 0);
 			pg_atomic_init_u64(&v->timeouts, 0);
+			pg_atomic_init_u64(&v->restores, 0);
+			v->nops = 0;
 			for (int o = 0; o < LM_MAX_OPS; o++)
 			{
 				pg_atomic_init_u64(&v->ops[o].rows_in, 0);
@@ -282,6 +284,8 @@ lm_view_slot(int32 view_id, bool create)
 		pg_atomic_write_u64(&free_slot->skipped_events, 0);
 		pg_atomic_write_u64(&free_slot->skipped_rows, 0);
 		pg_atomic_write_u64(&free_slot->timeouts, 0);
+		pg_atomic_write_u64(&free_slot->restores, 0);
+		free_slot->nops = 0;
 		for (int o = 0; o < LM_MAX_OPS; o++)
 		{
 			pg_atomic_write_u64(&free_slot->ops[o].rows_in, 0);

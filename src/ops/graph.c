@@ -54,6 +54,8 @@ lm_graph_create(MemoryContext parent)
 bool
 lm_graph_input(LmGraph *g, MinimalTuple tup)
 {
+	if (g->input.n >= g->input.cap || g->depth > 0)
+		elog(ERROR, "laminar: input of a view's graph added while it is full or running");
 	g->input.tuples[g->input.n++] = tup;
 	return g->input.n == g->input.cap;
 }
@@ -203,21 +205,46 @@ lm_graph_running(LmGraph *g)
 
 /*
  * lm_graph_skip_failed steps over the row whose processing raised an
- * error: the operator that was working on it undoes it, and it counts as
- * a skipped event.
+ * error: the operator that was working on it undoes it, and the push can
+ * go on (lm_graph_resume).  Where no row can be blamed (the error came
+ * from outside the rows' processing), the push is abandoned with its
+ * input.  Returns whether the push can go on.
  */
-void
+bool
 lm_graph_skip_failed(LmGraph *g)
 {
 	LmOp *op;
 
 	if (g->depth == 0)
-		return;
+	{
+		lm_graph_abandon(g);
+		return false;
+	}
 	op = g->stack[g->depth - 1];
 	if (op->methods->undo)
 		op->methods->undo(op);
-	if (op->in->pos < op->in->n)
-		op->in->pos++;
+	if (op->in->pos >= op->in->n)
+	{
+		lm_graph_abandon(g);
+		return false;
+	}
+	op->in->pos++;
+	return true;
+}
+
+/*
+ * lm_graph_abandon drops an interrupted push and the batches it was
+ * working on.
+ */
+void
+lm_graph_abandon(LmGraph *g)
+{
+	g->depth = 0;
+	lm_batch_reset(&g->input);
+	for (int i = 0; i < g->nops; i++)
+		if (g->ops[i]->kind != LM_OP_SINK_UPSERT && g->ops[i]->kind != LM_OP_SINK_APPEND)
+			lm_batch_reset(&g->ops[i]->out);
+	ResetExprContext(g->econtext);
 }
 
 /*
@@ -377,10 +404,10 @@ lm_graph_skip_row(LmGraph *g, const char *msg)
 	}
 	g->nskipped++;
 	if ((g->nskipped & (g->nskipped - 1)) == 0)
-		ereport(LOG, (errmsg("laminar: view %d skipped a result row (%llu skipped on this "
-							 "worker): %s",
-							 g->stats ? g->stats->view_id : 0,
-							 (unsigned long long) g->nskipped, msg)));
+		ereport(LOG,
+				(errmsg("laminar: view %d skipped a result row (%llu skipped on this "
+						"worker): %s",
+						g->stats ? g->stats->view_id : 0, (unsigned long long) g->nskipped, msg)));
 }
 
 /*
@@ -505,8 +532,7 @@ lm_snap_get_bytes(const char **p, const char *end, Size len)
 	const char *r = *p;
 
 	if ((Size) (end - *p) < len)
-		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-						errmsg("laminar snapshot is truncated"),
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("laminar snapshot is truncated"),
 						errhint("The snapshot was not written by this version of Laminar.")));
 	*p += len;
 	return r;
@@ -632,10 +658,9 @@ lm_graph_restore(LmGraph *g, const char *data, Size size)
 		const char *body;
 
 		if (kind != op->kind || len < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("laminar snapshot does not match operator %d of the view", i),
-					 errhint("A snapshot is restored into the view it was taken of.")));
+			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+							errmsg("laminar snapshot does not match operator %d of the view", i),
+							errhint("A snapshot is restored into the view it was taken of.")));
 		body = lm_snap_get_bytes(&p, end, len);
 		if (op->methods->restore)
 			op->methods->restore(op, body, len);
@@ -643,18 +668,29 @@ lm_graph_restore(LmGraph *g, const char *data, Size size)
 }
 
 /*
- * lm_graph_explain returns a line per operator: its description, rows in
- * and out on this worker, and the state it holds.
+ * lm_graph_describe writes a line describing each operator into the view's
+ * shared slot, where laminar.explain reads it with the counters.  Every
+ * worker running the view writes the same lines.
  */
 void
-lm_graph_explain(LmGraph *g, List **lines)
+lm_graph_describe(LmGraph *g)
 {
+	char desc[LM_MAX_OPS][LM_OP_DESC_LEN];
+
+	if (g->stats == NULL)
+		return;
 	for (int i = 0; i < g->nops; i++)
 	{
 		StringInfoData s;
 
 		initStringInfo(&s);
 		g->ops[i]->methods->explain(g->ops[i], &s);
-		*lines = lappend(*lines, s.data);
+		strlcpy(desc[i], s.data, LM_OP_DESC_LEN);
+		pfree(s.data);
 	}
+	SpinLockAcquire(&g->stats->mutex);
+	for (int i = 0; i < g->nops; i++)
+		memcpy(g->stats->ops[i].desc, desc[i], LM_OP_DESC_LEN);
+	g->stats->nops = g->nops;
+	SpinLockRelease(&g->stats->mutex);
 }

@@ -7,10 +7,10 @@
  * A change is a row, the event time it derives from, and a weight: +1
  * inserts the row, -1 retracts it.  Rows in a batch are arrays of natts
  * values (values[i * natts + c]), ready to form a tuple from; a batch of
- * stream events carries the events' tuples in slots instead.  Every operator has the same methods, in the
- * spirit of the executor's init/exec/end split (execProcnode.c): the graph
- * driver (ops/graph.c) calls them, and an operator hands its output to the
- * graph (lm_op_forward), never to another operator or a sink directly.
+ * stream events carries the events' tuples in slots instead.  Every operator has the same methods,
+ *in the spirit of the executor's init/exec/end split (execProcnode.c): the graph driver
+ *(ops/graph.c) calls them, and an operator hands its output to the graph (lm_op_forward), never to
+ *another operator or a sink directly.
  *
  *	push		takes a batch on an input port; stateless operators transform
  *				it, the aggregate folds it into its groups
@@ -118,17 +118,17 @@ typedef struct LmOp
 	LmOpKind kind;
 	const LmOpMethods *methods;
 	struct LmGraph *graph;
-	int index;			 /* in graph->ops */
-	int output;			 /* index of the operator it feeds, -1 for a sink */
-	int output_port;	 /* and on which input port */
-	LmBatch out;		 /* its output, handed on by lm_op_forward */
-	LmBatch *in;		 /* the batch a running push works on */
-	uint64 rows_in;		 /* counters since the last publish */
+	int index;		 /* in graph->ops */
+	int output;		 /* index of the operator it feeds, -1 for a sink */
+	int output_port; /* and on which input port */
+	LmBatch out;	 /* its output, handed on by lm_op_forward */
+	LmBatch *in;	 /* the batch a running push works on */
+	uint64 rows_in;	 /* counters since the last publish */
 	uint64 rows_out;
-	int64 groups;		 /* state held: groups or rows */
-	int64 pub_groups;	 /* ... as last published to the view's slot */
-	int64 pub_bytes;	 /* memory held, as last published */
-	MemoryContext cxt;	 /* everything the operator owns */
+	int64 groups;	   /* state held: groups or rows */
+	int64 pub_groups;  /* ... as last published to the view's slot */
+	int64 pub_bytes;   /* memory held, as last published */
+	MemoryContext cxt; /* everything the operator owns */
 } LmOp;
 
 /* the graph of one view, as one worker runs it */
@@ -137,19 +137,19 @@ typedef struct LmGraph
 	int nops;
 	LmOp *ops[LM_MAX_OPS]; /* in topological order: sources first */
 	MemoryContext cxt;
-	EState *estate;			/* expression evaluation for every operator */
-	ExprContext *econtext;	/* its per-tuple memory: reset per batch */
-	ParamExecData *params;	/* PARAM_EXEC values: aggregates, keys, window */
-	int param_ws;			/* window_start's parameter */
-	int param_we;			/* window_end's parameter */
-	LmBatch input;			/* stream events waiting to be pushed */
-	MemoryContext stepcxt;	/* rows made by a step, reset when it settles */
-	int64 *wm;				/* the worker's watermark of the input stream */
-	int64 horizon;			/* windows ending at or before it are closed for
-							 * good (laminar._horizons); LM_NO_TIME if none */
-	int64 window_us;		/* the view's TUMBLE size, 0 if none */
-	bool careful;			/* steps write row by row where a batch fails */
-	bool in_step;			/* a step (watermark, flush) is running */
+	EState *estate;		   /* expression evaluation for every operator */
+	ExprContext *econtext; /* its per-tuple memory: reset per batch */
+	ParamExecData *params; /* PARAM_EXEC values: aggregates, keys, window */
+	int param_ws;		   /* window_start's parameter */
+	int param_we;		   /* window_end's parameter */
+	LmBatch input;		   /* stream events waiting to be pushed */
+	MemoryContext stepcxt; /* rows made by a step, reset when it settles */
+	int64 *wm;			   /* the worker's watermark of the input stream */
+	int64 horizon;		   /* windows ending at or before it are closed for
+							* good (laminar._horizons); LM_NO_TIME if none */
+	int64 window_us;	   /* the view's TUMBLE size, 0 if none */
+	bool careful;		   /* steps write row by row where a batch fails */
+	bool in_step;		   /* a step (watermark, flush) is running */
 	struct LmViewShared *stats;
 
 	/* a push interrupted by an error: the operators it ran through */
@@ -178,7 +178,8 @@ extern void lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si)
 extern void lm_op_forward(LmOp *op);
 extern bool lm_graph_input(LmGraph *g, MinimalTuple tup);
 extern void lm_graph_push(LmGraph *g, LmBatch *in);
-extern void lm_graph_skip_failed(LmGraph *g);
+extern bool lm_graph_skip_failed(LmGraph *g);
+extern void lm_graph_abandon(LmGraph *g);
 extern void lm_graph_resume(LmGraph *g);
 extern bool lm_graph_running(LmGraph *g);
 extern void lm_graph_watermark(LmGraph *g, int64 wm);
@@ -190,7 +191,7 @@ extern void lm_graph_end(LmGraph *g);
 extern int64 lm_graph_groups(LmGraph *g);
 extern void lm_graph_snapshot(LmGraph *g, StringInfo buf);
 extern void lm_graph_restore(LmGraph *g, const char *data, Size len);
-extern void lm_graph_explain(LmGraph *g, List **lines);
+extern void lm_graph_describe(LmGraph *g);
 extern void lm_graph_publish(LmGraph *g);
 extern void lm_graph_unpublish(LmGraph *g);
 extern void lm_graph_skip_row(LmGraph *g, const char *msg);

@@ -68,9 +68,9 @@ typedef struct LmAggSpec
 typedef enum LmAggFast
 {
 	LM_AGGFAST_NONE,
-	LM_AGGFAST_COUNT_STAR, /* count(*): int8 state + 1 */
-	LM_AGGFAST_COUNT_ANY,  /* count(x): + 1 when x is not NULL */
-	LM_AGGFAST_SUM_INT4,   /* sum(int4): int8 state */
+	LM_AGGFAST_COUNT_STAR,		  /* count(*): int8 state + 1 */
+	LM_AGGFAST_COUNT_ANY,		  /* count(x): + 1 when x is not NULL */
+	LM_AGGFAST_SUM_INT4,		  /* sum(int4): int8 state */
 	LM_AGGFAST_SUM_INT8_INTERNAL, /* unused: numeric state, keeps the function */
 	LM_AGGFAST_MIN_INT8,
 	LM_AGGFAST_MAX_INT8,
@@ -83,16 +83,16 @@ typedef enum LmAggFast
 /* what the Aggregate needs to know of a view, filled by the planner */
 typedef struct LmAggDesc
 {
-	int nkeys;		 /* group key columns: the Calc's first nkeys outputs */
+	int nkeys; /* group key columns: the Calc's first nkeys outputs */
 	TupleDesc keydesc;
 	Oid *eqops;
 	int naggs;
 	LmAggSpec *aggs;
 	AggState *fake_agg; /* makes AggCheckCallContext() succeed */
 	MemoryContext tmpcxt;
-	int64 window_us;	/* 0: no window */
-	bool emit_close;	/* ON WINDOW CLOSE: emit each group once, at close */
-	int nout;			/* the view's output columns */
+	int64 window_us; /* 0: no window */
+	bool emit_close; /* ON WINDOW CLOSE: emit each group once, at close */
+	int nout;		 /* the view's output columns */
 	ExprState **outexprs;
 	TupleDesc outdesc;
 } LmAggDesc;

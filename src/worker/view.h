@@ -55,7 +55,9 @@ typedef struct LmView
 	LmOp *sink; /* the graph's sink */
 
 	/* the worker's bookkeeping of the view */
-	bool queued; /* has input waiting (worker.c) */
+	struct LmViewCatalog *cat; /* the catalog row it was compiled from */
+	bool touched;			   /* saw input since its last snapshot cycle */
+	bool queued;			   /* has input waiting (worker.c) */
 	struct LmView *next_queued;
 	int timeouts_in_row;   /* laminar.view_timeout hits in a row ... */
 	int64 last_timeout_us; /* ... each less than a minute after the last */

@@ -932,6 +932,9 @@ lm_worker_load_views(void)
 				v->wm = lm_worker_stream_wm(cat.stream_relid);
 				v->graph->stats = v->stats;
 				v->graph->wm = &v->wm->wm;
+				lm_graph_describe(v->graph);
+				v->cat = MemoryContextAlloc(lm_worker_cxt, sizeof(LmViewCatalog));
+				*v->cat = cat;
 				lm_worker_seed_view(v, seeds, nseeds);
 			}
 		}
@@ -1004,6 +1007,7 @@ lm_worker_run_view(LmView *v)
 	int n = v->graph->input.n;
 
 	lm_current_view = v;
+	v->touched = true;
 	lm_view_enter(v, &save_uid, &save_sec);
 	if (lm_graph_running(v->graph))
 		lm_graph_resume(v->graph);
@@ -1053,7 +1057,7 @@ lm_worker_run_queued(void)
  * buffer, which does not move, until lm_worker_run_queued has run them.
  */
 static void
-lm_worker_apply_range(char *buf, Size len, Size *pos)
+lm_worker_apply_range(char *buf, Size len, volatile Size *pos)
 {
 	while (*pos < len)
 	{
@@ -1141,8 +1145,8 @@ lm_worker_recover(void)
 	lm_view_forget_settings();
 	lm_current_view = NULL;
 	/* the row that failed is skipped; the push goes on where it stood */
-	lm_graph_skip_failed(v->graph);
-	lm_resume_view = v;
+	if (lm_graph_skip_failed(v->graph))
+		lm_resume_view = v;
 	if (timed_out || lm_error_is_data(edata->sqlerrcode) ||
 		lm_error_is_transient(edata->sqlerrcode))
 	{
@@ -1164,8 +1168,12 @@ lm_worker_recover(void)
 static void
 lm_worker_commit_staged(LmStaging *st)
 {
-	Size pos = 0;
-	bool done = false;
+	/*
+	 * Both change inside PG_TRY and are read after a longjmp: volatile, or
+	 * the compiler may keep them in registers that the longjmp restores.
+	 */
+	volatile Size pos = 0;
+	volatile bool done = false;
 
 	/* after an error: the interrupted push goes on, then the rest */
 	while (!done)
@@ -1173,6 +1181,8 @@ lm_worker_commit_staged(LmStaging *st)
 		lm_worker_start_xact();
 		PG_TRY();
 		{
+			/* first the push an error interrupted: its input batch is in use */
+			lm_worker_run_queued();
 			lm_worker_apply_range(st->buf, st->len, &pos);
 			lm_worker_run_queued();
 			done = true;
@@ -1647,6 +1657,82 @@ lm_worker_emit_needed(LmView *v)
 }
 
 /*
+ * lm_worker_cycle_view replaces a view's graph by a new one built from its
+ * catalog row and restored from a snapshot of the old one's state
+ * (laminar.debug_snapshot_cycle): the results must not change.  Returns the
+ * view to keep; on an error, the old one.
+ */
+static LmView *
+lm_worker_cycle_view(LmView *v)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	StringInfoData buf;
+	LmView *volatile nv = NULL;
+
+	initStringInfo(&buf);
+	lm_graph_snapshot(v->graph, &buf);
+	PG_TRY();
+	{
+		nv = lm_worker_compile(v->cat);
+		if (nv != NULL && !nv->failed)
+		{
+			nv->stats = v->stats;
+			nv->wm = v->wm;
+			nv->graph->stats = v->stats;
+			nv->graph->wm = &v->wm->wm;
+			nv->graph->careful = v->graph->careful;
+			nv->cat = v->cat;
+			nv->timeouts_in_row = v->timeouts_in_row;
+			nv->last_timeout_us = v->last_timeout_us;
+			lm_graph_restore(nv->graph, buf.data, buf.len);
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG, (errmsg("laminar worker %d: view %d: snapshot cycle failed: %s", lm_me, v->id,
+							 edata->message)));
+		FreeErrorData(edata);
+		if (nv != NULL)
+			lm_view_free(nv);
+		nv = NULL;
+	}
+	PG_END_TRY();
+	pfree(buf.data);
+	if (nv == NULL || nv->failed)
+		return v;
+	if (nv->stats)
+		pg_atomic_fetch_add_u64(&nv->stats->restores, 1);
+	lm_view_free(v);
+	return nv;
+}
+
+/*
+ * lm_worker_cycle_views runs lm_worker_cycle_view on every healthy view
+ * that saw input since its last cycle.
+ */
+static void
+lm_worker_cycle_views(void)
+{
+	ListCell *lc;
+
+	foreach (lc, lm_views)
+	{
+		LmView *v = (LmView *) lfirst(lc);
+
+		if (v->failed || !v->touched || v->graph == NULL || v->cat == NULL)
+			continue;
+		v->touched = false;
+		lfirst(lc) = lm_worker_cycle_view(v);
+	}
+	lm_last_view = NULL;
+}
+
+/*
  * lm_worker_publish_stats updates the counters shown in laminar.workers
  * and laminar.views.
  */
@@ -1835,6 +1921,11 @@ lm_worker_loop(int64 next_emit)
 			dirty = false;
 		}
 		lm_worker_publish_stats();
+		if (lm_debug_snapshot_cycle)
+		{
+			lm_worker_start_xact();
+			lm_worker_cycle_views();
+		}
 		lm_worker_commit_xact();
 		if (flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
 			pg_atomic_write_u64(&lm_self->emit_done, flush_gen);
