@@ -94,7 +94,7 @@ SQLDIR="$BENCH_DIR/sql"
 RES="$BENCH_DIR/results"
 if [ -n "${BENCH_RESULTS:-}" ]; then
 	OUT=$BENCH_RESULTS
-elif [ -z "${BENCH_ONLY// /}" ] && [ -z "${BENCH_SKIP// /}" ]; then
+elif [ -z "${ONLY// /}" ] && [ -z "${SKIP// /}" ]; then
 	OUT=$HERE/results
 else
 	OUT=$BENCH_DIR/out
