@@ -22,7 +22,7 @@ set ylabel "fraction of probes"
 set xrange [0:xmax]
 set yrange [0:1.02]
 set grid lc rgb "#dddddd"
-set key right center box opaque
+set key at graph 0.85, graph 0.5 right box opaque
 set arrow 1 from flush_ms, graph 0 to flush_ms, graph 1 nohead dt 3 lc rgb "#555555"
 set label 1 "flush_interval" at flush_ms, graph 0.06 offset 0.5,0 left
 set arrow 2 from 5 * flush_ms, graph 0 to 5 * flush_ms, graph 1 nohead dt 2 lw 2 lc rgb "#cc0000"
