@@ -14,7 +14,15 @@
 #   (e) pgbench single-row INSERTs, 8 clients: stream vs plain logged table
 #   (f) the ring microbenchmark (bench/ring_bench.c)
 #   (g) commit-to-visible latency under a steady background insert load
-# and prints a summary block to paste into the README.
+#   (t) worker throughput: one INSERT ... SELECT of BENCH_TP_EVENTS events into
+#       the stream with the same view, as events aggregated per worker
+#       CPU-second (utime + stime of the stream workers, from /proc) and per
+#       wall-clock second, with laminar.workers = 2 and = 1 (the cluster is
+#       restarted for each setting, so this part runs last); the same INSERT
+#       into an UNLOGGED table is the baseline
+# and prints a summary block to paste into the README.  Results (summary.txt,
+# summary.tsv, the plot data and the figures rates.png and latency.png,
+# drawn with gnuplot) go to bench/results/; bench/README.md explains them.
 #
 # Environment:
 #   LAMINAR_SKIP_BUILD=1   do not build+install the extension first
@@ -30,6 +38,21 @@
 #   BENCH_REPEAT           rounds of (a)-(d), interleaved; the summary gives
 #                          the median (default 3)
 #   BENCH_SKIP             space-separated parts to skip, e.g. "d f"
+#   BENCH_ONLY             space-separated parts to run, all others skipped;
+#                          e.g. BENCH_ONLY=throughput make bench (parts: f a b
+#                          b2 c d verify_bc verify_cd e_table e_stream g
+#                          throughput; "copy" means a b b2 c d and the checks)
+#   BENCH_RESULTS          where results and figures go (default bench/results
+#                          for a full run; $BENCH_DIR/out when BENCH_ONLY or
+#                          BENCH_SKIP is set, so a partial run never overwrites
+#                          the committed figures)
+#   BENCH_TP_EVENTS        events of the INSERT ... SELECT in (t) (default 4000000)
+#   BENCH_TP_ROUNDS        rounds of (t) per setting, after one warm-up round
+#                          that is not counted; median (default 3)
+#   BENCH_TP_WORKERS       laminar.workers settings of (t), in order (default "2 1")
+#   BENCH_PERF=1           (t) also samples the workers with perf (cpu-clock)
+#                          over its counted rounds and prints the top symbols;
+#                          perf.wN.data stays in $BENCH_DIR (costs a few %)
 #
 # Exit status is non-zero if any part failed or a verification did not match;
 # every part still runs and the summary says which figure is missing.
@@ -50,6 +73,13 @@ RING_EVENTS=${BENCH_RING_EVENTS:-50000000}
 LAT_PROBES=${BENCH_LAT_PROBES:-300}
 LAT_RATE=${BENCH_LAT_RATE:-2000}
 SKIP=" ${BENCH_SKIP:-} "
+ONLY=" ${BENCH_ONLY:-} "
+ONLY=${ONLY// copy / a b b2 c d verify_bc verify_cd }
+TP_EVENTS=${BENCH_TP_EVENTS:-4000000}
+TP_ROUNDS=${BENCH_TP_ROUNDS:-3}
+TP_WORKERS=${BENCH_TP_WORKERS:-2 1}
+TP_TARGET=3000000
+TP_PERF=${BENCH_PERF:-0}
 REPEAT=${BENCH_REPEAT:-3}
 ROUND=1
 
@@ -62,6 +92,13 @@ PGDATA="$BENCH_DIR/pgdata"
 DATA="$BENCH_DIR/data"
 SQLDIR="$BENCH_DIR/sql"
 RES="$BENCH_DIR/results"
+if [ -n "${BENCH_RESULTS:-}" ]; then
+	OUT=$BENCH_RESULTS
+elif [ -z "${ONLY// /}" ] && [ -z "${SKIP// /}" ]; then
+	OUT=$HERE/results
+else
+	OUT=$BENCH_DIR/out
+fi
 LOG="$BENCH_DIR/postgres.log"
 
 case "$BENCH_DIR" in
@@ -95,12 +132,25 @@ fdiv() {
 res() { printf '%s\n' "$2" > "$RES/$1"; }
 get() { if [ -s "$RES/$1" ]; then cat "$RES/$1"; else echo "n/a"; fi; }
 
+# wanted NAME: is part NAME to run (BENCH_ONLY, BENCH_SKIP)?
+wanted() {
+	case "$SKIP" in *" $1 "*) return 1 ;; esac
+	[ -z "${ONLY// /}" ] && return 0
+	case "$1" in
+		verify_bc) wanted b && wanted c ;;
+		verify_cd) wanted c && wanted d ;;
+		plots) return 0 ;;
+		*) [[ "$ONLY" == *" $1 "* ]] ;;
+	esac
+}
+
 FAILED=()
 # part NAME FUNCTION: run a part in a subshell with errexit active; record
 # a failure without stopping the other parts
 part() {
 	local name=$1 fn=$2 rc
 	case "$SKIP" in *" $name "*) say "(part $name skipped by BENCH_SKIP)"; res "skip_$name" 1; return 0 ;; esac
+	wanted "$name" || { res "skip_$name" 1; return 0; }
 	set +e
 	( set -euo pipefail; "$fn" ) 2>&1
 	rc=$?
@@ -136,7 +186,7 @@ trap 'exit 130' INT TERM
 # packages and extension
 # ---------------------------------------------------------------------------
 if [ "${LAMINAR_SKIP_DEPS:-0}" != 1 ] && [ -f "$ROOT/test/deps.sh" ]; then
-	bash "$ROOT/test/deps.sh"
+	bash "$ROOT/test/deps.sh" bench
 fi
 if [ "${LAMINAR_SKIP_BUILD:-0}" != 1 ] && laminar_on; then
 	say "building and installing the extension (LAMINAR_SKIP_BUILD=1 skips this)"
@@ -154,7 +204,7 @@ if [ -f "$PGDATA/postmaster.pid" ]; then
 	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
 fi
 rm -rf "$BENCH_DIR"
-mkdir -p "$BENCH_DIR" "$DATA" "$SQLDIR" "$RES"
+mkdir -p "$BENCH_DIR" "$DATA" "$SQLDIR" "$RES" "$OUT"
 chmod 755 "$BENCH_DIR" "$SQLDIR"
 chmod 777 "$RES"
 if [ "$(id -u)" = 0 ]; then chown postgres: "$BENCH_DIR" "$DATA"; fi
@@ -204,9 +254,11 @@ say "synchronous_commit = $(q 'SHOW synchronous_commit') for every variant; fsyn
 # ---------------------------------------------------------------------------
 # generated events: 1M rows, 100 CSV files of 10k rows
 # ---------------------------------------------------------------------------
-hdr "data"
-T0=$(now)
-psql_ -d bench <<EOF
+copy_wanted() { wanted a || wanted b || wanted b2 || wanted c || wanted d; }
+if copy_wanted; then
+	hdr "data"
+	T0=$(now)
+	psql_ -d bench <<EOF
 SELECT setseed(0.4242) \g /dev/null
 CREATE UNLOGGED TABLE gen AS
 SELECT i,
@@ -226,8 +278,9 @@ END
 \$\$;
 DROP TABLE gen;
 EOF
-say "$NROWS events ($NKEYS keys, 100 µs apart from 2026-01-01) in $NFILES CSV files of $ROWS_PER_FILE rows" \
-	"($(du -sh "$DATA" | cut -f1)) in $(fsub "$(now)" "$T0") s"
+	say "$NROWS events ($NKEYS keys, 100 µs apart from 2026-01-01) in $NFILES CSV files of $ROWS_PER_FILE rows" \
+		"($(du -sh "$DATA" | cut -f1)) in $(fsub "$(now)" "$T0") s"
+fi
 
 # copy_script TABLE: 100 server-side COPYs, autocommit (one transaction each)
 copy_script() {
@@ -537,15 +590,167 @@ EOF
 	local r
 	r=$(q "SELECT coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2)::text, 'n/a') || ' ' ||
 	              coalesce(round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2)::text, 'n/a') || ' ' ||
-	              coalesce(round(max(ms)::numeric, 2)::text, 'n/a') || ' ' || count(ms) || ' ' || count(*) - count(ms)
+	              coalesce(round(max(ms)::numeric, 2)::text, 'n/a') || ' ' || count(ms) || ' ' || count(*) - count(ms) || ' ' ||
+	              coalesce(round(percentile_cont(0.9) WITHIN GROUP (ORDER BY ms)::numeric, 2)::text, 'n/a')
 	       FROM lat_result")
 	set -- $r
 	res lat_p50 "$1"
+	res lat_p90 "$6"
 	res lat_p99 "$2"
 	res lat_max "$3"
+	res lat_probes "$4"
 	res lat_timeouts "$5"
-	say "(g) p50 $1 ms, p99 $2 ms, max $3 ms over $4 probes ($5 not visible within 10 s); laminar.flush_interval = $flushiv"
+	res flush_interval_ms "$(q "SELECT setting FROM pg_settings WHERE name = 'laminar.flush_interval'")"
+	# every probe's latency, for the CDF in latency.png (a few kB)
+	{
+		printf '# commit-to-visible latency [ms] of each probe of (g), sorted; not visible within 10 s: %s\n' "$5"
+		q "SELECT round(ms::numeric, 3) FROM lat_result WHERE ms IS NOT NULL ORDER BY ms"
+	} > "$OUT/latency.tsv"
+	say "(g) p50 $1 ms, p90 $6 ms, p99 $2 ms, max $3 ms over $4 probes ($5 not visible within 10 s); laminar.flush_interval = $flushiv"
 	[ "$5" = 0 ] || return 1
+}
+
+# ---------------------------------------------------------------------------
+# (t) worker throughput: one large INSERT ... SELECT
+# ---------------------------------------------------------------------------
+# worker_pids: pids of the running stream workers
+worker_pids() { q "SELECT coalesce(string_agg(pid::text, ' ' ORDER BY worker_id), '') FROM laminar.workers WHERE pid IS NOT NULL"; }
+
+# worker_ticks PID...: utime + stime of each of these processes, in clock
+# ticks, space-separated (/proc/PID/stat fields 14 and 15; the name in field
+# 2 may hold spaces, so fields are counted after its closing parenthesis)
+worker_ticks() {
+	local p files=()
+	for p in "$@"; do files+=("/proc/$p/stat"); done
+	awk '{ sub(/^.*\) /, ""); printf "%s%d", (NR > 1 ? " " : ""), $12 + $13 } END { print "" }' "${files[@]}"
+}
+
+# cpu_seconds "TICKS0" "TICKS1": CPU seconds between two worker_ticks
+# readings: the total, then each process's in brackets
+cpu_seconds() {
+	awk -v a="$1" -v b="$2" -v t="$(getconf CLK_TCK)" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " "); s = 0; each = "";
+		for (i = 1; i <= n; i++) { d = (y[i] - x[i]) / t; s += d; each = each (i > 1 ? " + " : "") sprintf("%.2f", d) }
+		printf "%.2f %s\n", s, each }'
+}
+
+# restart_with_workers N: restart the cluster with laminar.workers = N and
+# wait until the N workers run
+restart_with_workers() {
+	local n=$1 i
+	q "ALTER SYSTEM SET laminar.workers = $n" >/dev/null
+	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$LOG" -m fast -w -t 60 restart >/dev/null
+	for ((i = 0; i < 300; i++)); do
+		[ "$(q "SELECT count(pid) FROM laminar.workers")" = "$n" ] && return 0
+		sleep 0.1
+	done
+	warn "(t) $n workers did not start"
+	return 1
+}
+
+# median of the numbers on stdin
+median() {
+	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2];
+		else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+part_throughput() {
+	local w r pids t0 t1 c0 c1 wall cpu each got sum_n cur
+	hdr "(t) worker throughput: one INSERT ... SELECT of $TP_EVENTS events into the stream (view ev_stats), laminar.workers = ${TP_WORKERS// /, then }"
+	# the events, generated once (same distribution as (a)-(d): 10k keys,
+	# 100 µs apart, so 10 s windows of ~10k groups); not timed
+	t0=$(now)
+	psql_ -d bench <<EOF
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS tp_gen, tp_u;
+SELECT setseed(0.4243) \g /dev/null
+CREATE UNLOGGED TABLE tp_gen AS
+SELECT (1 + floor(random() * $NKEYS))::int8 AS k,
+       random() * 100 AS v,
+       timestamptz '2026-01-01 00:00:00+00' + i * interval '100 microseconds' AS ts
+FROM generate_series(0, $TP_EVENTS - 1) AS i;
+VACUUM ANALYZE tp_gen;
+CREATE UNLOGGED TABLE tp_u (k int8, v float8, ts timestamptz);
+EOF
+	say "(t) $TP_EVENTS events generated in $(fsub "$(now)" "$t0") s"
+	# a warm read, so that no round pays for the first read of tp_gen
+	q "SELECT count(*) FROM tp_gen" >/dev/null
+	: > "$RES/tp_u_secs"
+	for w in $TP_WORKERS; do
+		cur=$(q "SHOW laminar.workers")
+		if [ "$cur" != "$w" ]; then
+			say "(t) restarting the cluster with laminar.workers = $w"
+			restart_with_workers "$w"
+		fi
+		: > "$RES/tp_cpu_w$w"
+		: > "$RES/tp_wall_w$w"
+		# round 0 warms the workers up (their memory, the caches) and is not counted
+		for ((r = 0; r <= TP_ROUNDS; r++)); do
+			# baseline: the same INSERT into an UNLOGGED table, in the first setting only
+			if [ "$w" = "${TP_WORKERS%% *}" ]; then
+				q "TRUNCATE tp_u" >/dev/null
+				q "CHECKPOINT" >/dev/null
+				t0=$(now)
+				q "INSERT INTO tp_u SELECT k, v, ts FROM tp_gen" >/dev/null
+				t1=$(now)
+				wall=$(fsub "$t1" "$t0")
+				[ "$r" = 0 ] || echo "$wall" >> "$RES/tp_u_secs"
+				say "(t) UNLOGGED table$([ "$r" -gt 0 ] || echo ' (warm-up, not counted)'): $TP_EVENTS rows in $wall s = $(fdiv "$TP_EVENTS" "$wall" %.0f) rows/s"
+			fi
+			recreate_stream
+			q "CHECKPOINT" >/dev/null
+			pids=$(worker_pids)
+			[ -n "$pids" ] || { warn "(t) no stream worker runs"; return 1; }
+			if [ "$TP_PERF" = 1 ] && [ "$r" = 1 ]; then
+				perf record -q -e cpu-clock -p "${pids// /,}" -o "$BENCH_DIR/perf.w$w.data" > "$BENCH_DIR/perf.w$w.log" 2>&1 &
+				PERF_PID=$!
+				sleep 0.5
+			fi
+			# shellcheck disable=SC2086
+			c0=$(worker_ticks $pids)
+			t0=$(now)
+			psql_ -d bench -c "INSERT INTO ev SELECT k, v, ts FROM tp_gen" -c "SELECT laminar.flush('10min')" >/dev/null
+			t1=$(now)
+			# shellcheck disable=SC2086
+			c1=$(worker_ticks $pids)
+			[ "$(worker_pids)" = "$pids" ] || { warn "(t) a stream worker restarted during the round"; return 1; }
+			wall=$(fsub "$t1" "$t0")
+			read -r cpu each <<<"$(cpu_seconds "$c0" "$c1")"
+			got=$(q "SELECT events_in FROM laminar.views WHERE view = 'ev_stats'::regclass")
+			sum_n=$(q "SELECT coalesce(sum(n), 0) FROM ev_stats")
+			if [ "$got" != "$TP_EVENTS" ] || [ "$sum_n" != "$TP_EVENTS" ]; then
+				warn "(t) the view counted $got events (sum(n) = $sum_n), expected $TP_EVENTS"
+				return 1
+			fi
+			if [ "$r" -gt 0 ]; then
+				echo "$cpu" >> "$RES/tp_cpu_w$w"
+				echo "$wall" >> "$RES/tp_wall_w$w"
+			fi
+			say "(t) workers=$w round $r/$TP_ROUNDS$([ "$r" -gt 0 ] || echo ' (warm-up, not counted)'): $TP_EVENTS events, worker CPU $cpu s" \
+				"($each) = $(fdiv "$TP_EVENTS" "$cpu" %.0f) events per worker CPU-s; wall $wall s" \
+				"= $(fdiv "$TP_EVENTS" "$wall" %.0f) events/s (INSERT until laminar.flush() returns)"
+		done
+		if [ -n "${PERF_PID:-}" ]; then
+			kill -INT "$PERF_PID" 2>/dev/null || true
+			wait "$PERF_PID" 2>/dev/null || true
+			PERF_PID=
+			say "(t) perf profile of the workers over the counted rounds, laminar.workers = $w ($BENCH_DIR/perf.w$w.data):"
+			perf report -i "$BENCH_DIR/perf.w$w.data" --stdio --no-children --sort dso,symbol --percent-limit 1 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -n 40 || true
+		fi
+		cpu=$(median < "$RES/tp_cpu_w$w")
+		wall=$(median < "$RES/tp_wall_w$w")
+		res "tp_cpu_s_w$w" "$cpu"
+		res "tp_wall_s_w$w" "$wall"
+		res "tp_cpu_rate_w$w" "$(fdiv "$TP_EVENTS" "$cpu" %.0f)"
+		res "tp_wall_rate_w$w" "$(fdiv "$TP_EVENTS" "$wall" %.0f)"
+		res "tp_all_w$w" "$(paste -sd' ' "$RES/tp_cpu_w$w")"
+	done
+	if [ -s "$RES/tp_u_secs" ]; then
+		wall=$(median < "$RES/tp_u_secs")
+		res tp_wall_s_u "$wall"
+		res tp_wall_rate_u "$(fdiv "$TP_EVENTS" "$wall" %.0f)"
+	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -556,12 +761,14 @@ part f part_f
 # (a)-(d) in interleaved rounds, so that a burst of load from elsewhere on
 # the machine does not land on one variant only; the last round's results
 # are the ones verified
-for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
-	part a part_a
-	if [ "$LAMINAR" = 1 ]; then part b2 part_b2; part b part_b; fi
-	part c part_c
-	part d part_d
-done
+if copy_wanted; then
+	for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
+		part a part_a
+		if [ "$LAMINAR" = 1 ]; then part b2 part_b2; part b part_b; fi
+		part c part_c
+		part d part_d
+	done
+fi
 for v in a b b2 c d; do summarize_ingest "$v"; done
 if [ "$LAMINAR" = 1 ]; then part verify_bc part_verify_bc; fi
 part verify_cd part_verify_cd
@@ -569,41 +776,145 @@ part e_table part_e_table
 if [ "$LAMINAR" = 1 ]; then
 	part e_stream part_e_stream
 	part g part_g
+	# last: it restarts the cluster with other laminar.workers settings
+	part throughput part_throughput
 fi
 
 # ---------------------------------------------------------------------------
 # summary
 # ---------------------------------------------------------------------------
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+MACHINE="$(nproc) CPUs, $CPU; $(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo); $(uname -sr)"
+VERSION=n/a
+if [ "$LAMINAR" = 1 ]; then VERSION=$(q "SELECT extversion FROM pg_extension WHERE extname = 'laminar'"); fi
 TOTAL=$(fsub "$(now)" "$T_BEGIN")
 hdr "summary"
 {
 	say "Laminar benchmark, $START_TIME"
-	say "machine: $(nproc) CPUs, $CPU; $(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo); $(uname -sr)"
+	say "machine: $MACHINE"
 	say "PostgreSQL $PGVERSION; shared_buffers=1GB, synchronous_commit=off for every variant (fsync on), max_wal_size=4GB"
 	if [ "$LAMINAR" = 1 ]; then say "$LAMINAR_INFO"; fi
-	say "workload: $NROWS events (int8 key uniform over $NKEYS keys, float8 value, ts +100 µs/row),"
-	say "          $NFILES server-side COPYs of $ROWS_PER_FILE rows, one transaction each, from one psql session"
-	say "  rows/s from the median of $REPEAT interleaved rounds (seconds of each round in brackets):"
-	printf '  %-53s %9s rows/s  [%s]\n' "(a) UNLOGGED table, no index" "$(get rps_a)" "$(get all_a)"
-	printf '  %-53s %9s rows/s  [%s]\n' "(b) Laminar stream + 10 s TUMBLE view, until flush()" "$(get rps_b)" "$(get all_b)"
-	printf '  %-53s %9s rows/s  [%s]\n' "(b2) same view, EMIT ON WINDOW CLOSE" "$(get rps_b2)" "$(get all_b2)"
-	printf '  %-53s %9s rows/s  [%s]\n' "(c) table + statement trigger upsert rollup" "$(get rps_c)" "$(get all_c)"
-	printf '  %-53s %9s rows/s  [%s]\n' "(d) table + row trigger upsert rollup" "$(get rps_d)" "$(get all_d)"
-	say "  b/a = $(fdiv "$(get rps_b)" "$(get rps_a)")   b/c = $(fdiv "$(get rps_b)" "$(get rps_c)")   b/d = $(fdiv "$(get rps_b)" "$(get rps_d)")   b2/a = $(fdiv "$(get rps_b2)" "$(get rps_a)")"
-	say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d)"
-	say "(e) pgbench -c $PGB_CLIENTS -T $PGB_SECONDS -M $PGB_MODE, single-row INSERT transactions:"
-	say "  stream $(get tps_stream) TPS, plain logged table $(get tps_table) TPS, stream/table = $(fdiv "$(get tps_stream)" "$(get tps_table)")"
-	say "(f) ring (1 MiB, 32-byte records, 2 threads pinned to CPU 0/1, $RING_EVENTS events):"
-	say "  one-at-a-time $(get ring_one) ns/event, batched (64 per publish) $(get ring_batch) ns/event"
-	say "  (hardware floor: one cache-line transfer between the two CPUs takes $(get ring_xfer) ns one way)"
-	say "(g) commit-to-visible latency, $LAT_PROBES probes under $LAT_RATE rows/s background inserts:"
-	say "  p50 $(get lat_p50) ms, p99 $(get lat_p99) ms, max $(get lat_max) ms (not visible: $(get lat_timeouts)); laminar.flush_interval = $(get flush_interval)"
-	say "  (clock from just before COMMIT until a poll of the view's table, every 0.5 ms, sees the row)"
+	if copy_wanted; then
+		say "workload: $NROWS events (int8 key uniform over $NKEYS keys, float8 value, ts +100 µs/row),"
+		say "          $NFILES server-side COPYs of $ROWS_PER_FILE rows, one transaction each, from one psql session"
+		say "  rows/s from the median of $REPEAT interleaved rounds (seconds of each round in brackets):"
+		printf '  %-53s %9s rows/s  [%s]\n' "(a) UNLOGGED table, no index" "$(get rps_a)" "$(get all_a)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(b) Laminar stream + 10 s TUMBLE view, until flush()" "$(get rps_b)" "$(get all_b)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(b2) same view, EMIT ON WINDOW CLOSE" "$(get rps_b2)" "$(get all_b2)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(c) table + statement trigger upsert rollup" "$(get rps_c)" "$(get all_c)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(d) table + row trigger upsert rollup" "$(get rps_d)" "$(get all_d)"
+		say "  b/a = $(fdiv "$(get rps_b)" "$(get rps_a)")   b/c = $(fdiv "$(get rps_b)" "$(get rps_c)")   b/d = $(fdiv "$(get rps_b)" "$(get rps_d)")   b2/a = $(fdiv "$(get rps_b2)" "$(get rps_a)")"
+		say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d)"
+		say "  target (issue 10): b/a >= 1.0 for EMIT ON UPDATE on this stream (printed, never enforced)"
+	fi
+	if wanted e_table || wanted e_stream; then
+		say "(e) pgbench -c $PGB_CLIENTS -T $PGB_SECONDS -M $PGB_MODE, single-row INSERT transactions:"
+		say "  stream $(get tps_stream) TPS, plain logged table $(get tps_table) TPS, stream/table = $(fdiv "$(get tps_stream)" "$(get tps_table)")"
+	fi
+	if wanted f; then
+		say "(f) ring (1 MiB, 32-byte records, 2 threads pinned to CPU 0/1, $RING_EVENTS events):"
+		say "  one-at-a-time $(get ring_one) ns/event, batched (64 per publish) $(get ring_batch) ns/event"
+		say "  (hardware floor: one cache-line transfer between the two CPUs takes $(get ring_xfer) ns one way)"
+	fi
+	if wanted g; then
+		say "(g) commit-to-visible latency, $LAT_PROBES probes under $LAT_RATE rows/s background inserts:"
+		say "  p50 $(get lat_p50) ms, p90 $(get lat_p90) ms, p99 $(get lat_p99) ms, max $(get lat_max) ms (not visible: $(get lat_timeouts)); laminar.flush_interval = $(get flush_interval)"
+		say "  (clock from just before COMMIT until a poll of the view's table, every 0.5 ms, sees the row)"
+		say "  target p99 <= 5 x flush_interval = $(awk -v f="$(get flush_interval_ms)" 'BEGIN { if (f + 0 > 0) print 5 * f " ms"; else print "n/a" }')"
+	fi
+	if wanted throughput; then
+		say "(t) worker throughput: one INSERT ... SELECT of $TP_EVENTS events (same key/value/time distribution)"
+		say "    into the stream with the same view (EMIT ON UPDATE), until laminar.flush() returns; median of $TP_ROUNDS rounds after a warm-up"
+		say "    worker CPU = utime + stime of the stream workers (/proc/PID/stat); target >= 3 M events per worker CPU-s"
+		for w in $TP_WORKERS; do
+			printf '  workers=%s: %s events, worker CPU %s s = %s events per worker CPU-s (target %s); wall %s s = %s events/s  [CPU-s of each round: %s]\n' \
+				"$w" "$TP_EVENTS" "$(get "tp_cpu_s_w$w")" "$(get "tp_cpu_rate_w$w")" "$TP_TARGET" \
+				"$(get "tp_wall_s_w$w")" "$(get "tp_wall_rate_w$w")" "$(get "tp_all_w$w")"
+		done
+		say "  the same INSERT ... SELECT into an UNLOGGED table: $(get tp_wall_s_u) s = $(get tp_wall_rate_u) rows/s"
+	fi
 	if [ ${#FAILED[@]} -gt 0 ]; then
 		say "FAILED parts: ${FAILED[*]}"
 	fi
 	say "total bench time: $TOTAL s"
 } | tee "$BENCH_DIR/summary.txt"
+cp "$BENCH_DIR/summary.txt" "$OUT/summary.txt"
+
+# ---------------------------------------------------------------------------
+# machine-readable results and figures
+# ---------------------------------------------------------------------------
+# summary.tsv: one figure a line: key, value (n/a if not measured), unit
+{
+	printf 'key\tvalue\tunit\n'
+	printf 'date\t%s\t\n' "$START_TIME"
+	printf 'laminar_version\t%s\t\n' "$VERSION"
+	printf 'postgres_version\t%s\t\n' "$PGVERSION"
+	printf 'cpus\t%s\t\n' "$(nproc)"
+	for v in a b b2 c d; do printf 'copy_%s\t%s\trows/s\n' "$v" "$(get "rps_$v")"; done
+	printf 'copy_b_over_a\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_a)")"
+	printf 'copy_b_over_c\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_c)")"
+	printf 'copy_b2_over_a\t%s\tratio\n' "$(fdiv "$(get rps_b2)" "$(get rps_a)")"
+	printf 'match_b_vs_c\t%s\t\n' "$(get match_b_vs_c)"
+	printf 'pgbench_stream\t%s\tTPS\n' "$(get tps_stream)"
+	printf 'pgbench_table\t%s\tTPS\n' "$(get tps_table)"
+	printf 'ring_one\t%s\tns/event\n' "$(get ring_one)"
+	printf 'ring_batch\t%s\tns/event\n' "$(get ring_batch)"
+	printf 'ring_xfer\t%s\tns\n' "$(get ring_xfer)"
+	for p in p50 p90 p99 max; do printf 'latency_%s\t%s\tms\n' "$p" "$(get "lat_$p")"; done
+	printf 'latency_not_visible\t%s\tprobes\n' "$(get lat_timeouts)"
+	printf 'flush_interval\t%s\tms\n' "$(get flush_interval_ms)"
+	printf 'throughput_events\t%s\tevents\n' "$TP_EVENTS"
+	for w in $TP_WORKERS; do
+		printf 'throughput_cpu_s_w%s\t%s\ts\n' "$w" "$(get "tp_cpu_s_w$w")"
+		printf 'throughput_per_cpu_s_w%s\t%s\tevents/CPU-s\n' "$w" "$(get "tp_cpu_rate_w$w")"
+		printf 'throughput_wall_w%s\t%s\tevents/s\n' "$w" "$(get "tp_wall_rate_w$w")"
+	done
+	printf 'throughput_unlogged_wall\t%s\trows/s\n' "$(get tp_wall_rate_u)"
+	printf 'throughput_target\t%s\tevents/CPU-s\n' "$TP_TARGET"
+} > "$OUT/summary.tsv"
+
+# rates.tsv: the bars of rates.png, one gnuplot data block per panel:
+# label, value (0 if not measured), 1 for Laminar / 0 for a Postgres
+# baseline, the text above the bar
+bar() {
+	local v=$2
+	case "$v" in '' | n/a) printf '%s\t0\t%s\tn/a\n' "$1" "$3" ;;
+		*) printf '%s\t%s\t%s\t%s\n' "$1" "$v" "$3" "$(awk -v x="$v" 'BEGIN {
+			if (x >= 1e6) printf "%.2f M", x / 1e6; else if (x >= 1e4) printf "%.0f k", x / 1e3; else printf "%.0f", x }')" ;;
+	esac
+}
+{
+	printf '# (a)-(d): 1M events as 100 COPYs of 10k rows [rows/s]\n'
+	bar "(a) UNLOGGED table" "$(get rps_a)" 0
+	bar "(b) stream, ON UPDATE" "$(get rps_b)" 1
+	bar "(b2) stream, ON WINDOW CLOSE" "$(get rps_b2)" 1
+	bar "(c) statement trigger" "$(get rps_c)" 0
+	bar "(d) row trigger" "$(get rps_d)" 0
+	printf '\n\n# (e): pgbench single-row INSERTs, %s clients [TPS]\n' "$PGB_CLIENTS"
+	bar "logged table" "$(get tps_table)" 0
+	bar "stream" "$(get tps_stream)" 1
+	printf '\n\n# (t): one INSERT ... SELECT of %s events, until flush() [events/s, wall clock]\n' "$TP_EVENTS"
+	bar "UNLOGGED table" "$(get tp_wall_rate_u)" 0
+	for w in $TP_WORKERS; do bar "stream, $w worker$([ "$w" = 1 ] || echo s)" "$(get "tp_wall_rate_w$w")" 1; done
+	printf '\n\n# (t): events aggregated per worker CPU-second\n'
+	for w in $TP_WORKERS; do bar "$w worker$([ "$w" = 1 ] || echo s)" "$(get "tp_cpu_rate_w$w")" 1; done
+} > "$OUT/rates.tsv"
+
+part_plots() {
+	hdr "figures: $OUT/rates.png, $OUT/latency.png (gnuplot)"
+	command -v gnuplot >/dev/null || { warn "gnuplot is not installed (apt-get install gnuplot-nox, or bash test/deps.sh bench)"; return 1; }
+	local title
+	title="Laminar $VERSION, PostgreSQL $PGVERSION, $(nproc) CPUs, $START_TIME"
+	gnuplot -e "outdir='$OUT'; title_str='${title//\'/}'; tp_target=$TP_TARGET" "$HERE/rates.gp"
+	if [ -s "$OUT/latency.tsv" ] && [ "$(grep -vc '^#' "$OUT/latency.tsv")" -gt 0 ]; then
+		gnuplot -e "outdir='$OUT'; title_str='${title//\'/}'; flush_ms=$(get flush_interval_ms); p50=$(get lat_p50); p90=$(get lat_p90); p99=$(get lat_p99); pmax=$(get lat_max); load=$LAT_RATE" \
+			"$HERE/latency.gp"
+	else
+		say "(no latency data: latency.png not drawn)"
+	fi
+	ls -l "$OUT"
+}
+part plots part_plots
+say "results in $OUT"
 
 [ ${#FAILED[@]} -eq 0 ]

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages Laminar needs to build and test.
 #
+#   bash test/deps.sh          what `make test` needs
+#   bash test/deps.sh bench    that, plus what `make bench` needs (gnuplot-nox
+#                              for the figures in bench/results/)
+#
 # Idempotent: when every package is already installed this does nothing (no
 # apt-get update, no network).  Otherwise it installs them non-interactively
 # and stops/disables the Debian default cluster the postgresql package starts,
@@ -20,6 +24,9 @@ PACKAGES=(
 	build-essential
 	clang-format
 )
+if [ "${1:-}" = bench ]; then
+	PACKAGES+=(gnuplot-nox)
+fi
 
 # Is package $1 installed?  postgresql-contrib-15 is a virtual package on
 # Debian 12 (provided by postgresql-15), so also accept an installed package

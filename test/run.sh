@@ -215,6 +215,21 @@ if want format; then
 	fi
 fi
 
+# ---------------------------------------------------------------- bench scripts
+# `make bench` is not part of `make test`; check only that its scripts parse
+# (bash -n) and, when gnuplot is installed, that the plot scripts still draw
+# the committed results
+if want format; then
+	heading "bench scripts (bash -n; gnuplot on bench/results when installed)"
+	if bash "$ROOT/bench/check.sh" >"$LOGDIR/bench-check.out" 2>&1; then
+		cat "$LOGDIR/bench-check.out"
+		record "bench-scripts" 1 0
+	else
+		head -n 40 "$LOGDIR/bench-check.out"
+		record "bench-scripts" 0 1
+	fi
+fi
+
 # ---------------------------------------------------------------- cluster
 # shellcheck source=test/cluster.sh
 source "$ROOT/test/cluster.sh"
