@@ -22,6 +22,7 @@ OBJS = \
 	src/util/clock.o \
 	src/ingest/fdw.o \
 	src/ingest/producer.o \
+	src/ingest/route.o \
 	src/query/ddl.o \
 	src/query/compile.o \
 	src/query/querydef.o \

@@ -219,7 +219,6 @@ extern void lm_prod_register_callbacks(void);
 extern struct LmStreamRoute *lm_prod_begin_statement(Oid relid);
 extern void lm_prod_insert(struct LmStreamRoute *route, struct TupleTableSlot *slot);
 extern bool lm_prod_xact_has_events(void);
-extern void lm_prod_mark_catalog_changed(void);
 
 /* ---------------------------------------------------------------------
  * Catalog (catalog/catalog.c): every query Laminar runs for itself pins

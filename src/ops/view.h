@@ -22,6 +22,7 @@
 #include "nodes/execnodes.h"
 
 #include "laminar.h"
+#include "catalog/catalog.h"
 
 /* one aggregate of the view, set up like nodeAgg's per-transition data */
 typedef struct LmAggSpec
@@ -78,13 +79,6 @@ typedef struct LmWindow
 	LmGroup *pending;	  /* emitted in the running subtransaction, still dirty */
 	int64 ngroups;
 } LmWindow;
-
-typedef enum LmViewKind
-{
-	LM_VIEW_STATELESS,
-	LM_VIEW_AGGREGATE,
-	LM_VIEW_WINDOW
-} LmViewKind;
 
 typedef struct LmStreamWm
 {
@@ -193,26 +187,6 @@ typedef struct LmView
 	int64 last_timeout_us; /* ... each less than a minute after the last */
 	uint64 nskipped;	   /* events and rows skipped on this worker */
 } LmView;
-
-/* the catalog row of a view, as read by the worker */
-typedef struct LmViewCatalog
-{
-	int32 id;
-	Oid result_relid;
-	Oid stream_relid;
-	Oid owner; /* pg_class.relowner of the result table */
-	char *kind;
-	char *emit;
-	int64 window_us;
-	char *query;
-	char *timezone;
-	char *datestyle;
-	char *intervalstyle;
-	int nkeycols;
-	char **keycols;
-	AttrNumber ts_attnum;
-	bool fresh; /* created after this worker started */
-} LmViewCatalog;
 
 /* query/compile.c */
 extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);
