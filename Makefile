@@ -47,8 +47,9 @@ REGRESS_DATA = data_times data_composite data_temp data_names data_legacy_size
 REGRESS_ROBUST = robust_skip robust_visibility robust_timeout robust_limits
 REGRESS_ORDER = order_streams order_restart
 REGRESS_OPS = ops_dump
+REGRESS_CATALOG = catalog_inputs
 REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
-	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) workers drop
+	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) $(REGRESS_CATALOG) workers drop
 REGRESS_OPTS = --use-existing
 # isolation tests (two sessions): specs in test/isolation/specs
 ISOLATION = open_across_create

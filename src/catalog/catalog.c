@@ -494,16 +494,25 @@ lm_cat_view_from_row(HeapTuple row, TupleDesc reldesc, LmViewCatalog *v)
  */
 
 /*
- * lm_cat_table_exists says whether laminar.<name> exists (an installed
- * catalog of an older version may lack a table until ALTER EXTENSION
- * UPDATE).
+ * lm_cat_table returns the relid of table laminar.<name>, or InvalidOid:
+ * an installed catalog of an older version may lack a table (or have a
+ * column more) until ALTER EXTENSION UPDATE.
+ */
+static Oid
+lm_cat_table(const char *name)
+{
+	Oid nsp = get_namespace_oid("laminar", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/*
+ * lm_cat_table_exists says whether table laminar.<name> exists.
  */
 static bool
 lm_cat_table_exists(const char *name)
 {
-	Oid nsp = get_namespace_oid("laminar", true);
-
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+	return OidIsValid(lm_cat_table(name));
 }
 
 /*
@@ -876,8 +885,7 @@ lm_cat_stream_insert(const LmStreamCatalog *s)
 static bool
 lm_cat_catalog_has_owner(void)
 {
-	Oid nsp = get_namespace_oid("laminar", true);
-	Oid rel = OidIsValid(nsp) ? get_relname_relid("_views", nsp) : InvalidOid;
+	Oid rel = lm_cat_table("_views");
 
 	return OidIsValid(rel) && get_attnum(rel, "owner") != InvalidAttrNumber;
 }

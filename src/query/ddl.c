@@ -38,7 +38,6 @@
 #include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -833,51 +832,6 @@ lm_ddl_drop_view(LmToks *t)
  */
 
 /*
- * lm_ddl_check_aggs_walker refuses aggregates the worker cannot run.
- */
-static bool
-lm_ddl_check_aggs_walker(Node *node, void *ctx)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Aggref))
-	{
-		Aggref *a = (Aggref *) node;
-		HeapTuple tup;
-		Form_pg_aggregate agg;
-
-		if (a->aggdistinct != NIL)
-			ereport(
-				ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
-						get_func_name(a->aggfnoid))));
-		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ordered aggregate %s() is not supported yet in continuous views",
-							get_func_name(a->aggfnoid))));
-		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
-		agg = (Form_pg_aggregate) GETSTRUCT(tup);
-		if (agg->aggfinalmodify != AGGMODIFY_READ_ONLY)
-			ereport(
-				ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("aggregate %s() is not supported yet in continuous views",
-						get_func_name(a->aggfnoid)),
-				 errdetail(
-					 "Its final function modifies its state, so it cannot be emitted repeatedly."),
-				 errhint(
-					 "count, sum, avg, min, max and most other plain aggregates are supported.")));
-		ReleaseSysCache(tup);
-		return false;
-	}
-	return expression_tree_walker(node, lm_ddl_check_aggs_walker, ctx);
-}
-
-/*
  * lm_ddl_check_wholerow_walker refuses whole-row references (SELECT s FROM s).
  */
 static bool
@@ -1325,7 +1279,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		lm_ddl_unsupported("WITH (common table expressions)", NULL);
 	if (list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
-	lm_ddl_check_aggs_walker((Node *) q->targetList, NULL);
+	lm_query_check_aggs((Node *) q->targetList, false);
 	lm_query_check_rights(q, def.stream, GetUserId());
 	lm_ddl_check_wholerow_walker((Node *) q->targetList, NULL);
 	lm_ddl_check_wholerow_walker(q->jointree->quals, NULL);

@@ -103,11 +103,11 @@ lm_querydef_set_gucs(bool reading)
 }
 
 /*
- * lm_querydef_check_aggs_walker refuses aggregates the worker cannot run
- * (the same rules as CREATE).
+ * lm_query_check_aggs_walker refuses an aggregate the worker cannot run;
+ * *ctx says whether the query is stored SQL (see lm_query_check_aggs).
  */
 static bool
-lm_querydef_check_aggs_walker(Node *node, void *ctx)
+lm_query_check_aggs_walker(Node *node, void *ctx)
 {
 	if (node == NULL)
 		return false;
@@ -115,23 +115,57 @@ lm_querydef_check_aggs_walker(Node *node, void *ctx)
 	{
 		Aggref *a = (Aggref *) node;
 		HeapTuple tup;
-		bool ok;
+		char finalmodify;
 
 		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
-		ok = a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
-			 ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify == AGGMODIFY_READ_ONLY;
+		finalmodify = ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify;
 		ReleaseSysCache(tup);
-		if (!ok)
+		if (a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
+			finalmodify == AGGMODIFY_READ_ONLY)
+			return false;
+		if (*(bool *) ctx)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 							errmsg("stored query of a continuous view uses aggregate %s(), which "
 								   "continuous views do not support",
 								   get_func_name(a->aggfnoid)),
 							errhint("Drop and re-create the materialized view.")));
-		return false;
+		if (a->aggdistinct != NIL)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
+						get_func_name(a->aggfnoid))));
+		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ordered aggregate %s() is not supported yet in continuous views",
+							get_func_name(a->aggfnoid))));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("aggregate %s() is not supported yet in continuous views",
+					get_func_name(a->aggfnoid)),
+			 errdetail(
+				 "Its final function modifies its state, so it cannot be emitted repeatedly."),
+			 errhint("count, sum, avg, min, max and most other plain aggregates are supported.")));
 	}
-	return expression_tree_walker(node, lm_querydef_check_aggs_walker, ctx);
+	return expression_tree_walker(node, lm_query_check_aggs_walker, ctx);
+}
+
+/*
+ * lm_query_check_aggs refuses the aggregates in node that the worker
+ * cannot run: DISTINCT or ORDER BY inside, ordered-set and hypothetical
+ * aggregates, and those whose final function modifies its state (a view
+ * emits repeatedly).  stored: node is from a view's stored SQL (a restored
+ * row, or names that now resolve to other objects) rather than a CREATE,
+ * and the error says to re-create the view.
+ */
+void
+lm_query_check_aggs(Node *node, bool stored)
+{
+	(void) lm_query_check_aggs_walker(node, &stored);
 }
 
 /*
@@ -169,8 +203,8 @@ lm_querydef_check(Query *q, bool windowed)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 						errmsg("stored query of a continuous view is not one the workers can run"),
 						errhint("Drop and re-create the materialized view.")));
-	(void) lm_querydef_check_aggs_walker((Node *) q->targetList, NULL);
-	(void) lm_querydef_check_aggs_walker(q->jointree->quals, NULL);
+	lm_query_check_aggs((Node *) q->targetList, true);
+	lm_query_check_aggs(q->jointree->quals, true);
 }
 
 /*
