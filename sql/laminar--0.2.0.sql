@@ -99,13 +99,15 @@ ALTER TABLE laminar._streams ENABLE ALWAYS TRIGGER streams_inserted;
 -- views whose input is another view (input_view) and more ports (joins).
 -- Exactly one of stream and input_view is set.  Rows go with their view
 -- (ON DELETE CASCADE); a view that another view reads cannot lose its row
--- while that one remains.  Written by laminar.execute() as the bootstrap
--- superuser, like the other catalog rows.
+-- while that one remains; a statement that removes both defers that check
+-- (SET CONSTRAINTS), or its outcome would depend on the order of the rows.
+-- Written by laminar.execute() as the bootstrap superuser, like the other
+-- catalog rows.
 CREATE TABLE laminar._view_inputs (
     view_id     int4 NOT NULL REFERENCES laminar._views (id) ON DELETE CASCADE,
     port        int2 NOT NULL CONSTRAINT port_not_negative CHECK (port >= 0),
     stream      regclass,
-    input_view  int4 REFERENCES laminar._views (id),
+    input_view  int4 REFERENCES laminar._views (id) DEFERRABLE,
     PRIMARY KEY (view_id, port),
     CONSTRAINT one_source CHECK ((stream IS NULL) <> (input_view IS NULL)),
     CONSTRAINT not_itself CHECK (input_view <> view_id)
