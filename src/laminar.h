@@ -224,6 +224,8 @@ extern bool lm_prod_xact_has_events(void);
  * Catalog (catalog/catalog.c): every query Laminar runs for itself pins
  * search_path to LM_SAFE_SEARCH_PATH and schema-qualifies its operators,
  * functions and casts; a view runs as its result table's current owner.
+ * The catalog tables, their structs and the catalog generation:
+ * catalog/catalog.h.
  * ---------------------------------------------------------------------
  */
 #define LM_SAFE_SEARCH_PATH "pg_catalog, pg_temp"

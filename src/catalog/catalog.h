@@ -6,13 +6,14 @@
  *	  and writes it, the structs a row becomes, and the catalog generation.
  *
  * Every statement on these tables is in catalog.c.  Its rows become
- * structs through one function per table (lm_cat_*_from_tuple), which
- * reads the columns at their Anum_lm_* positions; every query the module
- * runs lists the columns in that order (its select list is built from a
- * table indexed by the same constants), so a position is never written by
- * hand anywhere else.  The Anum constants number the columns of the
- * module's queries, not the tables' attnums: an upgraded laminar._views
- * still holds 0.1.0's dropped owner column.
+ * structs through one function per table (lm_cat_*_from_tuple, static in
+ * catalog.c), which reads each column at its Anum_lm_* position; every
+ * query the module runs builds its select list from a table indexed by the
+ * same constants, so a position is never written by hand anywhere else.
+ * The Anum constants number the columns as the module's queries list them,
+ * not the tables' attnums: an upgraded laminar._views still holds 0.1.0's
+ * dropped owner column (a trigger's row of the table itself is read by
+ * column name: lm_cat_view_from_row).
  *
  * Note: this file shadows PostgreSQL's own "catalog/catalog.h" for code
  * built with -Isrc; Laminar includes no declaration from that header.
