@@ -22,6 +22,7 @@ OBJS = \
 	src/util/clock.o \
 	src/ingest/fdw.o \
 	src/ingest/producer.o \
+	src/ingest/route.o \
 	src/query/ddl.o \
 	src/query/plan.o \
 	src/query/querydef.o \
@@ -52,8 +53,10 @@ REGRESS_DATA = data_times data_composite data_temp data_names data_legacy_size
 REGRESS_ROBUST = robust_skip robust_visibility robust_timeout robust_limits
 REGRESS_ORDER = order_streams order_restart
 REGRESS_OPS = ops_dump
+REGRESS_CATALOG = catalog_inputs
+REGRESS_GRAPH = graph_explain graph_snapshot
 REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
-	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) workers drop
+	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) $(REGRESS_CATALOG) $(REGRESS_GRAPH) workers drop
 REGRESS_OPTS = --use-existing
 # isolation tests (two sessions): specs in test/isolation/specs
 ISOLATION = open_across_create

@@ -41,13 +41,13 @@
 #include "utils/timestamp.h"
 
 #include "laminar.h"
+#include "catalog/catalog.h"
 #include "query/ddl.h"
 
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(laminar_execute);
 PG_FUNCTION_INFO_V1(laminar_flush);
-PG_FUNCTION_INFO_V1(laminar_catalog_changed);
 
 void _PG_init(void);
 
@@ -249,7 +249,7 @@ lm_utility_note_owner_change(Node *parsetree)
 
 	if (IsA(parsetree, ReassignOwnedStmt))
 	{
-		lm_prod_mark_catalog_changed();
+		lm_cat_mark_changed();
 		return;
 	}
 	if (!IsA(parsetree, AlterTableStmt))
@@ -260,7 +260,7 @@ lm_utility_note_owner_change(Node *parsetree)
 
 		if (IsA(cmd, AlterTableCmd) && ((AlterTableCmd *) cmd)->subtype == AT_ChangeOwner)
 		{
-			lm_prod_mark_catalog_changed();
+			lm_cat_mark_changed();
 			return;
 		}
 	}
@@ -324,7 +324,7 @@ lm_utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	/* dropping the extension removes every view: tell the workers */
 	if (lm_shared != NULL && IsA(parsetree, DropStmt) &&
 		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
-		lm_prod_mark_catalog_changed();
+		lm_cat_mark_changed();
 	if (lm_shared != NULL && IsA(parsetree, DropdbStmt))
 	{
 		Oid dboid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
@@ -383,6 +383,7 @@ _PG_init(void)
 	lm_guc_define();
 	lm_shmem_install_hooks();
 	lm_launcher_register();
+	lm_cat_register_callbacks();
 	lm_prod_register_callbacks();
 	prev_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = lm_utility_hook;
@@ -416,17 +417,6 @@ laminar_execute(PG_FUNCTION_ARGS)
 		user_path = pstrdup(GetConfigOption("search_path", false, false));
 	PG_RETURN_TEXT_P(
 		cstring_to_text(lm_ddl_execute(text_to_cstring(PG_GETARG_TEXT_PP(0)), user_path)));
-}
-
-/*
- * laminar_catalog_changed makes the current transaction's commit tell the
- * workers and producers to reload the catalog (used by the drop trigger).
- */
-Datum
-laminar_catalog_changed(PG_FUNCTION_ARGS)
-{
-	lm_prod_mark_catalog_changed();
-	PG_RETURN_VOID();
 }
 
 /*

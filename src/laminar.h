@@ -152,6 +152,7 @@ typedef struct LmOpShared
 {
 	char desc[LM_OP_DESC_LEN]; /* the operator, as its view's worker describes it
 								* (under the view slot's mutex) */
+	int kind;				   /* its LmOpKind (under the mutex) */
 	pg_atomic_uint64 rows_in;
 	pg_atomic_uint64 rows_out;
 	pg_atomic_uint64 groups; /* each worker adds the change of what it holds */
@@ -238,12 +239,13 @@ extern void lm_prod_register_callbacks(void);
 extern struct LmStreamRoute *lm_prod_begin_statement(Oid relid);
 extern void lm_prod_insert(struct LmStreamRoute *route, struct TupleTableSlot *slot);
 extern bool lm_prod_xact_has_events(void);
-extern void lm_prod_mark_catalog_changed(void);
 
 /* ---------------------------------------------------------------------
  * Catalog (catalog/catalog.c): every query Laminar runs for itself pins
  * search_path to LM_SAFE_SEARCH_PATH and schema-qualifies its operators,
  * functions and casts; a view runs as its result table's current owner.
+ * The catalog tables, their structs and the catalog generation:
+ * catalog/catalog.h.
  * ---------------------------------------------------------------------
  */
 #define LM_SAFE_SEARCH_PATH "pg_catalog, pg_temp"

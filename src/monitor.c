@@ -17,7 +17,6 @@
 #include "miscadmin.h"
 #include "common/int.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -25,6 +24,8 @@
 #include "utils/tuplestore.h"
 
 #include "laminar.h"
+#include "catalog/catalog.h"
+#include "ops/op.h"
 
 PG_FUNCTION_INFO_V1(laminar_stream_stats);
 PG_FUNCTION_INFO_V1(laminar_view_stats);
@@ -206,37 +207,6 @@ laminar_worker_stats(PG_FUNCTION_ARGS)
 }
 
 /*
- * lm_explain_view_id returns the id of the continuous view whose result
- * table is relid, or 0.
- */
-static int32
-lm_explain_view_id(Oid relid)
-{
-	Oid argtypes[1] = {OIDOID};
-	Datum args[1];
-	int32 id = 0;
-	int level;
-
-	args[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "laminar: SPI_connect failed");
-	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-	if (SPI_execute_with_args("SELECT v.id FROM laminar._views v "
-							  "WHERE v.view::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "laminar: could not read laminar._views");
-	if (SPI_processed == 1)
-	{
-		bool isnull;
-
-		id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	lm_cat_pop_search_path(level);
-	SPI_finish();
-	return id;
-}
-
-/*
  * laminar_explain returns the operator graph of a continuous view, one
  * operator per line in the order data flows, with the rows in and out and
  * the state held, summed over the workers.  laminar.explain(regclass).
@@ -250,11 +220,12 @@ laminar_explain(PG_FUNCTION_ARGS)
 	char *name = get_rel_name(relid);
 	LmViewShared *slot;
 	char desc[LM_MAX_OPS][LM_OP_DESC_LEN];
+	int kinds[LM_MAX_OPS];
 	int nops = 0;
 	int32 id;
 
 	lm_require_loaded();
-	if (name == NULL || (id = lm_explain_view_id(relid)) == 0)
+	if (name == NULL || (id = lm_cat_view_id(relid)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("relation \"%s\" is not a continuous view", name ? name : "(dropped)"),
@@ -264,14 +235,17 @@ laminar_explain(PG_FUNCTION_ARGS)
 						errmsg("permission denied for continuous view %s", name),
 						errhint("laminar.explain shows a view to the roles that may read its "
 								"result table.")));
-	InitMaterializedSRF(fcinfo, 0);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	slot = lm_view_slot(id, false);
 	if (slot != NULL)
 	{
 		SpinLockAcquire(&slot->mutex);
 		nops = Min(slot->nops, LM_MAX_OPS);
 		for (int i = 0; i < nops; i++)
+		{
 			memcpy(desc[i], slot->ops[i].desc, LM_OP_DESC_LEN);
+			kinds[i] = slot->ops[i].kind;
+		}
 		SpinLockRelease(&slot->mutex);
 	}
 	if (nops == 0)
@@ -295,10 +269,12 @@ laminar_explain(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "%s%s  (rows in %llu, out %llu", i ? "  -> " : "", desc[i],
 						 (unsigned long long) pg_atomic_read_u64(&o->rows_in),
 						 (unsigned long long) pg_atomic_read_u64(&o->rows_out));
-		if (groups > 0 || bytes > 0)
+		/* the state of the operators that hold some (ops/op.h: LmOpKind) */
+		if (kinds[i] == LM_OP_AGG || kinds[i] == LM_OP_SINK_UPSERT || kinds[i] == LM_OP_SINK_APPEND)
 			appendStringInfo(&s, "; holds %lld %s, %lld kB", (long long) Max(groups, 0),
-							 desc[i][0] == 'S' && strncmp(desc[i], "Sink", 4) == 0 ? "keys"
-																				   : "groups",
+							 kinds[i] == LM_OP_AGG			 ? "groups"
+							 : kinds[i] == LM_OP_SINK_UPSERT ? "keys"
+															 : "rows",
 							 (long long) Max(bytes, 0) / 1024);
 		appendStringInfoChar(&s, ')');
 		value = CStringGetTextDatum(s.data);

@@ -2,8 +2,8 @@
  *
  * producer.c
  *	  The write side of a stream: per-transaction batching of events into
- *	  the rings, routing by XXH3 of the group key, and the transaction
- *	  callbacks that make stream writes transactional.
+ *	  the rings, routed by ingest/route.c, and the transaction callbacks
+ *	  that make stream writes transactional.
  *
  * A backend that writes to a stream claims a producer slot once for its
  * lifetime; the slot owns one SPSC ring to every worker.  Per event the
@@ -43,8 +43,6 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
-
-#include <xxhash.h>
 
 #include "access/detoast.h"
 #include "access/htup_details.h"
@@ -121,7 +119,6 @@ static LmTxnStream *lm_txn_streams = NULL;
 static int lm_txn_nstreams = 0;
 static int lm_txn_streams_cap = 0;
 static List *lm_marks = NIL;
-static bool lm_catalog_changed = false;
 
 /*
  * lm_prod_detach releases our producer slot at backend exit.
@@ -341,10 +338,10 @@ lm_prod_txn_stream(LmStreamRoute *route)
 }
 
 /*
- * lm_prod_load_route reads the catalog entry of a stream and its views.
- * It runs in the writing backend, as the writing role (possibly a
- * superuser), so the query is immune to search_path: the path is pinned to
- * pg_catalog, pg_temp and every operator and cast is qualified.
+ * lm_prod_load_route reads the catalog entry of a stream and its views
+ * (with the snapshot of the statement) and makes the stream's routing
+ * plan.  It runs in the writing backend, as the writing role (possibly a
+ * superuser): the catalog module's queries are immune to search_path.
  */
 static LmStreamRoute *
 lm_prod_load_route(Oid relid)
@@ -353,33 +350,21 @@ lm_prod_load_route(Oid relid)
 	MemoryContext old;
 	Relation rel;
 	TupleDesc desc;
-	int ret;
-	Oid argtypes[1] = {OIDOID};
-	Datum args[1];
-	int level;
+	LmStreamCatalog stream;
+	LmViewCatalog *views;
+	int nviews;
 
-	args[0] = ObjectIdGetDatum(relid);
-	SPI_connect();
-	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-	ret = SPI_execute_with_args(
-		"SELECT s.ts_attnum, s.watermark_delay_us, v.id, v.route, v.route_attnums "
-		"FROM laminar._streams s LEFT JOIN laminar._views v "
-		"ON v.stream OPERATOR(pg_catalog.=) s.stream "
-		"WHERE s.stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY v.id",
-		1, argtypes, args, NULL, true, 0);
-	lm_cat_pop_search_path(level);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "laminar: catalog query failed");
-	if (SPI_processed == 0)
+	if (!lm_cat_stream_read(relid, 0, &stream))
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 						errmsg("foreign table \"%s\" is not a laminar stream", get_rel_name(relid)),
 						errhint("Create streams with laminar.execute('CREATE STREAM ...').")));
+	views = lm_cat_views_read(relid, 0, &nviews);
 
 	old = MemoryContextSwitchTo(lm_route_cxt);
 	route = palloc0(sizeof(LmStreamRoute));
 	route->relid = relid;
 	route->txn_index = -1;
-	route->views = palloc0(sizeof(LmViewRoute) * SPI_processed);
+	route->views = palloc0(sizeof(LmViewRoute) * Max(nviews, 1));
 	rel = RelationIdGetRelation(relid);
 	desc = CreateTupleDescCopy(RelationGetDescr(rel));
 	route->desc = desc;
@@ -400,81 +385,12 @@ lm_prod_load_route(Oid relid)
 	}
 	RelationClose(rel);
 
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple tup = SPI_tuptable->vals[i];
-		TupleDesc td = SPI_tuptable->tupdesc;
-		bool isnull;
-		Datum d;
-
-		if (i == 0)
-		{
-			d = SPI_getbinval(tup, td, 1, &isnull);
-			route->ts_attnum = isnull ? 0 : DatumGetInt16(d);
-			d = SPI_getbinval(tup, td, 2, &isnull);
-			route->has_wm = !isnull;
-			route->delay = isnull ? 0 : DatumGetInt64(d);
-		}
-		d = SPI_getbinval(tup, td, 3, &isnull);
-		if (isnull)
-			continue; /* stream without views */
-		{
-			LmViewRoute *vr = &route->views[route->nviews++];
-			char *mode;
-
-			vr->view_id = DatumGetInt32(d);
-			mode = SPI_getvalue(tup, td, 4);
-			vr->mode = mode[0];
-			vr->single_worker = vr->view_id % lm_shared->nworkers;
-			d = SPI_getbinval(tup, td, 5, &isnull);
-			if (!isnull && vr->mode == LM_ROUTE_KEYS)
-			{
-				ArrayType *arr = DatumGetArrayTypeP(d);
-				int16 *attnums = (int16 *) ARR_DATA_PTR(arr);
-				int n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-
-				vr->nkeys = Min(n, LM_MAX_ROUTE_KEYS);
-				for (int k = 0; k < vr->nkeys; k++)
-				{
-					Form_pg_attribute att = TupleDescAttr(desc, attnums[k] - 1);
-					Oid typ = att->atttypid;
-
-					vr->attidx[k] = attnums[k] - 1;
-					vr->collation[k] = att->attcollation;
-					switch (typ)
-					{
-						case INT2OID:
-						case INT4OID:
-						case INT8OID:
-						case BOOLOID:
-						case DATEOID:
-						case TIMESTAMPOID:
-						case TIMESTAMPTZOID:
-						case OIDOID:
-						case TIMEOID:
-						case CHAROID:
-							vr->raw[k] = true;
-							break;
-						default:
-						{
-							TypeCacheEntry *tce = lookup_type_cache(typ, TYPECACHE_HASH_PROC_FINFO);
-
-							if (!OidIsValid(tce->hash_proc))
-							{
-								/* no hash function: route the view to one worker */
-								vr->mode = LM_ROUTE_SINGLE;
-								break;
-							}
-							fmgr_info_cxt(tce->hash_proc, &vr->hashfn[k], lm_route_cxt);
-							vr->raw[k] = false;
-						}
-					}
-				}
-			}
-		}
-	}
+	route->ts_attnum = stream.ts_attnum;
+	route->has_wm = stream.has_wm;
+	route->delay = stream.delay_us;
+	for (int i = 0; i < nviews; i++)
+		lm_route_prepare(&route->views[route->nviews++], &views[i], desc, lm_route_cxt);
 	MemoryContextSwitchTo(old);
-	SPI_finish();
 	route->slot = lm_stream_slot(relid, true);
 	return route;
 }
@@ -502,7 +418,7 @@ lm_prod_begin_statement(Oid relid)
 	 * A repeatable-read transaction reads the catalog with an old snapshot,
 	 * so only cache what a fresh snapshot read.
 	 */
-	gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+	gen = lm_cat_generation();
 	if (gen != lm_routes_gen || IsolationUsesXactSnapshot())
 	{
 		MemoryContextReset(lm_route_cxt);
@@ -522,38 +438,6 @@ lm_prod_begin_statement(Oid relid)
 	if (route->nviews > 0)
 		lm_prod_attach();
 	return route;
-}
-
-/*
- * lm_prod_route_worker returns the worker owning an event's group for one
- * view: XXH3 over the key values (or their type's hash where equality is
- * not bitwise), mapped onto the workers by multiply-shift.
- */
-static inline int
-lm_prod_route_worker(LmViewRoute *vr, Datum *values, bool *isnull)
-{
-	uint64 parts[LM_MAX_ROUTE_KEYS];
-	uint64 h;
-
-	if (vr->mode == LM_ROUTE_SINGLE)
-		return vr->single_worker;
-	if (vr->mode == LM_ROUTE_PRODUCER)
-		return lm_producer % lm_shared->nworkers;
-
-	for (int k = 0; k < vr->nkeys; k++)
-	{
-		int a = vr->attidx[k];
-
-		if (isnull[a])
-			parts[k] = UINT64CONST(0x9e3779b97f4a7c15);
-		else if (vr->raw[k])
-			parts[k] = (uint64) values[a];
-		else
-			parts[k] =
-				DatumGetUInt32(FunctionCall1Coll(&vr->hashfn[k], vr->collation[k], values[a]));
-	}
-	h = XXH3_64bits(parts, sizeof(uint64) * vr->nkeys);
-	return (int) (((h >> 32) * (uint64) lm_shared->nworkers) >> 32);
 }
 
 /*
@@ -664,7 +548,7 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	for (int v = 0; v < route->nviews; v++)
 	{
 		LmViewRoute *vr = &route->views[v];
-		int w = lm_prod_route_worker(vr, values, isnull);
+		int w = lm_route_worker(vr, values, isnull, lm_producer);
 		LmOut *o = &lm_out[w];
 
 		hdr->view_id = vr->view_id;
@@ -689,16 +573,6 @@ bool
 lm_prod_xact_has_events(void)
 {
 	return lm_txn_wrote;
-}
-
-/*
- * lm_prod_mark_catalog_changed makes the commit of this transaction bump
- * the catalog generation, so that workers and producers reload.
- */
-void
-lm_prod_mark_catalog_changed(void)
-{
-	lm_catalog_changed = true;
 }
 
 /*
@@ -921,26 +795,15 @@ lm_prod_xact_callback(XactEvent event, void *arg)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("cannot PREPARE a transaction that has written to a laminar stream"),
 					 errhint("Commit stream writes in an ordinary transaction.")));
-			if (lm_catalog_changed)
-				ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-								errmsg("cannot PREPARE a transaction that has changed laminar "
-									   "streams or views")));
 			break;
 		case XACT_EVENT_COMMIT:
 			if (lm_txn_wrote)
 				lm_prod_commit();
-			if (lm_catalog_changed && lm_shared != NULL)
-			{
-				pg_atomic_fetch_add_u64(&lm_shared->catalog_gen, 1);
-				lm_wake_all_workers();
-			}
-			lm_catalog_changed = false;
 			lm_prod_reset();
 			break;
 		case XACT_EVENT_ABORT:
 			if (lm_txn_sent)
 				lm_prod_abort();
-			lm_catalog_changed = false;
 			lm_prod_reset();
 			break;
 		default:

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * producer.h
- *	  Routing plans of streams, cached per backend by ingest/producer.c.
+ *	  Routing plans of streams, cached per backend by ingest/producer.c
+ *	  (the routing policy itself is ingest/route.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -11,23 +12,7 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 
-#define LM_MAX_ROUTE_KEYS 32
-
-#define LM_ROUTE_KEYS 'k'	  /* hash of the group key columns */
-#define LM_ROUTE_SINGLE 's'	  /* one worker per view */
-#define LM_ROUTE_PRODUCER 'p' /* stateless: the producer's own worker */
-
-typedef struct LmViewRoute
-{
-	int32 view_id;
-	char mode;
-	int single_worker;
-	int nkeys;
-	int attidx[LM_MAX_ROUTE_KEYS];
-	bool raw[LM_MAX_ROUTE_KEYS]; /* hash the Datum bits */
-	Oid collation[LM_MAX_ROUTE_KEYS];
-	FmgrInfo hashfn[LM_MAX_ROUTE_KEYS];
-} LmViewRoute;
+#include "ingest/route.h"
 
 typedef struct LmStreamRoute
 {

@@ -690,7 +690,10 @@ lm_graph_describe(LmGraph *g)
 	}
 	SpinLockAcquire(&g->stats->mutex);
 	for (int i = 0; i < g->nops; i++)
+	{
 		memcpy(g->stats->ops[i].desc, desc[i], LM_OP_DESC_LEN);
+		g->stats->ops[i].kind = g->ops[i]->kind;
+	}
 	g->stats->nops = g->nops;
 	SpinLockRelease(&g->stats->mutex);
 }

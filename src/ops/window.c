@@ -126,7 +126,19 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 static void
 lm_window_explain(LmOp *op, StringInfo line)
 {
-	appendStringInfo(line, "WindowAssign TUMBLE %lld us", (long long) ((LmWindowOp *) op)->size);
+	static const struct
+	{
+		int64 us;
+		const char *unit;
+	} units[] = {{USECS_PER_DAY, "d"}, {USECS_PER_HOUR, "h"}, {USECS_PER_MINUTE, "min"},
+				 {USECS_PER_SEC, "s"}, {1000, "ms"},		  {1, "us"}};
+	int64 size = ((LmWindowOp *) op)->size;
+	int u = 0;
+
+	while (size % units[u].us != 0)
+		u++;
+	appendStringInfo(line, "WindowAssign TUMBLE %lld %s", (long long) (size / units[u].us),
+					 units[u].unit);
 }
 
 static const LmOpMethods lm_window_methods = {

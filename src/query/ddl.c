@@ -26,8 +26,8 @@
  * search_path = pg_catalog, pg_temp and receives the caller's search_path
  * as an argument.  Each statement runs with the caller's path, as the
  * caller, so the user's names (streams, views, types, functions) resolve
- * like in ordinary DDL; every query Laminar runs for itself (lm_ddl_count,
- * lm_ddl_spi_catalog) pins pg_catalog, pg_temp again for its duration and
+ * like in ordinary DDL; every query Laminar runs for itself (the catalog
+ * module's, catalog/catalog.c) pins pg_catalog, pg_temp again for its duration and
  * schema-qualifies its operators, functions and casts, so no object the
  * caller or anyone else planted can run inside it.
  *
@@ -38,7 +38,6 @@
 #include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -74,7 +73,8 @@
 #include "laminar.h"
 #include "worker/view.h"
 #include "query/ddl.h"
-#include "ingest/producer.h"
+#include "catalog/catalog.h"
+#include "ingest/route.h"
 
 typedef struct LmTok
 {
@@ -189,63 +189,6 @@ lm_ddl_spi(const char *sql)
 
 	if (ret < 0)
 		elog(ERROR, "laminar: SPI_execute failed (%d) for: %s", ret, sql);
-}
-
-/*
- * lm_ddl_spi_catalog runs a parameterised statement on Laminar's catalog as
- * the bootstrap superuser, so that ordinary users cannot forge catalog rows
- * yet every user can create streams and views.  It is the only statement
- * Laminar runs with elevated rights: search_path is pinned to
- * pg_catalog, pg_temp for its duration, the statement qualifies every cast
- * and operator, and SECURITY_RESTRICTED_OPERATION is set.
- */
-static void
-lm_ddl_spi_catalog(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	Oid save_uid;
-	int save_sec;
-	int ret;
-	int level;
-
-	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-		if (ret < 0)
-			elog(ERROR, "laminar: catalog update failed (%d)", ret);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_uid, save_sec);
-	}
-	PG_END_TRY();
-	lm_cat_pop_search_path(level);
-}
-
-/*
- * lm_ddl_count returns the integer result of a one-parameter count query on
- * Laminar's catalog, run with search_path pinned to pg_catalog, pg_temp
- * (the query qualifies its operators, functions and casts too).
- */
-static int64
-lm_ddl_count(const char *sql, Oid arg)
-{
-	Oid types[1] = {OIDOID};
-	Datum values[1];
-	bool isnull;
-	int64 n;
-	int level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-
-	values[0] = ObjectIdGetDatum(arg);
-	if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "laminar: catalog query failed: %s", sql);
-	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	lm_cat_pop_search_path(level);
-	return isnull ? 0 : n;
 }
 
 /*
@@ -410,27 +353,14 @@ lm_ddl_resolve_created(RangeVar *rv, bool missing_ok)
 }
 
 /*
- * lm_ddl_catalog_has_owner says whether laminar._views still has the
- * owner column of 0.1.0 (a new library before ALTER EXTENSION UPDATE).
- */
-static bool
-lm_ddl_catalog_has_owner(void)
-{
-	Oid nsp = get_namespace_oid("laminar", true);
-	Oid rel = OidIsValid(nsp) ? get_relname_relid("_views", nsp) : InvalidOid;
-
-	return OidIsValid(rel) && get_attnum(rel, "owner") != InvalidAttrNumber;
-}
-
-/*
  * lm_ddl_is_stream says whether relid is a Laminar stream.
  */
 static bool
 lm_ddl_is_stream(Oid relid)
 {
-	return lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._streams "
-						"WHERE stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-						relid) > 0;
+	LmStreamCatalog s;
+
+	return lm_cat_stream_read(relid, LM_CAT_LATEST, &s);
 }
 
 /*
@@ -795,33 +725,18 @@ lm_ddl_create_stream(LmToks *t)
 		lm_ddl_watermark_check(relid, name, wm_col, wm_raw, wm_text, &wm_att, &wm_delay, &wm_iv);
 
 	{
-		Oid types[5] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID};
-		Datum values[5];
-		char nulls[6] = "     ";
+		LmStreamCatalog s;
 
-		values[0] = ObjectIdGetDatum(relid);
-		if (wm_col != NULL)
-		{
-			NameData *nm = palloc0(sizeof(NameData));
-
-			/* a name Datum points to NAMEDATALEN bytes, not to a C string */
-			namestrcpy(nm, wm_col);
-			values[1] = NameGetDatum(nm);
-			values[2] = Int16GetDatum(wm_att);
-			values[3] = wm_iv;
-			values[4] = Int64GetDatum(wm_delay);
-		}
-		else
-		{
-			values[1] = values[2] = values[3] = values[4] = (Datum) 0;
-			nulls[1] = nulls[2] = nulls[3] = nulls[4] = 'n';
-		}
-		lm_ddl_spi_catalog("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
-						   "watermark_delay, watermark_delay_us) "
-						   "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2, $3, $4, $5)",
-						   5, types, values, nulls);
+		memset(&s, 0, sizeof(s));
+		s.relid = relid;
+		s.has_wm = wm_col != NULL;
+		s.ts_column = wm_col;
+		s.ts_attnum = wm_att;
+		s.delay = wm_iv;
+		s.delay_us = wm_delay;
+		lm_cat_stream_insert(&s);
 	}
-	lm_prod_mark_catalog_changed();
+	lm_cat_mark_changed();
 	return "CREATE STREAM";
 }
 
@@ -872,9 +787,7 @@ lm_ddl_drop_stream(LmToks *t)
 	if (!lm_ddl_is_stream(relid))
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a stream", name),
 						errhint("Use DROP TABLE for ordinary tables.")));
-	nviews = lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._views "
-						  "WHERE stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-						  relid);
+	nviews = lm_cat_stream_view_count(relid);
 	if (nviews > 0 && !cascade)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
@@ -883,7 +796,7 @@ lm_ddl_drop_stream(LmToks *t)
 				 errhint("Use DROP STREAM ... CASCADE to drop the views too.")));
 	lm_ddl_spi(
 		psprintf("DROP FOREIGN TABLE %s%s", lm_ddl_qualified(relid), cascade ? " CASCADE" : ""));
-	lm_prod_mark_catalog_changed();
+	lm_cat_mark_changed();
 	return "DROP STREAM";
 }
 
@@ -903,15 +816,13 @@ lm_ddl_drop_view(LmToks *t)
 		ereport(NOTICE, (errmsg("materialized view \"%s\" does not exist, skipping", name)));
 		return "DROP MATERIALIZED VIEW";
 	}
-	if (lm_ddl_count("SELECT pg_catalog.count(*) FROM laminar._views "
-					 "WHERE view OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-					 relid) == 0)
+	if (!lm_cat_is_view(relid))
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 						errmsg("\"%s\" is not a laminar materialized view", name),
 						errhint("Use DROP TABLE or DROP MATERIALIZED VIEW outside laminar.execute "
 								"for other relations.")));
 	lm_ddl_spi(psprintf("DROP TABLE %s%s", lm_ddl_qualified(relid), cascade ? " CASCADE" : ""));
-	lm_prod_mark_catalog_changed();
+	lm_cat_mark_changed();
 	return "DROP MATERIALIZED VIEW";
 }
 
@@ -919,51 +830,6 @@ lm_ddl_drop_view(LmToks *t)
  * CREATE MATERIALIZED VIEW
  * ------------------------------------------------------------------------
  */
-
-/*
- * lm_ddl_check_aggs_walker refuses aggregates the worker cannot run.
- */
-static bool
-lm_ddl_check_aggs_walker(Node *node, void *ctx)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Aggref))
-	{
-		Aggref *a = (Aggref *) node;
-		HeapTuple tup;
-		Form_pg_aggregate agg;
-
-		if (a->aggdistinct != NIL)
-			ereport(
-				ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
-						get_func_name(a->aggfnoid))));
-		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ordered aggregate %s() is not supported yet in continuous views",
-							get_func_name(a->aggfnoid))));
-		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
-		agg = (Form_pg_aggregate) GETSTRUCT(tup);
-		if (agg->aggfinalmodify != AGGMODIFY_READ_ONLY)
-			ereport(
-				ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("aggregate %s() is not supported yet in continuous views",
-						get_func_name(a->aggfnoid)),
-				 errdetail(
-					 "Its final function modifies its state, so it cannot be emitted repeatedly."),
-				 errhint(
-					 "count, sum, avg, min, max and most other plain aggregates are supported.")));
-		ReleaseSysCache(tup);
-		return false;
-	}
-	return expression_tree_walker(node, lm_ddl_check_aggs_walker, ctx);
-}
 
 /*
  * lm_ddl_check_wholerow_walker refuses whole-row references (SELECT s FROM s).
@@ -1295,8 +1161,9 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	StringInfoData ddl;
 	StringInfoData keys;
 	List *key_names = NIL;
+	List *key_atts = NIL;
 	List *route_atts = NIL;
-	char route;
+	LmRouteMode route = LM_ROUTE_PRODUCER;
 	Oid relid;
 
 	if (lm_ddl_is_kw(t, 3, "if") && lm_ddl_is_kw(t, 4, "not") && lm_ddl_is_kw(t, 5, "exists"))
@@ -1336,7 +1203,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		relid = lm_ddl_resolve_created(rv, true);
 		if (OidIsValid(relid))
 		{
-			if (lm_ddl_count("SELECT count(*) FROM laminar._views WHERE view = $1", relid) == 0)
+			if (!lm_cat_is_view(relid))
 				ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
 								errmsg("relation \"%s\" already exists and is not a laminar "
 									   "materialized view",
@@ -1380,11 +1247,9 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				 errhint("A continuous view can only read streams its owner may SELECT from.")));
 	if (def.windowed)
 	{
-		int64 wm_att = lm_ddl_count(
-			"SELECT COALESCE((SELECT ts_attnum FROM laminar._streams WHERE "
-			"stream OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND watermark_delay_us IS NOT "
-			"NULL), 0)::pg_catalog.int8",
-			def.stream);
+		LmStreamCatalog s;
+		int64 wm_att =
+			lm_cat_stream_read(def.stream, LM_CAT_LATEST, &s) && s.has_wm ? s.ts_attnum : 0;
 
 		if (wm_att == 0)
 			ereport(ERROR,
@@ -1414,7 +1279,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		lm_ddl_unsupported("WITH (common table expressions)", NULL);
 	if (list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
-	lm_ddl_check_aggs_walker((Node *) q->targetList, NULL);
+	lm_query_check_aggs((Node *) q->targetList, false);
 	lm_query_check_rights(q, def.stream, GetUserId());
 	lm_ddl_check_wholerow_walker((Node *) q->targetList, NULL);
 	lm_ddl_check_wholerow_walker(q->jointree->quals, NULL);
@@ -1430,12 +1295,9 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 						errhint("Use FROM TUMBLE(stream, ts, size) with GROUP BY window_start.")));
 
 	/* group keys: in the select list; windowed aggregates group by the window */
-	route = is_agg ? LM_ROUTE_KEYS : LM_ROUTE_PRODUCER;
 	if (is_agg)
 	{
 		bool has_window_key = false;
-		bool all_vars = true;
-		int nplain = 0;
 
 		foreach (lc, q->groupClause)
 		{
@@ -1461,7 +1323,6 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				has_window_key = true;
 				continue;
 			}
-			nplain++;
 			{
 				Node *e = (Node *) tle->expr;
 
@@ -1472,10 +1333,10 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 					e = (Node *) inner->expr;
 				}
-				if (IsA(e, Var) && ((Var *) e)->varlevelsup == 0)
-					route_atts = lappend_int(route_atts, ((Var *) e)->varattno);
-				else
-					all_vars = false;
+				/* the stream attribute the key is, if it is one (routing) */
+				key_atts = lappend_int(key_atts, IsA(e, Var) && ((Var *) e)->varlevelsup == 0
+													 ? ((Var *) e)->varattno
+													 : InvalidAttrNumber);
 			}
 		}
 		if (def.windowed && !has_window_key)
@@ -1484,9 +1345,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				(errcode(ERRCODE_GROUPING_ERROR),
 				 errmsg("a windowed view must GROUP BY window_start or window_end"),
 				 errhint("Add window_start (and window_end) to GROUP BY and to the select list.")));
-		if (nplain == 0 || !all_vars || nplain > 32)
-			route = LM_ROUTE_SINGLE;
 	}
+	route = lm_route_choose(is_agg, key_atts, &route_atts);
 
 	/* the result table: exactly the select list's columns */
 	initStringInfo(&ddl);
@@ -1542,62 +1402,45 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	}
 
 	/*
-	 * The catalog row.  It names no role: a view runs as its result table's
-	 * current owner (pg_class.relowner).  A 0.1.0 catalog, before ALTER
-	 * EXTENSION UPDATE, still has the owner column: fill it in there.
+	 * The catalog rows.  They name no role: a view runs as its result
+	 * table's current owner (pg_class.relowner).  It reads its stream on
+	 * port 0.
 	 */
 	{
-		Oid types[14] = {OIDOID,	   OIDOID,	OIDOID,	 TEXTOID, TEXTOID,
-						 INTERVALOID,  TEXTOID, TEXTOID, CHAROID, INT2ARRAYOID,
-						 TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum values[14];
-		char nulls[15] = "              ";
-		bool old_catalog = lm_ddl_catalog_has_owner();
-		int nroute = list_length(route_atts);
-		Datum *rdat = palloc(sizeof(Datum) * Max(nroute, 1));
-		Datum *kdat = palloc(sizeof(Datum) * Max(list_length(key_names), 1));
+		LmViewCatalog cat;
+		LmViewInput input;
 		int k = 0;
 
+		memset(&cat, 0, sizeof(cat));
+		cat.result_relid = relid;
+		cat.stream_relid = def.stream;
+		cat.kind = !is_agg ? LM_VIEW_STATELESS : def.windowed ? LM_VIEW_WINDOW : LM_VIEW_AGGREGATE;
+		cat.emit = emit_close ? LM_EMIT_ON_WINDOW_CLOSE : LM_EMIT_ON_UPDATE;
+		cat.windowed = def.windowed;
+		cat.window_iv = def.window_iv;
+		cat.definition = (char *) stmt_text;
+		cat.query = lm_querydef_deparse(q);
+		cat.route = route;
+		cat.nroute = list_length(route_atts);
+		cat.route_attnums = palloc(sizeof(AttrNumber) * Max(cat.nroute, 1));
 		foreach (lc, route_atts)
-			rdat[k++] = Int16GetDatum(lfirst_int(lc));
+			cat.route_attnums[k++] = lfirst_int(lc);
+		cat.nkeycols = list_length(key_names);
+		cat.keycols = palloc(sizeof(char *) * Max(cat.nkeycols, 1));
 		k = 0;
 		foreach (lc, key_names)
-			kdat[k++] = CStringGetTextDatum((char *) lfirst(lc));
-
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = ObjectIdGetDatum(def.stream);
-		values[2] = ObjectIdGetDatum(GetUserId());
-		values[3] = CStringGetTextDatum(!is_agg		   ? "stateless"
-										: def.windowed ? "window"
-													   : "aggregate");
-		values[4] = CStringGetTextDatum(emit_close ? "on window close" : "on update");
-		values[5] = def.window_iv;
-		if (!def.windowed)
-			nulls[5] = 'n';
-		values[6] = CStringGetTextDatum(stmt_text);
-		values[7] = CStringGetTextDatum(lm_querydef_deparse(q));
-		values[8] = CharGetDatum(route);
-		values[9] =
-			PointerGetDatum(construct_array(rdat, nroute, INT2OID, 2, true, TYPALIGN_SHORT));
-		if (route != LM_ROUTE_KEYS)
-			nulls[9] = 'n';
-		values[10] = PointerGetDatum(
-			construct_array(kdat, list_length(key_names), TEXTOID, -1, false, TYPALIGN_INT));
-		values[11] = CStringGetTextDatum(GetConfigOption("TimeZone", false, false));
-		values[12] = CStringGetTextDatum(GetConfigOption("DateStyle", false, false));
-		values[13] = CStringGetTextDatum(GetConfigOption("IntervalStyle", false, false));
-		lm_ddl_spi_catalog(
-			psprintf("INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
-					 "definition, query, route, route_attnums, key_columns, timezone, datestyle, "
-					 "intervalstyle) "
-					 "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
-					 "$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
-					 "$11, $12, $13, $14)",
-					 old_catalog ? "owner," : "",
-					 old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : ""),
-			14, types, values, nulls);
+			cat.keycols[k++] = (char *) lfirst(lc);
+		cat.timezone = (char *) GetConfigOption("TimeZone", false, false);
+		cat.datestyle = (char *) GetConfigOption("DateStyle", false, false);
+		cat.intervalstyle = (char *) GetConfigOption("IntervalStyle", false, false);
+		memset(&input, 0, sizeof(input));
+		input.port = 0;
+		input.stream = def.stream;
+		cat.ninputs = 1;
+		cat.inputs = &input;
+		lm_cat_view_insert(&cat);
 	}
-	lm_prod_mark_catalog_changed();
+	lm_cat_mark_changed();
 	return "CREATE MATERIALIZED VIEW";
 }
 

@@ -17,5 +17,6 @@ extern char *lm_querydef_deparse(struct Query *q);
 extern struct Query *lm_querydef_analyze(const char *sql, bool windowed);
 extern List *lm_querydef_rename_begin(void);
 extern void lm_querydef_rename_end(List *views);
+extern void lm_query_check_aggs(Node *node, bool stored);
 
 #endif /* LAMINAR_DDL_H */

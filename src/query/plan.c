@@ -370,10 +370,8 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	v->result_relid = cat->result_relid;
 	v->stream_relid = cat->stream_relid;
 	v->owner = cat->owner;
-	v->kind = strcmp(cat->kind, "stateless") == 0 ? LM_VIEW_STATELESS
-			  : strcmp(cat->kind, "window") == 0  ? LM_VIEW_WINDOW
-												  : LM_VIEW_AGGREGATE;
-	v->emit_close = strcmp(cat->emit, "on window close") == 0;
+	v->kind = cat->kind;
+	v->emit_close = cat->emit == LM_EMIT_ON_WINDOW_CLOSE;
 	/* a size 0.1.0 accepted and wrapped: the worker reads it as NULL (0) */
 	if (v->kind == LM_VIEW_WINDOW && cat->window_us <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -61,6 +61,7 @@
 #include "utils/syscache.h"
 
 #include "laminar.h"
+#include "catalog/catalog.h"
 #include "query/ddl.h"
 
 PG_FUNCTION_INFO_V1(laminar_views_inserted);
@@ -102,11 +103,11 @@ lm_querydef_set_gucs(bool reading)
 }
 
 /*
- * lm_querydef_check_aggs_walker refuses aggregates the worker cannot run
- * (the same rules as CREATE).
+ * lm_query_check_aggs_walker refuses an aggregate the worker cannot run;
+ * *ctx says whether the query is stored SQL (see lm_query_check_aggs).
  */
 static bool
-lm_querydef_check_aggs_walker(Node *node, void *ctx)
+lm_query_check_aggs_walker(Node *node, void *ctx)
 {
 	if (node == NULL)
 		return false;
@@ -114,23 +115,57 @@ lm_querydef_check_aggs_walker(Node *node, void *ctx)
 	{
 		Aggref *a = (Aggref *) node;
 		HeapTuple tup;
-		bool ok;
+		char finalmodify;
 
 		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
-		ok = a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
-			 ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify == AGGMODIFY_READ_ONLY;
+		finalmodify = ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify;
 		ReleaseSysCache(tup);
-		if (!ok)
+		if (a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
+			finalmodify == AGGMODIFY_READ_ONLY)
+			return false;
+		if (*(bool *) ctx)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 							errmsg("stored query of a continuous view uses aggregate %s(), which "
 								   "continuous views do not support",
 								   get_func_name(a->aggfnoid)),
 							errhint("Drop and re-create the materialized view.")));
-		return false;
+		if (a->aggdistinct != NIL)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
+						get_func_name(a->aggfnoid))));
+		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ordered aggregate %s() is not supported yet in continuous views",
+							get_func_name(a->aggfnoid))));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("aggregate %s() is not supported yet in continuous views",
+					get_func_name(a->aggfnoid)),
+			 errdetail(
+				 "Its final function modifies its state, so it cannot be emitted repeatedly."),
+			 errhint("count, sum, avg, min, max and most other plain aggregates are supported.")));
 	}
-	return expression_tree_walker(node, lm_querydef_check_aggs_walker, ctx);
+	return expression_tree_walker(node, lm_query_check_aggs_walker, ctx);
+}
+
+/*
+ * lm_query_check_aggs refuses the aggregates in node that the worker
+ * cannot run: DISTINCT or ORDER BY inside, ordered-set and hypothetical
+ * aggregates, and those whose final function modifies its state (a view
+ * emits repeatedly).  stored: node is from a view's stored SQL (a restored
+ * row, or names that now resolve to other objects) rather than a CREATE,
+ * and the error says to re-create the view.
+ */
+void
+lm_query_check_aggs(Node *node, bool stored)
+{
+	(void) lm_query_check_aggs_walker(node, &stored);
 }
 
 /*
@@ -168,8 +203,8 @@ lm_querydef_check(Query *q, bool windowed)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 						errmsg("stored query of a continuous view is not one the workers can run"),
 						errhint("Drop and re-create the materialized view.")));
-	(void) lm_querydef_check_aggs_walker((Node *) q->targetList, NULL);
-	(void) lm_querydef_check_aggs_walker(q->jointree->quals, NULL);
+	lm_query_check_aggs((Node *) q->targetList, true);
+	lm_query_check_aggs(q->jointree->quals, true);
 }
 
 /*
@@ -379,28 +414,19 @@ Datum
 laminar_views_inserted(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	TupleDesc desc;
-	HeapTuple row;
-	bool isnull;
-	bool windowed;
+	LmViewCatalog cat;
 	Oid view, stream;
-	Datum d;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("laminar._views_inserted() must be an AFTER INSERT row trigger")));
-	desc = RelationGetDescr(td->tg_relation);
-	row = td->tg_trigtuple;
-	view = DatumGetObjectId(heap_getattr(row, SPI_fnumber(desc, "view"), desc, &isnull));
-	stream = DatumGetObjectId(heap_getattr(row, SPI_fnumber(desc, "stream"), desc, &isnull));
-	(void) heap_getattr(row, SPI_fnumber(desc, "window_size"), desc, &windowed);
-	windowed = !windowed;
-	d = heap_getattr(row, SPI_fnumber(desc, "query"), desc, &isnull);
+	lm_cat_view_from_row(td->tg_trigtuple, RelationGetDescr(td->tg_relation), &cat);
+	view = cat.result_relid;
+	stream = cat.stream_relid;
 	if (!lm_querydef_has_stream_dep(view, stream))
 	{
-		char *sql = TextDatumGetCString(d);
-		Query *q = lm_querydef_analyze_as(view, sql, windowed);
+		Query *q = lm_querydef_analyze_as(view, cat.query, cat.windowed);
 		ObjectAddress self, ref;
 
 		if (lm_querydef_stream(q) != stream)
@@ -414,38 +440,8 @@ laminar_views_inserted(PG_FUNCTION_ARGS)
 		recordDependencyOnExpr(&self, (Node *) q, NIL, DEPENDENCY_NORMAL);
 	}
 	if (lm_shared != NULL)
-		lm_prod_mark_catalog_changed();
+		lm_cat_mark_changed();
 	return PointerGetDatum(NULL);
-}
-
-/*
- * lm_querydef_catalog_spi runs a statement on laminar._views as the
- * bootstrap superuser with a fixed search_path (the rows name the role a
- * view runs as: ordinary users never write them).
- */
-static void
-lm_querydef_catalog_spi(const char *sql, int nargs, Oid *types, Datum *values, bool read_only)
-{
-	Oid save_uid;
-	int save_sec;
-	int level;
-
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	level = NewGUCNestLevel();
-	PG_TRY();
-	{
-		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		if (SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0) < 0)
-			elog(ERROR, "laminar: catalog statement failed: %s", sql);
-		AtEOXact_GUC(true, level);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_uid, save_sec);
-	}
-	PG_END_TRY();
 }
 
 /*
@@ -461,31 +457,20 @@ lm_querydef_rename_begin(void)
 	List *rows = NIL;
 	List *out = NIL;
 	ListCell *lc;
+	LmViewCatalog *cats;
+	int ncats;
 
-	if (!OidIsValid(get_extension_oid("laminar", true)) ||
-		!OidIsValid(get_relname_relid("_views", get_namespace_oid("laminar", true))))
-		return NIL;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "laminar: SPI_connect failed");
-	lm_querydef_catalog_spi("SELECT id, view::oid, query, window_size IS NOT NULL "
-							"FROM laminar._views ORDER BY id",
-							0, NULL, NULL, true);
-	for (uint64 r = 0; r < SPI_processed; r++)
+	cats = lm_cat_views_read(InvalidOid, 0, &ncats);
+	for (int r = 0; r < ncats; r++)
 	{
-		HeapTuple tup = SPI_tuptable->vals[r];
-		TupleDesc desc = SPI_tuptable->tupdesc;
-		bool isnull;
-		MemoryContext old = MemoryContextSwitchTo(cxt);
 		LmRenamed *v = palloc0(sizeof(LmRenamed));
 
-		v->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-		v->view = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-		v->sql = SPI_getvalue(tup, desc, 3);
-		v->windowed = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		v->id = cats[r].id;
+		v->view = cats[r].result_relid;
+		v->sql = cats[r].query;
+		v->windowed = cats[r].windowed;
 		rows = lappend(rows, v);
-		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
 
 	foreach (lc, rows)
 	{
@@ -528,24 +513,15 @@ lm_querydef_rename_end(List *views)
 	if (views == NIL)
 		return;
 	CommandCounterIncrement();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "laminar: SPI_connect failed");
 	foreach (lc, views)
 	{
 		LmRenamed *v = (LmRenamed *) lfirst(lc);
 		char *sql = lm_querydef_text(v->query);
-		Oid types[2] = {INT4OID, TEXTOID};
-		Datum values[2];
 
 		if (strcmp(sql, v->sql) == 0)
 			continue;
-		values[0] = Int32GetDatum(v->id);
-		values[1] = CStringGetTextDatum(sql);
-		lm_querydef_catalog_spi("UPDATE laminar._views SET query = $2 "
-								"WHERE id OPERATOR(pg_catalog.=) $1",
-								2, types, values, false);
+		lm_cat_view_set_query(v->id, sql);
 	}
-	SPI_finish();
 }
 
 /*

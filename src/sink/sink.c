@@ -1214,6 +1214,7 @@ lm_sink_flush(LmOp *op, int budget)
 	else
 		lm_sink_write_append(v, v->written, n, cols, nulls);
 	v->written += n;
+	op->rows_out += n;
 	MemoryContextSwitchTo(old);
 	return v->written < v->nrows;
 }

@@ -17,14 +17,8 @@
 #include "nodes/parsenodes.h"
 
 #include "laminar.h"
+#include "catalog/catalog.h"
 #include "ops/op.h"
-
-typedef enum LmViewKind
-{
-	LM_VIEW_STATELESS,
-	LM_VIEW_AGGREGATE,
-	LM_VIEW_WINDOW
-} LmViewKind;
 
 typedef struct LmStreamWm
 {
@@ -62,26 +56,6 @@ typedef struct LmView
 	int timeouts_in_row;   /* laminar.view_timeout hits in a row ... */
 	int64 last_timeout_us; /* ... each less than a minute after the last */
 } LmView;
-
-/* the catalog row of a view, as read by the worker */
-typedef struct LmViewCatalog
-{
-	int32 id;
-	Oid result_relid;
-	Oid stream_relid;
-	Oid owner; /* pg_class.relowner of the result table */
-	char *kind;
-	char *emit;
-	int64 window_us;
-	char *query;
-	char *timezone;
-	char *datestyle;
-	char *intervalstyle;
-	int nkeycols;
-	char **keycols;
-	AttrNumber ts_attnum;
-	bool fresh; /* created after this worker started */
-} LmViewCatalog;
 
 /* query/plan.c */
 extern LmView *lm_view_compile(LmViewCatalog *cat, MemoryContext parent);

@@ -520,18 +520,6 @@ lm_worker_fail_view(LmView *v, const char *msg)
 }
 
 /*
- * lm_worker_horizons_relid returns laminar._horizons, or InvalidOid if the
- * installed extension predates it (0.1.0 not yet updated).
- */
-static Oid
-lm_worker_horizons_relid(void)
-{
-	Oid nsp = get_namespace_oid("laminar", true);
-
-	return OidIsValid(nsp) ? get_relname_relid("_horizons", nsp) : InvalidOid;
-}
-
-/*
  * lm_worker_read_seeds reads, per view, the highest horizon any worker has
  * saved, and the highest stream watermark this worker may start from: its
  * own saved watermark (a worker restarted while the server runs finds in
@@ -544,40 +532,15 @@ lm_worker_horizons_relid(void)
 static LmSeed *
 lm_worker_read_seeds(int *n)
 {
-	Oid argtypes[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum args[2];
-	LmSeed *seeds = NULL;
+	LmHorizonCatalog *h = lm_cat_horizon_seeds(lm_me, PgStartTime, n);
+	LmSeed *seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(*n, 1));
 
-	*n = 0;
-	if (!OidIsValid(lm_worker_horizons_relid()))
-		return NULL;
-	args[0] = Int32GetDatum(lm_me);
-	args[1] = TimestampTzGetDatum(PgStartTime);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "laminar: SPI_connect failed");
-	if (SPI_execute_with_args(
-			"SELECT h.view_id, pg_catalog.max(h.horizon), pg_catalog.max(h.watermark) "
-			"FILTER (WHERE h.worker OPERATOR(pg_catalog.=) $1 "
-			"OR h.written_at OPERATOR(pg_catalog.<) $2) "
-			"FROM laminar._horizons h GROUP BY h.view_id",
-			2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "laminar: could not read laminar._horizons");
-	seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(SPI_processed, 1));
-	for (uint64 r = 0; r < SPI_processed; r++)
+	for (int i = 0; i < *n; i++)
 	{
-		HeapTuple tup = SPI_tuptable->vals[r];
-		TupleDesc td = SPI_tuptable->tupdesc;
-		bool isnull;
-		Datum d;
-		LmSeed *sd = &seeds[(*n)++];
-
-		sd->view_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-		d = SPI_getbinval(tup, td, 2, &isnull);
-		sd->horizon = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
-		d = SPI_getbinval(tup, td, 3, &isnull);
-		sd->wm = isnull ? LM_NO_TIME : DatumGetTimestampTz(d);
+		seeds[i].view_id = h[i].view_id;
+		seeds[i].horizon = h[i].horizon;
+		seeds[i].wm = h[i].wm;
 	}
-	SPI_finish();
 	return seeds;
 }
 
@@ -613,27 +576,18 @@ lm_worker_seed_view(LmView *v, LmSeed *seeds, int nseeds)
 static void
 lm_worker_save_horizon(LmView *v)
 {
-	Oid argtypes[5] = {INT4OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum args[5];
+	LmHorizonCatalog h;
 	Oid save_uid;
 	int save_sec;
 
-	if (!OidIsValid(lm_worker_horizons_relid()))
-		return;
-	args[0] = Int32GetDatum(v->id);
-	args[1] = Int32GetDatum(lm_me);
-	args[2] = TimestampTzGetDatum(v->graph->horizon);
-	args[3] = TimestampTzGetDatum(v->wm->wm);
-	args[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	h.view_id = v->id;
+	h.worker = lm_me;
+	h.horizon = v->graph->horizon;
+	h.wm = v->wm->wm;
+	h.written_at = GetCurrentTimestamp();
 	GetUserIdAndSecContext(&save_uid, &save_sec);
 	SetUserIdAndSecContext(lm_worker_uid, save_sec);
-	if (SPI_execute_with_args("INSERT INTO laminar._horizons "
-							  "(view_id, worker, horizon, watermark, written_at) "
-							  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (view_id, worker) "
-							  "DO UPDATE SET horizon = EXCLUDED.horizon, "
-							  "watermark = EXCLUDED.watermark, written_at = EXCLUDED.written_at",
-							  5, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "laminar: could not write laminar._horizons");
+	(void) lm_cat_horizon_save(&h);
 	SetUserIdAndSecContext(save_uid, save_sec);
 }
 
@@ -766,6 +720,34 @@ lm_worker_compile(LmViewCatalog *cat)
 }
 
 /*
+ * lm_worker_keep_cat copies what compiling a view reads of its catalog row
+ * into the worker's memory, to compile it again later (snapshot cycles).
+ */
+static LmViewCatalog *
+lm_worker_keep_cat(LmViewCatalog *cat)
+{
+	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+	LmViewCatalog *c = palloc(sizeof(LmViewCatalog));
+
+	*c = *cat;
+	c->query = pstrdup(cat->query);
+	c->timezone = pstrdup(cat->timezone);
+	c->datestyle = pstrdup(cat->datestyle);
+	c->intervalstyle = pstrdup(cat->intervalstyle);
+	c->definition = NULL;
+	c->window_iv = (Datum) 0;
+	c->route_attnums = NULL;
+	c->inputs = NULL;
+	c->ninputs = 0;
+	c->keycols = palloc(sizeof(char *) * Max(cat->nkeycols, 1));
+	for (int k = 0; k < cat->nkeycols; k++)
+		c->keycols[k] = pstrdup(cat->keycols[k]);
+	memset(&c->stream, 0, sizeof(c->stream));
+	MemoryContextSwitchTo(old);
+	return c;
+}
+
+/*
  * lm_worker_load_views makes the loaded views match the catalog.  Runs in
  * a transaction.
  */
@@ -776,57 +758,33 @@ lm_worker_load_views(void)
 	int32 *live;
 	Oid *live_streams;
 	int nlive = 0;
-	bool installed;
 	LmSeed *seeds = NULL;
 	int nseeds = 0;
-	int level;
+	LmViewCatalog *cats;
+	int ncats;
 
-	installed = OidIsValid(get_extension_oid("laminar", true));
-	if (installed)
-		seeds = lm_worker_read_seeds(&nseeds);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "laminar: SPI_connect failed");
+	seeds = lm_worker_read_seeds(&nseeds);
 	/*
-	 * We are the bootstrap superuser: the query is immune to search_path
-	 * (pinned, and every operator and cast qualified).  A view's role is its
-	 * result table's current owner, read here at each load.  Not read_only:
-	 * SPI then takes a fresh snapshot, so a reload in the middle of a pass
-	 * (a producer routed to a view we do not know yet) sees a view that
-	 * committed after the pass's snapshot was taken.
+	 * We are the bootstrap superuser: the catalog module's query is immune
+	 * to search_path.  A view's role is its result table's current owner,
+	 * read here at each load.  LM_CAT_LATEST: a reload in the middle of a
+	 * pass (a producer routed to a view we do not know yet) sees a view
+	 * that committed after the pass's snapshot was taken.
 	 */
-	level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-	if (installed &&
-		SPI_execute("SELECT v.id, v.view::pg_catalog.oid, v.stream::pg_catalog.oid, c.relowner, "
-					"v.kind, v.emit, CASE WHEN extract(epoch FROM v.window_size) "
-					"OPERATOR(pg_catalog.*) 1000000 "
-					"OPERATOR(pg_catalog.<=) 9223372036854775807::pg_catalog.numeric "
-					"THEN (extract(epoch FROM v.window_size) "
-					"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8 END, v.query, "
-					"v.timezone, v.datestyle, v.intervalstyle, v.key_columns, "
-					"s.ts_attnum, s.watermark_delay_us, v.created_at "
-					"FROM laminar._views v "
-					"JOIN laminar._streams s ON s.stream OPERATOR(pg_catalog.=) v.stream "
-					"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.view "
-					"ORDER BY v.id",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "laminar: could not read laminar._views");
-	lm_cat_pop_search_path(level);
-	live = palloc(sizeof(int32) * Max(installed ? SPI_processed : 0, 1));
-	live_streams = palloc(sizeof(Oid) * Max(installed ? SPI_processed : 0, 1));
-	for (uint64 r = 0; installed && r < SPI_processed; r++)
+	cats = lm_cat_views_read(InvalidOid, LM_CAT_LATEST | LM_CAT_RUNNABLE, &ncats);
+	live = palloc(sizeof(int32) * Max(ncats, 1));
+	live_streams = palloc(sizeof(Oid) * Max(ncats, 1));
+	for (int r = 0; r < ncats; r++)
 	{
-		HeapTuple tup = SPI_tuptable->vals[r];
-		TupleDesc td = SPI_tuptable->tupdesc;
-		bool isnull;
-		int32 id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-		Oid relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		int32 id = cats[r].id;
+		Oid relid = cats[r].result_relid;
 		LmView *v = lm_worker_view(id);
 
 		/* ids restart after DROP/CREATE EXTENSION: the relation tells */
 		if (v != NULL && !v->failed && v->result_relid != relid)
 			v = NULL;
 		live[nlive++] = id;
-		live_streams[nlive - 1] = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
+		live_streams[nlive - 1] = cats[r].stream_relid;
 		/*
 		 * The owner comes from the syscache, not from the query: the pass's
 		 * snapshot may predate an owner change whose commit we already see.
@@ -835,52 +793,26 @@ lm_worker_load_views(void)
 			lm_worker_follow_owner(v, lm_cat_view_role(relid));
 		if (v == NULL)
 		{
-			LmViewCatalog cat;
+			LmViewCatalog cat = cats[r];
 			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
-			Datum d;
+			Oid owner = lm_cat_view_role(relid);
 			Oid save_uid;
 			int save_sec;
 			int nest;
 
-			memset(&cat, 0, sizeof(cat));
-			cat.id = id;
-			cat.result_relid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
-			cat.stream_relid = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
-			cat.owner = lm_cat_view_role(relid);
-			if (!OidIsValid(cat.owner))
-				cat.owner = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
-			cat.kind = SPI_getvalue(tup, td, 5);
-			cat.emit = SPI_getvalue(tup, td, 6);
-			d = SPI_getbinval(tup, td, 7, &isnull);
-			cat.window_us = isnull ? 0 : DatumGetInt64(d);
-			cat.query = SPI_getvalue(tup, td, 8);
-			cat.timezone = SPI_getvalue(tup, td, 9);
-			cat.datestyle = SPI_getvalue(tup, td, 10);
-			cat.intervalstyle = SPI_getvalue(tup, td, 11);
-			d = SPI_getbinval(tup, td, 12, &isnull);
-			if (!isnull)
-			{
-				Datum *elems;
-				bool *enulls;
-				int n;
-
-				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems,
-								  &enulls, &n);
-				cat.nkeycols = n;
-				cat.keycols = palloc(sizeof(char *) * Max(n, 1));
-				for (int k = 0; k < n; k++)
-					cat.keycols[k] = TextDatumGetCString(elems[k]);
-			}
-			d = SPI_getbinval(tup, td, 13, &isnull);
-			cat.ts_attnum = isnull ? 0 : DatumGetInt16(d);
+			if (OidIsValid(owner))
+				cat.owner = owner;
+			/* the compiled view keeps its key column names */
+			cat.keycols = palloc(sizeof(char *) * Max(cat.nkeycols, 1));
+			for (int k = 0; k < cat.nkeycols; k++)
+				cat.keycols[k] = pstrdup(cats[r].keycols[k]);
 
 			/*
 			 * A view created after this process started has had all its rows
 			 * written by the groups this process holds: a group new to us is
 			 * new to the table, and can be inserted without a conflict check.
 			 */
-			d = SPI_getbinval(tup, td, 15, &isnull);
-			cat.fresh = !isnull && DatumGetTimestampTz(d) > lm_self->started_at;
+			cat.fresh = cat.created_at > lm_self->started_at;
 			MemoryContextSwitchTo(old);
 
 			/*
@@ -933,14 +865,12 @@ lm_worker_load_views(void)
 				v->graph->stats = v->stats;
 				v->graph->wm = &v->wm->wm;
 				lm_graph_describe(v->graph);
-				v->cat = MemoryContextAlloc(lm_worker_cxt, sizeof(LmViewCatalog));
-				*v->cat = cat;
+				v->cat = lm_worker_keep_cat(&cat);
 				lm_worker_seed_view(v, seeds, nseeds);
 			}
 		}
 		keep = lappend(keep, v);
 	}
-	SPI_finish();
 
 	/* views dropped from the catalog */
 	{
@@ -971,26 +901,9 @@ lm_worker_load_views(void)
 	/* stream slots of dropped streams (worker 0 does it for everyone) */
 	if (lm_me == 0)
 	{
-		Oid *streams = NULL;
-		int nstreams = 0;
+		int nstreams;
+		Oid *streams = lm_cat_stream_list(0, &nstreams);
 
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "laminar: SPI_connect failed");
-		level = lm_cat_push_search_path(LM_SAFE_SEARCH_PATH);
-		if (installed && SPI_execute("SELECT stream::pg_catalog.oid FROM laminar._streams", true,
-									 0) == SPI_OK_SELECT)
-		{
-			streams = palloc(sizeof(Oid) * Max(SPI_processed, 1));
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				bool isnull;
-
-				streams[nstreams++] = DatumGetObjectId(
-					SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-			}
-		}
-		lm_cat_pop_search_path(level);
-		SPI_finish();
 		lm_stream_slot_release_missing(streams, nstreams);
 	}
 }
@@ -1069,10 +982,10 @@ lm_worker_apply_range(char *buf, Size len, volatile Size *pos)
 		 * reloaded the catalog since that commit: do it now (after running
 		 * what waits: a reload may unload a view).
 		 */
-		if (v == NULL && pg_atomic_read_u64(&lm_shared->catalog_gen) != lm_loaded_gen)
+		if (v == NULL && lm_cat_generation() != lm_loaded_gen)
 		{
 			lm_worker_run_queued();
-			lm_loaded_gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+			lm_loaded_gen = lm_cat_generation();
 			lm_worker_load_views();
 			v = lm_worker_view(h->view_id);
 		}
@@ -1673,6 +1586,7 @@ lm_worker_cycle_view(LmView *v)
 	lm_graph_snapshot(v->graph, &buf);
 	PG_TRY();
 	{
+		v->cat->owner = v->owner;
 		nv = lm_worker_compile(v->cat);
 		if (nv != NULL && !nv->failed)
 		{
@@ -1880,7 +1794,7 @@ lm_worker_loop(int64 next_emit)
 		if (pg_atomic_read_u32(&lm_shared->paused))
 			proc_exit(0);
 
-		gen = pg_atomic_read_u64(&lm_shared->catalog_gen);
+		gen = lm_cat_generation();
 		if (gen != lm_loaded_gen ||
 			(lm_reload_retry_at != 0 && lm_clock_now_us() >= lm_reload_retry_at))
 		{

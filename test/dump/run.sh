@@ -47,6 +47,7 @@ snapshot() {
 SELECT 'streams', stream, watermark_column, watermark_delay FROM laminar.streams ORDER BY stream::text;
 SELECT 'views', v.view, v.stream, v.kind, v.emit, v.window_size, v.owner, v.last_error FROM laminar.views v ORDER BY v.view::text;
 SELECT 'views_ids', id, view FROM laminar._views ORDER BY id;
+SELECT 'inputs', v.view, i.port, i.stream, i.input_view FROM laminar._view_inputs i JOIN laminar._views v ON v.id = i.view_id ORDER BY v.id, i.port;
 SELECT 'by_auction', * FROM "Dump Sch"."By Auction" ORDER BY 2;
 SELECT 'win_close', * FROM "Dump Sch".win_close ORDER BY 2, 3;
 SELECT 'win_update', * FROM public."WinUpdate" ORDER BY 2;

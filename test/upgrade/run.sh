@@ -1,55 +1,127 @@
 #!/usr/bin/env bash
-# Upgrade chain: installs the first released version (0.1.0), walks every
-# laminar--a--b.sql up to the default version with ALTER EXTENSION UPDATE,
-# and checks that the result describes exactly like a fresh install
-# (test/upgrade/describe.sql: members, function definitions with their
-# search_path, tables, columns, views, ACLs, event triggers, config tables).
-# Runs in two scratch databases of the running test cluster; prints TAP.
+# Upgrade chain: installs each released version, walks every
+# laminar--a--b.sql up to the default version with ALTER EXTENSION UPDATE
+# (one step at a time), and checks that the result describes exactly like a
+# fresh install of the default version (test/upgrade/describe.sql: members,
+# function definitions with their search_path, tables, columns, views,
+# ACLs, event triggers, config tables).  Two walks: from the first release
+# (0.1.0 -> 0.1.1 -> ... -> default) and from the last release before the
+# default alone.  Each walk starts with a stream and a view created at the
+# old version, whose catalog rows the upgrade must carry over (0.2.0:
+# every view reads its stream on port 0 of laminar._view_inputs).
+# Runs in scratch databases of the running test cluster; prints TAP.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../tap.sh
+source "$ROOT/test/tap.sh"
 : "${PGBIN:=/usr/lib/postgresql/15/bin}"
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 OUT=${LAMINAR_UPGRADE_OUT:-/tmp/laminar-upgrade}
 mkdir -p "$OUT"
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 
-echo "1..5"
 default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$ROOT/laminar.control")
 first=0.1.0
-for db in lm_upgrade_fresh lm_upgrade_chain; do
+
+# next_version V: the version that an upgrade script from V leads to
+next_version() {
+	local f
+	for f in "$ROOT"/sql/laminar--"$1"--*.sql; do
+		[ -f "$f" ] || continue
+		f=${f##*--}
+		echo "${f%.sql}"
+		return
+	done
+}
+
+# the chain from the first release to the default version
+chain=("$first")
+while [ "${chain[-1]}" != "$default" ]; do
+	nv=$(next_version "${chain[-1]}")
+	if [ -z "$nv" ] || [ ${#chain[@]} -gt 50 ]; then
+		break
+	fi
+	chain+=("$nv")
+done
+# the walks: from the first release, and from the release before the default
+walks=("$first")
+if [ ${#chain[@]} -ge 3 ]; then
+	walks+=("${chain[-2]}")
+fi
+
+echo "1..$((2 + ${#walks[@]} * 6))"
+if [ "${chain[-1]}" = "$default" ]; then
+	ok "upgrade scripts lead from $first to $default: ${chain[*]}"
+else
+	not_ok "upgrade scripts lead from $first to $default" "chain: ${chain[*]}"
+fi
+
+dbs=(lm_upgrade_fresh)
+for w in "${walks[@]}"; do dbs+=("lm_upgrade_${w//./_}"); done
+for db in "${dbs[@]}"; do
 	"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 done
 
 if "${PSQL[@]}" -d lm_upgrade_fresh -c "CREATE EXTENSION laminar" >"$OUT/fresh.log" 2>&1; then
 	ok "fresh install of $default"
 else
-	notok "fresh install of $default"; cat "$OUT/fresh.log"
+	not_ok "fresh install of $default" "$(cat "$OUT/fresh.log")"
 fi
-if "${PSQL[@]}" -d lm_upgrade_chain -c "CREATE EXTENSION laminar VERSION '$first'" >"$OUT/chain.log" 2>&1; then
-	ok "install of $first"
-else
-	notok "install of $first"; cat "$OUT/chain.log"
-fi
-if "${PSQL[@]}" -d lm_upgrade_chain -c "ALTER EXTENSION laminar UPDATE" >>"$OUT/chain.log" 2>&1; then
-	ok "ALTER EXTENSION laminar UPDATE from $first"
-else
-	notok "ALTER EXTENSION laminar UPDATE from $first"; cat "$OUT/chain.log"
-fi
-v=$("${PSQL[@]}" -At -d lm_upgrade_chain -c "SELECT extversion FROM pg_extension WHERE extname = 'laminar'")
-if [ "$v" = "$default" ]; then ok "the chain ends at $default"; else notok "the chain ends at $default (got '$v')"; fi
-
 "${PSQL[@]}" -d lm_upgrade_fresh -f "$ROOT/test/upgrade/describe.sql" >"$OUT/fresh.txt" 2>&1
-"${PSQL[@]}" -d lm_upgrade_chain -f "$ROOT/test/upgrade/describe.sql" >"$OUT/chain.txt" 2>&1
-if [ -s "$OUT/fresh.txt" ] && diff -u "$OUT/fresh.txt" "$OUT/chain.txt" >"$OUT/diff.txt"; then
-	ok "upgraded objects equal a fresh install ($(wc -l <"$OUT/fresh.txt") lines described)"
-else
-	notok "upgraded objects equal a fresh install"
-	head -n 60 "$OUT/diff.txt"
-fi
-for db in lm_upgrade_fresh lm_upgrade_chain; do
+
+for w in "${walks[@]}"; do
+	db=lm_upgrade_${w//./_}
+	log=$OUT/$db.log
+	if "${PSQL[@]}" -d "$db" >"$log" 2>&1 <<SQL; then
+CREATE EXTENSION laminar VERSION '$w';
+SELECT laminar.execute(\$\$
+  CREATE STREAM up_s (k int8, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '1 second');
+  CREATE MATERIALIZED VIEW up_v AS SELECT k, count(*) AS n FROM up_s GROUP BY k;
+  CREATE MATERIALIZED VIEW up_w AS SELECT window_start, count(*) AS n
+    FROM TUMBLE(up_s, ts, INTERVAL '1 minute') GROUP BY window_start
+\$\$);
+SQL
+		ok "install of $w, with a stream and two views"
+	else
+		not_ok "install of $w, with a stream and two views" "$(cat "$log")"
+	fi
+	# walk the chain from $w, one ALTER EXTENSION UPDATE TO per step
+	steps_ok=1
+	started=0
+	for v in "${chain[@]}"; do
+		if [ "$v" = "$w" ]; then
+			started=1
+			continue
+		fi
+		[ "$started" -eq 1 ] || continue
+		if ! "${PSQL[@]}" -d "$db" -c "ALTER EXTENSION laminar UPDATE TO '$v'" >>"$log" 2>&1; then
+			steps_ok=0
+			break
+		fi
+	done
+	if [ "$steps_ok" -eq 1 ]; then
+		ok "$w: ALTER EXTENSION laminar UPDATE step by step to $default"
+	else
+		not_ok "$w: ALTER EXTENSION laminar UPDATE step by step to $default" "$(tail -n 20 "$log")"
+	fi
+	v=$("${PSQL[@]}" -At -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'laminar'")
+	is "$w: the walk ends at $default" "$v" "$default"
+
+	"${PSQL[@]}" -d "$db" -f "$ROOT/test/upgrade/describe.sql" >"$OUT/$db.txt" 2>&1
+	if [ -s "$OUT/fresh.txt" ] && diff -u "$OUT/fresh.txt" "$OUT/$db.txt" >"$OUT/$db.diff"; then
+		ok "$w: upgraded objects equal a fresh install ($(wc -l <"$OUT/fresh.txt") lines described)"
+	else
+		not_ok "$w: upgraded objects equal a fresh install" "$(head -n 60 "$OUT/$db.diff")"
+	fi
+
+	# the views made at the old version keep their rows and read their stream on port 0
+	got=$("${PSQL[@]}" -At -d "$db" -c "SELECT string_agg(v.view::text || ' ' || v.kind || ' ' || i.port || ' ' || i.stream::text, ', ' ORDER BY v.id) FROM laminar._views v JOIN laminar._view_inputs i ON i.view_id = v.id" 2>&1)
+	is "$w: the upgrade gives every view its input" "$got" "up_v aggregate 0 up_s, up_w window 0 up_s"
+	err=$("${PSQL[@]}" -At -d "$db" -c "SET client_min_messages = warning" -c "SELECT laminar.execute('DROP STREAM up_s CASCADE')" \
+		-c "SELECT count(*) FROM laminar._views" -c "SELECT count(*) FROM laminar._view_inputs" 2>&1 | tr '\n' ' ')
+	is "$w: dropping the stream removes the views and their inputs" "$err" "DROP STREAM 0 0 "
+done
+
+for db in "${dbs[@]}"; do
 	"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 done
-[ "$fail" -eq 0 ]
+[ "$FAILED" -eq 0 ]
