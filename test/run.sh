@@ -24,7 +24,7 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress security pgtap concurrency
-#                            upgrade dump differential fuzz); default: all.  For a quick loop.
+#                            upgrade dump differential fuzz snapshot); default: all.  For a quick loop.
 #   FUZZ_SEEDS               seeds of the fuzz suite, one run each (default: the
 #                            fixed seed of test/fuzz/run.sh); other FUZZ_* knobs
 #                            are described there (`make stress` sets them)
@@ -169,7 +169,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential fuzz}
+SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential fuzz snapshot}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -381,6 +381,19 @@ if want differential; then
 		run_suite suite_script "commit order (workers=1)" test/order/order.sh 180
 	else
 		record "cluster (workers=1)" 0 1 "FAILED to restart"
+	fi
+fi
+
+# every view of the differential and commit-order tests, rebuilt from a
+# snapshot of its state after every pass: the results must not change
+if want snapshot; then
+	heading "Cluster: restart with laminar.workers=2, laminar.debug_snapshot_cycle=on"
+	if lm_cluster_restart "$TEST_DIR" "laminar.workers = 2" "laminar.debug_snapshot_cycle = on"; then
+		export LAMINAR_WORKERS=2
+		run_suite suite_script "differential (snapshot cycle)" test/differential/run.sh "$T_DIFF"
+		run_suite suite_script "commit order (snapshot cycle)" test/order/order.sh 180
+	else
+		record "cluster (snapshot cycle)" 0 1 "FAILED to restart"
 	fi
 fi
 
