@@ -54,7 +54,7 @@ REGRESS_ROBUST = robust_skip robust_visibility robust_timeout robust_limits
 REGRESS_ORDER = order_streams order_restart
 REGRESS_OPS = ops_dump
 REGRESS_CATALOG = catalog_inputs
-REGRESS_GRAPH = graph_explain graph_snapshot
+REGRESS_GRAPH = graph_explain graph_snapshot graph_fast
 REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
 	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) $(REGRESS_CATALOG) $(REGRESS_GRAPH) workers drop
 REGRESS_OPTS = --use-existing

@@ -702,7 +702,7 @@ EOF
 			pids=$(worker_pids)
 			[ -n "$pids" ] || { warn "(t) no stream worker runs"; return 1; }
 			if [ "$TP_PERF" = 1 ] && [ "$r" = 1 ]; then
-				perf record -q -e cpu-clock -p "${pids// /,}" -o "$BENCH_DIR/perf.w$w.data" > "$BENCH_DIR/perf.w$w.log" 2>&1 &
+				perf record -q ${BENCH_PERF_G:+-g} -e cpu-clock -p "${pids// /,}" -o "$BENCH_DIR/perf.w$w.data" > "$BENCH_DIR/perf.w$w.log" 2>&1 &
 				PERF_PID=$!
 				sleep 0.5
 			fi

@@ -42,7 +42,15 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "executor/executor.h"
+#include "access/nbtree.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "common/hashfn.h"
+#include "common/int.h"
 #include "utils/datum.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -64,12 +72,24 @@ typedef struct LmRetained
 	uint32 cap;
 } LmRetained;
 
+/* the most group keys the fast group table holds */
+#define LM_FAST_MAXKEYS 4
+
+/* a key of the fast group table: by-value keys with bitwise equality */
+typedef struct LmFastKey
+{
+	Datum k[LM_FAST_MAXKEYS]; /* 0 where NULL or past nkeys */
+	uint32 nulls;			  /* bit i: key i is NULL */
+} LmFastKey;
+
 typedef struct LmGroup
 {
 	struct LmGroup *next_dirty;
-	MinimalTuple key;  /* the group's key values (hash table copy) */
-	MinimalTuple last; /* the row it emitted last, in a committed step */
-	MinimalTuple next; /* the row the running step emitted */
+	struct LmGroup *next_in_win; /* every group of its window */
+	MinimalTuple key;			 /* the group's key values (hash table copy) */
+	LmFastKey fkey;				 /* ... in the fast group table instead */
+	MinimalTuple last;			 /* the row it emitted last, in a committed step */
+	MinimalTuple next;			 /* the row the running step emitted */
 	bool dirty;
 	bool seen;			  /* an event reached its aggregates (not only a failed one) */
 	bool emit_failed;	  /* its row failed to compute: retried, counted once */
@@ -77,12 +97,59 @@ typedef struct LmGroup
 	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
 
+/* an entry of the fast group table (lib/simplehash.h) */
+typedef struct LmFastEntry
+{
+	LmFastKey key;
+	uint32 hash;
+	char status;
+	LmGroup *g;
+} LmFastEntry;
+
+/*
+ * lm_fast_hash hashes a fast key.
+ */
+static inline uint32
+lm_fast_hash(const LmFastKey *k)
+{
+	uint64 h = k->nulls;
+
+	for (int i = 0; i < LM_FAST_MAXKEYS; i++)
+	{
+		/* the finaliser of MurmurHash3 (fmix64) per key, combined */
+		uint64 x = (uint64) k->k[i];
+
+		x ^= x >> 33;
+		x *= UINT64CONST(0xff51afd7ed558ccd);
+		x ^= x >> 33;
+		x *= UINT64CONST(0xc4ceb9fe1a85ec53);
+		x ^= x >> 33;
+		h = hash_combine64(h, x);
+	}
+	return (uint32) (h ^ (h >> 32));
+}
+
+#define SH_PREFIX lmfast
+#define SH_ELEMENT_TYPE LmFastEntry
+#define SH_KEY_TYPE LmFastKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) lm_fast_hash(&(key))
+#define SH_EQUAL(tb, a, b) (memcmp(&(a), &(b), sizeof(LmFastKey)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
 typedef struct LmWindow
 {
 	int64 start; /* window_start (0 for unwindowed views) */
 	int64 end;	 /* window_end, in range (checked when the window is made) */
 	MemoryContext cxt;
 	TupleHashTable table; /* NULL when the view has no plain keys */
+	lmfast_hash *fast;	  /* the fast group table instead (LmAggOp.fast) */
+	LmGroup *groups;	  /* every group, a list through next_in_win */
 	LmGroup *single;	  /* the one group when there are no keys */
 	LmGroup *dirty;		  /* groups changed since the last emit */
 	LmGroup *pending;	  /* emitted in the running step */
@@ -104,6 +171,7 @@ typedef struct LmAggOp
 	TupleTableSlot *lastread; /* deforms a stored result row */
 	Size group_size;
 	bool any_retain;
+	bool fast; /* keys are by-value types with bitwise equality: lmfast */
 	/* windows, oldest first */
 	LmWindow **wins;
 	int nwins;
@@ -146,7 +214,9 @@ lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 	win->start = start;
 	win->end = end;
 	win->cxt = AllocSetContextCreate(a->op.cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
-	if (a->d.nkeys > 0)
+	if (a->fast)
+		win->fast = lmfast_create(win->cxt, 256, NULL);
+	else if (a->d.nkeys > 0)
 	{
 		old = MemoryContextSwitchTo(win->cxt);
 		win->table = BuildTupleHashTableExt(
@@ -194,6 +264,8 @@ lm_agg_new_group(LmAggOp *a, LmWindow *win)
 	}
 	if (a->any_retain)
 		g->retained = MemoryContextAllocZero(win->cxt, sizeof(LmRetained) * a->d.naggs);
+	g->next_in_win = win->groups;
+	win->groups = g;
 	win->ngroups++;
 	a->op.groups++;
 	return g;
@@ -300,6 +372,83 @@ lm_agg_advance(LmAggOp *a, LmAggSpec *s, LmAggVal *val, MemoryContext gcxt)
 }
 
 /*
+ * lm_agg_signed returns a by-value integer datum of typlen len as int64.
+ */
+static inline int64
+lm_agg_signed(Datum d, int16 len)
+{
+	switch (len)
+	{
+		case 2:
+			return DatumGetInt16(d);
+		case 4:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/*
+ * lm_agg_fast runs a specialised transition (LmAggFast, picked by
+ * lm_aggfn_pick_fast) on one event whose arguments are in the call info:
+ * the strict rules of lm_agg_advance, then the function's own arithmetic
+ * inline.  Returns false to have the function called instead (count at its
+ * overflow, so that the function raises its own error).
+ */
+static inline bool
+lm_agg_fast(LmAggSpec *s, LmAggVal *val, FunctionCallInfo fc)
+{
+	Datum x = fc->args[1].value;
+	int64 r;
+
+	for (int i = 0; i < s->nargs; i++)
+		if (fc->args[i + 1].isnull)
+			return true;
+	if (val->notrans)
+	{
+		/* the first input becomes the state (by value: no copy) */
+		if (s->fast == LM_AGGFAST_COUNT)
+			return false;
+		val->value = x;
+		val->isnull = false;
+		val->notrans = false;
+		return true;
+	}
+	if (val->isnull)
+		return true;
+	switch (s->fast)
+	{
+		case LM_AGGFAST_COUNT:
+			if (pg_add_s64_overflow(DatumGetInt64(val->value), 1, &r))
+				return false;
+			val->value = Int64GetDatum(r);
+			break;
+		case LM_AGGFAST_SUM_FLOAT8:
+			val->value = Float8GetDatum(float8_pl(DatumGetFloat8(val->value), DatumGetFloat8(x)));
+			break;
+		case LM_AGGFAST_MAX_INT:
+			if (!(lm_agg_signed(val->value, s->translen) > lm_agg_signed(x, s->translen)))
+				val->value = x;
+			break;
+		case LM_AGGFAST_MIN_INT:
+			if (!(lm_agg_signed(val->value, s->translen) < lm_agg_signed(x, s->translen)))
+				val->value = x;
+			break;
+		case LM_AGGFAST_MAX_FLOAT8:
+			if (!float8_gt(DatumGetFloat8(val->value), DatumGetFloat8(x)))
+				val->value = x;
+			break;
+		case LM_AGGFAST_MIN_FLOAT8:
+			if (!float8_lt(DatumGetFloat8(val->value), DatumGetFloat8(x)))
+				val->value = x;
+			break;
+		default:
+			return false;
+	}
+	return true;
+}
+
+/*
  * lm_agg_undo puts back the group whose transitions were running when an
  * error interrupted them.  A transition function that changed its state in
  * place before raising the error (rather than returning a new one) leaves
@@ -332,10 +481,15 @@ lm_agg_undo(LmOp *op)
 }
 
 /*
- * lm_agg_group looks up (or makes) the group of row i of a Calc batch.
+ * lm_agg_lookup looks up (or makes) the group of key values vals/nulls.
+ * Where every key is of a by-value type whose equality is bitwise (integers,
+ * dates, timestamps, booleans, OIDs), the fast group table hashes and
+ * compares the values' bits directly; it finds exactly the groups the
+ * types' equality operators would.  Other keys go through execGrouping's
+ * TupleHashTable and the types' own hash and equality functions.
  */
 static inline LmGroup *
-lm_agg_group(LmAggOp *a, LmWindow *win, LmBatch *in, int i)
+lm_agg_lookup(LmAggOp *a, LmWindow *win, Datum *vals, bool *nulls)
 {
 	TupleTableSlot *ks = a->keyslot;
 	TupleHashEntry entry;
@@ -348,11 +502,32 @@ lm_agg_group(LmAggOp *a, LmWindow *win, LmBatch *in, int i)
 			win->single = lm_agg_new_group(a, win);
 		return win->single;
 	}
+	if (a->fast)
+	{
+		LmFastKey key;
+		LmFastEntry *fe;
+
+		memset(&key, 0, sizeof(key));
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			if (nulls[k])
+				key.nulls |= 1 << k;
+			else
+				key.k[k] = vals[k];
+		}
+		fe = lmfast_insert(win->fast, key, &isnew); /* simplehash: "found" */
+		if (isnew)
+			return fe->g;
+		g = lm_agg_new_group(a, win);
+		g->fkey = key;
+		fe->g = g;
+		return g;
+	}
 	ExecClearTuple(ks);
 	for (int k = 0; k < a->d.nkeys; k++)
 	{
-		ks->tts_values[k] = LM_BATCH_VAL(in, k, i);
-		ks->tts_isnull[k] = LM_BATCH_NULL(in, k, i);
+		ks->tts_values[k] = vals[k];
+		ks->tts_isnull[k] = nulls[k];
 	}
 	ExecStoreVirtualTuple(ks);
 	entry = LookupTupleHashEntry(win->table, ks, &isnew, NULL);
@@ -389,7 +564,8 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 		}
 		if (s->retain)
 			lm_agg_retain(s, &g->retained[k], fc, win->cxt);
-		lm_agg_advance(a, s, &g->vals[k], win->cxt);
+		if (s->fast == LM_AGGFAST_NONE || !lm_agg_fast(s, &g->vals[k], fc))
+			lm_agg_advance(a, s, &g->vals[k], win->cxt);
 	}
 	a->cur_group = NULL;
 	for (int k = 0; k < a->ndeferred; k++)
@@ -421,7 +597,9 @@ lm_agg_push(LmOp *op, int port, LmBatch *in)
 		if (win == NULL || win->start != in->wstart[i])
 			win = lm_agg_find_window(a, a->d.window_us > 0 ? in->wstart[i] : 0,
 									 a->d.window_us > 0 ? in->wend[i] : 0);
-		lm_agg_apply(a, win, lm_agg_group(a, win, in, i), in, i);
+		lm_agg_apply(a, win,
+					 lm_agg_lookup(a, win, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i)), in,
+					 i);
 		in->pos++;
 		if (++a->since_reset >= LM_RESET_EVERY)
 		{
@@ -446,7 +624,15 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 	ParamExecData *params = gr->params;
 	int naggs = a->d.naggs;
 
-	if (a->d.nkeys > 0)
+	if (a->fast)
+	{
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			params[naggs + k].value = g->fkey.k[k];
+			params[naggs + k].isnull = (g->fkey.nulls & (1 << k)) != 0;
+		}
+	}
+	else if (a->d.nkeys > 0)
 	{
 		ExecStoreMinimalTuple(g->key, a->keyread, false);
 		slot_getallattrs(a->keyread);
@@ -578,12 +764,16 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 	}
 	else
 		lm_agg_result(a, win, g, out, j);
-	old = MemoryContextSwitchTo(win->cxt);
-	if (g->next)
-		pfree(g->next);
-	g->next =
-		heap_form_minimal_tuple(a->d.outdesc, &LM_BATCH_VAL(out, 0, j), &LM_BATCH_NULL(out, 0, j));
-	MemoryContextSwitchTo(old);
+	/* the row becomes the group's last one, unless its window is closing */
+	if (!win->closing)
+	{
+		old = MemoryContextSwitchTo(win->cxt);
+		if (g->next)
+			pfree(g->next);
+		g->next = heap_form_minimal_tuple(a->d.outdesc, &LM_BATCH_VAL(out, 0, j),
+										  &LM_BATCH_NULL(out, 0, j));
+		MemoryContextSwitchTo(old);
+	}
 	if (g->last != NULL)
 	{
 		/* -last: the row the sink holds for the group */
@@ -686,24 +876,10 @@ lm_agg_watermark(LmOp *op, int64 wm)
 		win->closing = true;
 		if (a->d.emit_close)
 		{
-			if (win->table)
-			{
-				TupleHashIterator it;
-				TupleHashEntry entry;
-
-				InitTupleHashIterator(win->table, &it);
-				while ((entry = ScanTupleHashTable(win->table, &it)) != NULL)
-				{
-					LmGroup *g = (LmGroup *) entry->additional;
-
-					/* a group whose only events failed has no row */
-					if (g->seen)
-						(void) lm_agg_emit_group(a, win, g);
-				}
-				TermTupleHashIterator(&it);
-			}
-			else if (win->single && win->single->seen)
-				(void) lm_agg_emit_group(a, win, win->single);
+			/* a group whose only events failed has no row */
+			for (LmGroup *g = win->groups; g != NULL; g = g->next_in_win)
+				if (g->seen)
+					(void) lm_agg_emit_group(a, win, g);
 		}
 		else
 		{
@@ -855,7 +1031,22 @@ lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
 				  (g->emit_failed ? LM_SNAP_FAILED : 0) | (g->last ? LM_SNAP_LAST : 0);
 
 	lm_snap_put_int64(buf, flags);
-	if (a->d.nkeys > 0)
+	if (a->fast)
+	{
+		Datum vals[LM_FAST_MAXKEYS];
+		bool nulls[LM_FAST_MAXKEYS];
+		MinimalTuple t;
+
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			vals[k] = g->fkey.k[k];
+			nulls[k] = (g->fkey.nulls & (1 << k)) != 0;
+		}
+		t = heap_form_minimal_tuple(a->d.keydesc, vals, nulls);
+		lm_agg_put_tuple(buf, t);
+		pfree(t);
+	}
+	else if (a->d.nkeys > 0)
 		lm_agg_put_tuple(buf, g->key);
 	if (g->last)
 		lm_agg_put_tuple(buf, g->last);
@@ -892,23 +1083,11 @@ lm_agg_snapshot(LmOp *op, StringInfo buf)
 
 		lm_snap_put_int64(buf, win->start);
 		lm_snap_put_int64(buf, win->end);
-		if (win->table)
-			n = win->table->hashtab->members;
-		else
-			n = win->single != NULL;
+		for (LmGroup *g = win->groups; g != NULL; g = g->next_in_win)
+			n++;
 		lm_snap_put_int64(buf, n);
-		if (win->table)
-		{
-			TupleHashIterator it;
-			TupleHashEntry entry;
-
-			InitTupleHashIterator(win->table, &it);
-			while ((entry = ScanTupleHashTable(win->table, &it)) != NULL)
-				lm_agg_snapshot_group(a, win, (LmGroup *) entry->additional, buf);
-			TermTupleHashIterator(&it);
-		}
-		else if (win->single)
-			lm_agg_snapshot_group(a, win, win->single, buf);
+		for (LmGroup *g = win->groups; g != NULL; g = g->next_in_win)
+			lm_agg_snapshot_group(a, win, g, buf);
 	}
 }
 
@@ -953,27 +1132,16 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 	if (a->d.nkeys > 0)
 	{
 		MinimalTuple key = lm_agg_get_tuple(p, end, a->d.tmpcxt);
-		TupleHashEntry entry;
-		bool isnew;
+		int64 before = win->ngroups;
 
 		ExecStoreMinimalTuple(key, a->keyread, false);
 		slot_getallattrs(a->keyread);
-		ExecClearTuple(a->keyslot);
-		for (int k = 0; k < a->d.nkeys; k++)
-		{
-			a->keyslot->tts_values[k] = a->keyread->tts_values[k];
-			a->keyslot->tts_isnull[k] = a->keyread->tts_isnull[k];
-		}
-		ExecStoreVirtualTuple(a->keyslot);
-		entry = LookupTupleHashEntry(win->table, a->keyslot, &isnew, NULL);
-		if (!isnew)
+		g = lm_agg_lookup(a, win, a->keyread->tts_values, a->keyread->tts_isnull);
+		ExecClearTuple(a->keyread);
+		if (win->ngroups == before)
 			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
 							errmsg("laminar snapshot holds a group twice"),
 							errhint("The snapshot was not written by this version of Laminar.")));
-		g = lm_agg_new_group(a, win);
-		g->key = entry->firstTuple;
-		entry->additional = g;
-		ExecClearTuple(a->keyread);
 	}
 	else
 	{
@@ -981,7 +1149,7 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
 							errmsg("laminar snapshot holds a group twice"),
 							errhint("The snapshot was not written by this version of Laminar.")));
-		g = win->single = lm_agg_new_group(a, win);
+		g = lm_agg_lookup(a, win, NULL, NULL);
 	}
 	g->seen = (flags & LM_SNAP_SEEN) != 0;
 	g->emit_failed = (flags & LM_SNAP_FAILED) != 0;
@@ -1065,6 +1233,35 @@ static const LmOpMethods lm_agg_methods = {
 };
 
 /*
+ * lm_agg_bitwise_type says whether values of type typid are equal under
+ * eqop exactly when their bits are: the by-value integer, date, time,
+ * boolean and OID types with their default equality.  (Not float: 0 and
+ * -0 are equal, and NaNs are equal to each other.)
+ */
+static bool
+lm_agg_bitwise_type(Oid typid, Oid eqop)
+{
+	switch (typid)
+	{
+		case BOOLOID:
+		case CHAROID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return eqop ==
+				   get_opfamily_member(get_opclass_family(GetDefaultOpClass(typid, BTREE_AM_OID)),
+									   typid, typid, BTEqualStrategyNumber);
+		default:
+			return false;
+	}
+}
+
+/*
  * lm_agg_create makes the Aggregate of a view from what the planner found.
  */
 LmOp *
@@ -1074,7 +1271,7 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 	MemoryContext old;
 	int n = desc->nkeys;
 
-	lm_op_init(&a->op, g, LM_OP_AGG, &lm_agg_methods, Max(desc->nout, 1), false, sizeof(*a));
+	lm_op_init(&a->op, g, LM_OP_AGG, &lm_agg_methods, Max(desc->nout, 1), sizeof(*a));
 	a->d = *desc;
 	old = MemoryContextSwitchTo(a->op.cxt);
 	if (n > 0)
@@ -1087,6 +1284,10 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 			a->keycoll[k] = TupleDescAttr(desc->keydesc, k)->attcollation;
 		}
 		execTuplesHashPrepare(n, desc->eqops, &a->eqfuncs, &a->hashfns);
+		a->fast = n <= LM_FAST_MAXKEYS;
+		for (int k = 0; k < n; k++)
+			a->fast &=
+				lm_agg_bitwise_type(TupleDescAttr(desc->keydesc, k)->atttypid, desc->eqops[k]);
 		/* like nodeAgg's hashslot: a minimal-tuple slot holding virtual values */
 		a->keyslot = MakeSingleTupleTableSlot(desc->keydesc, &TTSOpsMinimalTuple);
 		a->keyread = MakeSingleTupleTableSlot(desc->keydesc, &TTSOpsMinimalTuple);

@@ -25,6 +25,7 @@
 #include "parser/parse_agg.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -127,7 +128,57 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
 	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
 	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation, fake_agg,
 							 NULL);
+	lm_aggfn_pick_fast(a);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * lm_aggfn_pick_fast chooses the specialised transition of an aggregate,
+ * if it has one: its transition function is one of PostgreSQL's own whose
+ * arithmetic ops/agg.c repeats inline (the same comparisons, the same
+ * float8_pl and float8_gt/lt of utils/float.h), it is strict, and its state
+ * is by value.  Anything else keeps calling the function.
+ */
+void
+lm_aggfn_pick_fast(LmAggSpec *a)
+{
+	a->fast = LM_AGGFAST_NONE;
+	if (!a->transstrict || !a->transbyval)
+		return;
+	switch (a->transfn.fn_oid)
+	{
+		case F_INT8INC:
+		case F_INT8INC_ANY:
+			a->fast = LM_AGGFAST_COUNT;
+			break;
+		case F_FLOAT8PL:
+			a->fast = LM_AGGFAST_SUM_FLOAT8;
+			break;
+		case F_INT2LARGER:
+		case F_INT4LARGER:
+		case F_INT8LARGER:
+		case F_DATE_LARGER:
+		case F_TIMESTAMP_LARGER:
+		case F_TIMESTAMPTZ_LARGER:
+			a->fast = LM_AGGFAST_MAX_INT;
+			break;
+		case F_INT2SMALLER:
+		case F_INT4SMALLER:
+		case F_INT8SMALLER:
+		case F_DATE_SMALLER:
+		case F_TIMESTAMP_SMALLER:
+		case F_TIMESTAMPTZ_SMALLER:
+			a->fast = LM_AGGFAST_MIN_INT;
+			break;
+		case F_FLOAT8LARGER:
+			a->fast = LM_AGGFAST_MAX_FLOAT8;
+			break;
+		case F_FLOAT8SMALLER:
+			a->fast = LM_AGGFAST_MIN_FLOAT8;
+			break;
+		default:
+			break;
+	}
 }
 
 /*

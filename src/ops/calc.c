@@ -27,6 +27,9 @@
 typedef struct LmCalcOp
 {
 	LmOp op;
+	TupleTableSlot *scan; /* a virtual slot over the row being evaluated */
+	Datum *scan_values;	  /* its own arrays, put back after each batch */
+	bool *scan_isnull;
 	ExprState *qual; /* NULL: no WHERE */
 	int nproj;
 	ExprState **proj;
@@ -45,7 +48,16 @@ lm_calc_push(LmOp *op, int port, LmBatch *in)
 	LmBatch *out = &op->out;
 	ParamExecData *pws = c->windowed ? &g->params[g->param_ws] : NULL;
 	ParamExecData *pwe = c->windowed ? &g->params[g->param_we] : NULL;
+	TupleTableSlot *scan = c->scan;
 
+	/*
+	 * The expressions read the stream row through a virtual slot whose
+	 * arrays are pointed at each row of the batch in turn: the Source
+	 * deformed the rows once, nothing is copied.
+	 */
+	scan->tts_nvalid = in->natts;
+	scan->tts_flags &= ~TTS_FLAG_EMPTY;
+	ec->ecxt_scantuple = scan;
 	while (in->pos < in->n)
 	{
 		int i = in->pos;
@@ -55,7 +67,8 @@ lm_calc_push(LmOp *op, int port, LmBatch *in)
 			lm_op_forward(op);
 		j = out->n;
 		op->rows_in++;
-		ec->ecxt_scantuple = in->slots[i];
+		scan->tts_values = &LM_BATCH_VAL(in, 0, i);
+		scan->tts_isnull = &LM_BATCH_NULL(in, 0, i);
 		if (pws)
 		{
 			pws->value = Int64GetDatum(in->wstart[i]);
@@ -75,6 +88,10 @@ lm_calc_push(LmOp *op, int port, LmBatch *in)
 		out->n++;
 		in->pos++;
 	}
+	scan->tts_values = c->scan_values;
+	scan->tts_isnull = c->scan_isnull;
+	scan->tts_flags |= TTS_FLAG_EMPTY;
+	scan->tts_nvalid = 0;
 }
 
 /*
@@ -96,18 +113,25 @@ static const LmOpMethods lm_calc_methods = {
 };
 
 /*
- * lm_calc_create makes a Calc from a prepared WHERE (or NULL) and nproj
- * prepared projection expressions.
+ * lm_calc_create makes a Calc over stream rows of type desc from a prepared
+ * WHERE (or NULL) and nproj prepared projection expressions.
  */
 LmOp *
-lm_calc_create(LmGraph *g, ExprState *qual, int nproj, ExprState **proj, bool windowed)
+lm_calc_create(LmGraph *g, TupleDesc desc, ExprState *qual, int nproj, ExprState **proj,
+			   bool windowed)
 {
 	LmCalcOp *c = MemoryContextAllocZero(g->cxt, sizeof(LmCalcOp));
+	MemoryContext old;
 
-	lm_op_init(&c->op, g, LM_OP_CALC, &lm_calc_methods, Max(nproj, 1), false, sizeof(*c));
+	lm_op_init(&c->op, g, LM_OP_CALC, &lm_calc_methods, Max(nproj, 1), sizeof(*c));
 	c->qual = qual;
 	c->nproj = nproj;
 	c->proj = proj;
 	c->windowed = windowed;
+	old = MemoryContextSwitchTo(c->op.cxt);
+	c->scan = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	c->scan_values = c->scan->tts_values;
+	c->scan_isnull = c->scan->tts_isnull;
+	MemoryContextSwitchTo(old);
 	return &c->op;
 }

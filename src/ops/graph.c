@@ -61,11 +61,10 @@ lm_graph_input(LmGraph *g, MinimalTuple tup)
 }
 
 /*
- * lm_batch_init allocates a batch of cap rows of natts columns; an event
- * batch (events) also gets a slot per row, made by the caller.
+ * lm_batch_init allocates a batch of cap rows of natts columns.
  */
 void
-lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts, bool events)
+lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts)
 {
 	memset(b, 0, sizeof(*b));
 	b->cap = cap;
@@ -75,8 +74,6 @@ lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts, bool events)
 		b->values = MemoryContextAllocZero(cxt, sizeof(Datum) * natts * cap);
 		b->isnull = MemoryContextAllocZero(cxt, sizeof(bool) * natts * cap);
 	}
-	if (events)
-		b->slots = MemoryContextAllocZero(cxt, sizeof(TupleTableSlot *) * cap);
 	b->ts = MemoryContextAllocZero(cxt, sizeof(int64) * cap);
 	b->wstart = MemoryContextAllocZero(cxt, sizeof(int64) * cap);
 	b->wend = MemoryContextAllocZero(cxt, sizeof(int64) * cap);
@@ -108,12 +105,11 @@ lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si)
 
 /*
  * lm_op_init fills in the common part of an operator and its output batch
- * (natts columns; events: a batch of stream rows).  size is the size of
- * the operator's own state struct, which starts with LmOp.
+ * of natts columns.  size is the size of the operator's own state struct,
+ * which starts with LmOp.
  */
 void
-lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts, bool events,
-		   Size size)
+lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts, Size size)
 {
 	(void) size;
 	op->kind = kind;
@@ -123,7 +119,7 @@ lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts,
 	op->cxt = AllocSetContextCreate(g->cxt, "laminar operator", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSetIdentifier(op->cxt, m->name);
 	if (kind != LM_OP_SINK_UPSERT && kind != LM_OP_SINK_APPEND)
-		lm_batch_init(&op->out, op->cxt, LM_BATCH_SIZE, natts, events);
+		lm_batch_init(&op->out, op->cxt, LM_BATCH_SIZE, natts);
 }
 
 /*

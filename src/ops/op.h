@@ -7,7 +7,9 @@
  * A change is a row, the event time it derives from, and a weight: +1
  * inserts the row, -1 retracts it.  Rows in a batch are arrays of natts
  * values (values[i * natts + c]), ready to form a tuple from; a batch of
- * stream events carries the events' tuples in slots instead.  Every operator has the same methods,
+ * stream events holds each event's columns, deformed once by the Source
+ * (by-reference values point into the event as staged, which stays put
+ * while the batch runs).  Every operator has the same methods,
  *in the spirit of the executor's init/exec/end split (execProcnode.c): the graph driver
  *(ops/graph.c) calls them, and an operator hands its output to the graph (lm_op_forward), never to
  *another operator or a sink directly.
@@ -73,10 +75,9 @@ typedef struct LmBatch
 	int natts; /* columns per row (0 for event batches) */
 	Datum *values;
 	bool *isnull;
-	MinimalTuple *tuples;	/* the graph's input: stream events as stored */
-	TupleTableSlot **slots; /* event batches: the stream row of each change */
-	int64 *ts;				/* event time of each row (LM_NO_TIME: none) */
-	int64 *wstart;			/* its window, in windowed graphs */
+	MinimalTuple *tuples; /* the graph's input: stream events as stored */
+	int64 *ts;			  /* event time of each row (LM_NO_TIME: none) */
+	int64 *wstart;		  /* its window, in windowed graphs */
 	int64 *wend;
 	int8 *weight; /* +1 insert, -1 retract */
 } LmBatch;
@@ -171,8 +172,8 @@ typedef struct LmGraph
 extern LmGraph *lm_graph_create(MemoryContext parent);
 extern void lm_graph_add(LmGraph *g, LmOp *op);
 extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts,
-					   bool events, Size size);
-extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts, bool events);
+					   Size size);
+extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts);
 extern void lm_batch_reset(LmBatch *b);
 extern void lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si);
 extern void lm_op_forward(LmOp *op);

@@ -64,20 +64,19 @@ typedef struct LmAggSpec
 	int fast;
 } LmAggSpec;
 
-/* a specialised transition (ops/aggfn.c), same results as the function */
+/*
+ * A specialised transition (ops/agg.c, lm_agg_fast): the same arithmetic as
+ * the transition function, inline, for strict by-value states.
+ */
 typedef enum LmAggFast
 {
 	LM_AGGFAST_NONE,
-	LM_AGGFAST_COUNT_STAR,		  /* count(*): int8 state + 1 */
-	LM_AGGFAST_COUNT_ANY,		  /* count(x): + 1 when x is not NULL */
-	LM_AGGFAST_SUM_INT4,		  /* sum(int4): int8 state */
-	LM_AGGFAST_SUM_INT8_INTERNAL, /* unused: numeric state, keeps the function */
-	LM_AGGFAST_MIN_INT8,
-	LM_AGGFAST_MAX_INT8,
-	LM_AGGFAST_MIN_INT4,
-	LM_AGGFAST_MAX_INT4,
-	LM_AGGFAST_MIN_FLOAT8,
-	LM_AGGFAST_MAX_FLOAT8
+	LM_AGGFAST_COUNT,	   /* int8inc, int8inc_any: count(*), count(x) */
+	LM_AGGFAST_SUM_FLOAT8, /* float8pl: sum(float8) */
+	LM_AGGFAST_MAX_INT,	   /* int2/int4/int8/date/timestamp[tz]larger */
+	LM_AGGFAST_MIN_INT,	   /* ... smaller */
+	LM_AGGFAST_MAX_FLOAT8, /* float8larger */
+	LM_AGGFAST_MIN_FLOAT8  /* float8smaller */
 } LmAggFast;
 
 /* what the Aggregate needs to know of a view, filled by the planner */
@@ -98,17 +97,17 @@ typedef struct LmAggDesc
 } LmAggDesc;
 
 /* ops/source.c */
-extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum,
+extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
 							  const char *stream_name);
 
 /* ops/window.c */
-extern LmOp *lm_window_create(LmGraph *g, int64 size);
+extern LmOp *lm_window_create(LmGraph *g, int64 size, int natts);
 extern bool lm_window_bounds(int64 ts, int64 size, int64 *start, int64 *end);
 extern int64 lm_window_horizon(int64 size, int64 wm);
 
 /* ops/calc.c */
-extern LmOp *lm_calc_create(LmGraph *g, ExprState *qual, int nproj, ExprState **proj,
-							bool windowed);
+extern LmOp *lm_calc_create(LmGraph *g, TupleDesc desc, ExprState *qual, int nproj,
+							ExprState **proj, bool windowed);
 
 /* ops/agg.c */
 extern LmOp *lm_agg_create(LmGraph *g, LmAggDesc *desc);
@@ -117,6 +116,7 @@ extern bool lm_agg_has_closable(LmOp *op, int64 wm);
 
 /* ops/aggfn.c */
 extern void lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt);
+extern void lm_aggfn_pick_fast(LmAggSpec *a);
 extern void lm_aggfn_put_state(LmAggSpec *a, StringInfo buf, Datum value, bool isnull,
 							   MemoryContext aggcxt, AggState *fake_agg);
 extern Datum lm_aggfn_get_state(LmAggSpec *a, const char **p, const char *end, bool *isnull,

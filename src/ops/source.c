@@ -4,8 +4,9 @@
  *	  The Source operator: turns a view's committed stream events into a
  *	  batch of changes.
  *
- * Per event it stores the event's tuple in a slot of its output batch
- * (no copy: the tuple stays in the worker's staging buffer while the batch
+ * Per event it deforms the event's columns that the view reads into its
+ * output batch, once, through one slot (by-reference values point into
+ * the event, which stays in the worker's staging buffer while the batch
  * runs) and, for a view with event time, reads the time column: a NULL or
  * infinite time is dropped and counted (null_time_events), and an event
  * behind the stream's watermark or the view's horizon (a window closed,
@@ -27,6 +28,8 @@ typedef struct LmSourceOp
 {
 	LmOp op;
 	AttrNumber ts_attnum; /* the stream's event time, 0 if the view needs none */
+	int natts;			  /* columns deformed: the last one the view reads */
+	TupleTableSlot *slot; /* deforms one event at a time */
 	char *stream_name;
 } LmSourceOp;
 
@@ -39,31 +42,32 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 	LmSourceOp *s = (LmSourceOp *) op;
 	LmGraph *g = op->graph;
 	LmBatch *out = &op->out;
+	TupleTableSlot *slot = s->slot;
+	int natts = s->natts;
 
 	while (in->pos < in->n)
 	{
 		int i = in->pos;
-		TupleTableSlot *slot;
+		int j;
 		int64 ts = LM_NO_TIME;
 
 		if (out->n == out->cap)
 			lm_op_forward(op);
-		slot = out->slots[out->n];
+		j = out->n;
 		ExecStoreMinimalTuple(in->tuples[i], slot, false);
+		slot_getsomeattrs(slot, natts);
 		g->pend_events++;
 		op->rows_in++;
 		in->pos++;
 		if (s->ts_attnum > 0)
 		{
-			bool isnull;
-			Datum d = slot_getattr(slot, s->ts_attnum, &isnull);
-
-			if (isnull || TIMESTAMP_NOT_FINITE(DatumGetInt64(d)))
+			if (slot->tts_isnull[s->ts_attnum - 1] ||
+				TIMESTAMP_NOT_FINITE(DatumGetInt64(slot->tts_values[s->ts_attnum - 1])))
 			{
 				g->pend_null++;
 				continue;
 			}
-			ts = DatumGetInt64(d);
+			ts = DatumGetInt64(slot->tts_values[s->ts_attnum - 1]);
 			/* before the horizon: its window was closed, maybe before a restart */
 			if ((*g->wm != LM_NO_TIME && ts < *g->wm) || ts < g->horizon)
 			{
@@ -71,10 +75,13 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 				continue;
 			}
 		}
-		out->ts[out->n] = ts;
-		out->weight[out->n] = 1;
+		memcpy(&LM_BATCH_VAL(out, 0, j), slot->tts_values, sizeof(Datum) * natts);
+		memcpy(&LM_BATCH_NULL(out, 0, j), slot->tts_isnull, sizeof(bool) * natts);
+		out->ts[j] = ts;
+		out->weight[j] = 1;
 		out->n++;
 	}
+	ExecClearTuple(slot);
 }
 
 /*
@@ -98,20 +105,23 @@ static const LmOpMethods lm_source_methods = {
 
 /*
  * lm_source_create makes the Source of a view reading a stream of row
- * type desc, whose event time is attribute ts_attnum (0: not needed).
+ * type desc, whose event time is attribute ts_attnum (0: not needed), and
+ * of which the view reads no attribute beyond natts.
  */
 LmOp *
-lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, const char *stream_name)
+lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
+				 const char *stream_name)
 {
 	LmSourceOp *s = MemoryContextAllocZero(g->cxt, sizeof(LmSourceOp));
 	MemoryContext old;
 
-	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, 0, true, sizeof(*s));
+	natts = Max(Min(natts, desc->natts), ts_attnum);
+	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, Max(natts, 1), sizeof(*s));
 	s->ts_attnum = ts_attnum;
+	s->natts = natts;
 	s->stream_name = MemoryContextStrdup(s->op.cxt, stream_name);
 	old = MemoryContextSwitchTo(s->op.cxt);
-	for (int i = 0; i < s->op.out.cap; i++)
-		s->op.out.slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	s->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	MemoryContextSwitchTo(old);
 	return &s->op;
 }

@@ -111,7 +111,8 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 			op->graph->pend_null++;
 			continue;
 		}
-		out->slots[out->n] = in->slots[i];
+		memcpy(&LM_BATCH_VAL(out, 0, out->n), &LM_BATCH_VAL(in, 0, i), sizeof(Datum) * in->natts);
+		memcpy(&LM_BATCH_NULL(out, 0, out->n), &LM_BATCH_NULL(in, 0, i), sizeof(bool) * in->natts);
 		out->ts[out->n] = in->ts[i];
 		out->weight[out->n] = in->weight[i];
 		out->wstart[out->n] = ws;
@@ -148,14 +149,15 @@ static const LmOpMethods lm_window_methods = {
 };
 
 /*
- * lm_window_create makes the TUMBLE window assignment of size microseconds.
+ * lm_window_create makes the TUMBLE window assignment of size microseconds,
+ * for stream rows of natts columns.
  */
 LmOp *
-lm_window_create(LmGraph *g, int64 size)
+lm_window_create(LmGraph *g, int64 size, int natts)
 {
 	LmWindowOp *w = MemoryContextAllocZero(g->cxt, sizeof(LmWindowOp));
 
-	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, 0, true, sizeof(*w));
+	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, natts, sizeof(*w));
 	w->size = size;
 	return &w->op;
 }

@@ -64,6 +64,7 @@ typedef struct LmMapCtx
 	int ws_attno;	   /* subquery attno of window_start */
 	AttrNumber *inner; /* subquery attno -> stream attno */
 	int ninner;
+	int maxatt; /* the last stream attribute an expression reads */
 	List *aggs; /* distinct Aggrefs, in param order */
 	List *keys; /* plain group key expressions (unmapped) */
 	bool final; /* replacing for the emit-time select list */
@@ -141,11 +142,13 @@ lm_compile_mutator(Node *node, LmMapCtx *ctx)
 			var = copyObject(var);
 			var->varattno = ctx->inner[var->varattno - 1];
 			var->varattnosyn = var->varattno;
+			ctx->maxatt = Max(ctx->maxatt, var->varattno);
 			return (Node *) var;
 		}
 		if (var->varattno <= 0)
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							errmsg("whole-row references are not supported in continuous views")));
+		ctx->maxatt = Max(ctx->maxatt, var->varattno);
 		return (Node *) copyObject(var);
 	}
 	return expression_tree_mutator(node, lm_compile_mutator, (void *) ctx);
@@ -361,6 +364,9 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	ExprState **projstates;
 	LmSinkDesc sd;
 	LmAggDesc ad;
+	LmOp *source;
+	LmOp *calc;
+	char *stream_name;
 	Oid save_uid;
 	int save_sec;
 	int i;
@@ -394,11 +400,8 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 
 	rel = table_open(v->stream_relid, AccessShareLock);
 	desc = CreateTupleDescCopy(RelationGetDescr(rel));
-	lm_graph_add(g, lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0,
-									 RelationGetRelationName(rel)));
+	stream_name = pstrdup(RelationGetRelationName(rel));
 	table_close(rel, AccessShareLock);
-	if (g->window_us > 0)
-		lm_graph_add(g, lm_window_create(g, g->window_us));
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.g = g;
@@ -460,7 +463,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 		TupleDesc outdesc;
 
 		projstates = lm_plan_select_list(q, &ctx, &outdesc);
-		lm_graph_add(g, lm_calc_create(g, qual, outdesc->natts, projstates, ctx.windowed));
+		calc = lm_calc_create(g, desc, qual, outdesc->natts, projstates, ctx.windowed);
 	}
 	else
 	{
@@ -469,10 +472,19 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 		i = 0;
 		foreach (lc, proj)
 			projstates[i++] = ExecPrepareExpr((Expr *) lfirst(lc), g->estate);
-		lm_graph_add(g, lm_calc_create(g, qual, list_length(proj), projstates, ctx.windowed));
+		calc = lm_calc_create(g, desc, qual, list_length(proj), projstates, ctx.windowed);
 		v->agg = lm_agg_create(g, &ad);
-		lm_graph_add(g, v->agg);
 	}
+
+	/* the Source deforms the columns up to the last one any expression reads */
+	source =
+		lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0, ctx.maxatt, stream_name);
+	lm_graph_add(g, source);
+	if (g->window_us > 0)
+		lm_graph_add(g, lm_window_create(g, g->window_us, source->out.natts));
+	lm_graph_add(g, calc);
+	if (v->agg)
+		lm_graph_add(g, v->agg);
 
 	sd.view_id = v->id;
 	sd.result_relid = v->result_relid;

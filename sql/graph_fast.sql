@@ -1,0 +1,43 @@
+-- The specialised transitions (count, sum(float8), min/max over integers,
+-- dates, timestamps and float8) give exactly what the functions give: the
+-- same events into a stream and a plain table, with NULLs, NaN, infinities,
+-- -0 and the types' extremes.
+SELECT laminar.execute($$
+  CREATE STREAM gf (k int4, i2 int2, i4 int4, i8 int8, f float8, d date, t timestamp, tz timestamptz);
+  CREATE MATERIALIZED VIEW gf_v AS
+    SELECT k, count(*) AS n, count(f) AS nf, sum(f) AS sf,
+           min(i2) AS min2, max(i2) AS max2, min(i4) AS min4, max(i4) AS max4,
+           min(i8) AS min8, max(i8) AS max8, min(f) AS minf, max(f) AS maxf,
+           min(d) AS mind, max(d) AS maxd, min(t) AS mint, max(t) AS maxt,
+           min(tz) AS mintz, max(tz) AS maxtz
+    FROM gf GROUP BY k;
+$$);
+CREATE TABLE gf_plain (k int4, i2 int2, i4 int4, i8 int8, f float8, d date, t timestamp, tz timestamptz);
+CREATE TEMP TABLE gf_in AS
+  SELECT (i % 4)::int4 AS k,
+         (CASE WHEN i % 11 = 0 THEN NULL WHEN i % 13 = 0 THEN 32767 WHEN i % 17 = 0 THEN -32768 ELSE i % 300 - 150 END)::int2 AS i2,
+         (CASE WHEN i % 7 = 0 THEN NULL WHEN i % 19 = 0 THEN 2147483647 ELSE i * 7919 % 100000 - 50000 END)::int4 AS i4,
+         (CASE WHEN i % 5 = 0 THEN NULL WHEN i % 23 = 0 THEN -9223372036854775808 ELSE i * 104729 END)::int8 AS i8,
+         (CASE WHEN i % 3 = 0 THEN NULL WHEN i % 29 = 0 THEN 'NaN' WHEN i % 31 = 0 THEN 'Infinity'
+               WHEN i % 37 = 0 THEN '-Infinity' WHEN i % 41 = 0 THEN '-0' ELSE (i * 0.37)::float8 END)::float8 AS f,
+         (CASE WHEN i % 6 = 0 THEN NULL WHEN i % 43 = 0 THEN 'infinity' ELSE date '2026-01-01' + i % 400 END)::date AS d,
+         (CASE WHEN i % 8 = 0 THEN NULL WHEN i % 47 = 0 THEN '-infinity' ELSE timestamp '2026-01-01' + i * interval '1 minute' END)::timestamp AS t,
+         (CASE WHEN i % 9 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00:00+00' - i * interval '1 hour' END)::timestamptz AS tz
+  FROM generate_series(1, 3000) i;
+INSERT INTO gf SELECT * FROM gf_in;
+INSERT INTO gf_plain SELECT * FROM gf_in;
+-- a group whose every f is NULL or NaN
+INSERT INTO gf VALUES (9, NULL, NULL, NULL, 'NaN', NULL, NULL, NULL), (9, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO gf_plain VALUES (9, NULL, NULL, NULL, 'NaN', NULL, NULL, NULL), (9, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT laminar.flush();
+SELECT count(*) AS differences FROM (
+  (SELECT * FROM gf_v EXCEPT ALL
+   SELECT k, count(*), count(f), sum(f), min(i2), max(i2), min(i4), max(i4), min(i8), max(i8),
+          min(f), max(f), min(d), max(d), min(t), max(t), min(tz), max(tz) FROM gf_plain GROUP BY k)
+  UNION ALL
+  (SELECT k, count(*), count(f), sum(f), min(i2), max(i2), min(i4), max(i4), min(i8), max(i8),
+          min(f), max(f), min(d), max(d), min(t), max(t), min(tz), max(tz) FROM gf_plain GROUP BY k
+   EXCEPT ALL SELECT * FROM gf_v)) d;
+SELECT k, n, nf, sf, minf, maxf FROM gf_v ORDER BY k;
+SELECT laminar.execute('DROP STREAM gf CASCADE');
+DROP TABLE gf_plain;
