@@ -70,9 +70,6 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/sortsupport.h"
-#include "parser/parse_oper.h"
-#include "catalog/pg_collation.h"
 #include "utils/syscache.h"
 
 #include <xxhash.h>
@@ -155,9 +152,6 @@ typedef struct LmSink
 	int wins_cap;
 	int64 nfailed; /* keys whose row fails */
 	StringInfoData keybuf;
-	/* new keys are inserted in the order of the unique index's first column */
-	int sortcol; /* that column's output, -1 if none */
-	SortSupportData ssup;
 } LmSink;
 
 /* what a direct (TID) update needs, set up once per flush */
@@ -793,22 +787,6 @@ typedef struct LmTidSort
 #include "lib/sort_template.h"
 
 /*
- * lm_sink_cmp_new orders two rows to write by the first column of the
- * result table's unique index (qsort_arg comparator; arg is the sink).
- */
-static int
-lm_sink_cmp_new(const void *a, const void *b, void *arg)
-{
-	LmSink *v = (LmSink *) arg;
-	int ra = *(const int *) a;
-	int rb = *(const int *) b;
-	int c = v->sortcol;
-
-	return ApplySortComparator(v->vals[ra * v->nout + c], v->nulls[ra * v->nout + c],
-							   v->vals[rb * v->nout + c], v->nulls[rb * v->nout + c], &v->ssup);
-}
-
-/*
  * lm_sink_tid_key returns a key that orders rows by the TID of their key's
  * row.
  */
@@ -1148,19 +1126,6 @@ lm_sink_write_upsert(LmSink *v, int from, int n, Datum **cols, bool **nulls)
 		lm_tid_sort(keys, n);
 		for (int i = 0; i < n; i++)
 			idx[i] = keys[i].row;
-		/*
-		 * Keys without a row yet come last: insert them in the order of the
-		 * unique index, so that its leaf pages are visited in turn.
-		 */
-		if (v->sortcol >= 0)
-		{
-			int first = n;
-
-			while (first > 0 && keys[first - 1].key == PG_UINT64_MAX)
-				first--;
-			if (n - first > 1)
-				qsort_arg(idx + first, n - first, sizeof(int), lm_sink_cmp_new, v);
-		}
 		pfree(keys);
 	}
 	for (int i = 0; i < n; i++)
@@ -1639,24 +1604,6 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 		initStringInfo(&v->keybuf);
 		MemoryContextSwitchTo(old);
 	}
-	v->sortcol = -1;
-	for (int c = 0; c < v->nout && v->upsert && v->nkeycols > 0; c++)
-		if (strcmp(v->outnames[c], v->keycols[0]) == 0)
-		{
-			Oid lt;
-
-			get_sort_group_operators(v->outtypes[c], false, false, false, &lt, NULL, NULL, NULL);
-			if (OidIsValid(lt))
-			{
-				v->sortcol = c;
-				v->ssup.ssup_cxt = v->op.cxt;
-				v->ssup.ssup_collation =
-					type_is_collatable(v->outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
-				v->ssup.ssup_nulls_first = false;
-				PrepareSortSupportFromOrderingOp(lt, &v->ssup);
-			}
-			break;
-		}
 	lm_sink_check(v, AccessShareLock, false);
 	return &v->op;
 }
