@@ -2,9 +2,9 @@
 -- context and behave accordingly under SET.
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 
--- Every documented setting exists, with its context (10 tests).
+-- Every documented setting exists, with its context (11 tests).
 SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
           v.ctx, format('%s exists with context %s', v.name, v.ctx))
   FROM (VALUES
@@ -17,13 +17,15 @@ SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
     (7, 'laminar.backpressure',         'user'),
     (8, 'laminar.backpressure_timeout', 'user'),
     (9, 'laminar.view_timeout',         'sighup'),
-    (10, 'laminar.work_mem',            'sighup')
+    (10, 'laminar.work_mem',            'sighup'),
+    (11, 'laminar.max_flush_delay',     'sighup')
   ) AS v(n, name, ctx)
  ORDER BY v.n;
 
--- No undocumented laminar.* settings.
-SELECT is((SELECT count(*)::int FROM pg_settings WHERE name LIKE 'laminar.%'),
-          10, 'exactly the 10 documented laminar.* settings exist');
+-- No undocumented laminar.* settings (laminar.debug_* are for tests only).
+SELECT is((SELECT count(*)::int FROM pg_settings
+            WHERE name LIKE 'laminar.%' AND name NOT LIKE 'laminar.debug\_%'),
+          11, 'exactly the 11 documented laminar.* settings exist');
 
 -- Types (5 tests).
 SELECT is((SELECT s.vartype::text FROM pg_settings s WHERE s.name = v.name),
