@@ -55,8 +55,9 @@ REGRESS_ORDER = order_streams order_restart
 REGRESS_OPS = ops_dump
 REGRESS_CATALOG = catalog_inputs
 REGRESS_GRAPH = graph_explain graph_snapshot graph_fast
+REGRESS_WORKER = worker_shutdown
 REGRESS = setup $(REGRESS_CORE) $(REGRESS_SECURITY) $(REGRESS_CRASHES) $(REGRESS_DATA) \
-	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) $(REGRESS_CATALOG) $(REGRESS_GRAPH) workers drop
+	$(REGRESS_ROBUST) $(REGRESS_ORDER) $(REGRESS_OPS) $(REGRESS_CATALOG) $(REGRESS_GRAPH) $(REGRESS_WORKER) workers drop
 REGRESS_OPTS = --use-existing
 # isolation tests (two sessions): specs in test/isolation/specs
 ISOLATION = open_across_create

@@ -27,6 +27,7 @@ int lm_workers = 1;
 bool lm_cpu_pinning = true;
 int lm_ring_size_kb = 256;
 int lm_flush_interval_ms = 10;
+int lm_max_flush_delay_ms = -1;
 int lm_backpressure = LM_BACKPRESSURE_BLOCK;
 int lm_backpressure_timeout_ms = 30000;
 int lm_max_producers = 32;
@@ -102,6 +103,15 @@ lm_guc_define(void)
 							"Longest time an accepted event waits before its effect is visible.",
 							NULL, &lm_flush_interval_ms, 10, 1, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable(
+		"laminar.max_flush_delay",
+		"Longest time between two emits of a stream worker when writing results is slow.",
+		"Under load a worker waits 8 times as long as its last emit took before the "
+		"next one, but never longer than this; under light load it emits every "
+		"laminar.flush_interval. -1 means 10 times laminar.flush_interval; a value "
+		"up to laminar.flush_interval turns the stretching off.",
+		&lm_max_flush_delay_ms, -1, -1, 60 * 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("laminar.backpressure",
 							 "What a writer does when a worker's ring is full: block or error.",

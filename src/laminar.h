@@ -57,6 +57,7 @@ extern int lm_max_producers;
 extern int lm_view_timeout_ms;
 extern int lm_work_mem_kb;
 extern bool lm_debug_snapshot_cycle;
+extern int lm_max_flush_delay_ms;
 
 extern void lm_guc_define(void);
 

@@ -6,24 +6,35 @@
  *
  * State machine of a worker:
  *
- *	 START -> (pin, connect, claim slot) -> RESYNC -> RUN <-> WAIT -> EXIT
+ *	 START -> (pin, connect, claim slot) -> RESYNC -> RUN <-> WAIT
+ *	 RUN --(SIGTERM)--> one last RUN -> EXIT;  RUN --(pause)--> EXIT
  *
  *	- RESYNC: a ring whose previous consumer died between a transaction's
  *	  first event and its COMMIT/ABORT (txn_open set) is skipped up to the
  *	  next COMMIT/ABORT: that transaction's events were partly consumed by
  *	  the dead worker and are lost with its state;
- *	- RUN, one pass: reload views if the catalog generation moved; drain
- *	  the rings (EVENT records are staged per producer, ABORT/TRUNCATE
- *	  discard; transactions are applied in global commit order, see
- *	  lm_worker_drain: COMMIT applies the staged events, WATERMARK raises
- *	  the stream's watermark); close the windows the watermark passed and
- *	  save the view's horizon (laminar._horizons); emit changed
- *	  groups if laminar.flush_interval has elapsed or laminar.flush() asked
- *	  (long emits absorb in-progress events from the rings every 1024 rows,
- *	  so that producers keep moving); commit; publish counters;
- *	- WAIT: WaitLatch until a producer, flush() or the timer wakes us.
+ *	- RUN, one pass (lm_worker_loop), as named steps:
+ *	    config   interrupts, SIGHUP, pause (exit), SIGTERM (last pass);
+ *	    reload   views match the catalog if its generation moved;
+ *	    drain    the rings: EVENT records are staged per producer,
+ *	             ABORT/TRUNCATE discard; transactions are applied in global
+ *	             commit order (lm_worker_drain): COMMIT pushes the staged
+ *	             events through the views' graphs, WATERMARK raises the
+ *	             stream's watermark;
+ *	    close    the windows the watermark passed, and the view's horizon
+ *	             saved (laminar._horizons);
+ *	    emit     changed results, when due (the emit cadence: every
+ *	             laminar.flush_interval, stretched under load up to
+ *	             laminar.max_flush_delay, lm_worker_emit_gap) or when
+ *	             laminar.flush() asked; long emits absorb in-progress events
+ *	             from the rings every 1024 rows, so that producers keep moving;
+ *	    publish  counters; commit; tell flush() its generation is done;
+ *	- WAIT: WaitLatch until a producer, flush(), a signal or the timer wakes us;
+ *	- EXIT after SIGTERM: the pass that sees it runs in full (it drains what
+ *	  is committed, closes what the watermark passed, emits whatever is
+ *	  dirty) and commits; then proc_exit(0).
  *
- * Memory: lm_worker_cxt lives as long as the process (views, staging
+ * Memory: lm_worker.cxt lives as long as the process (views, staging
  * buffers); each pass runs inside one transaction whose memory is released
  * at commit; a view's per-event memory is reset in batches (ops/agg.c).
  *
@@ -95,23 +106,66 @@ typedef struct LmCursor
 	uint64 seq;	 /* ... with this commit number */
 } LmCursor;
 
-static int lm_me = -1;
-static LmWorkerShared *lm_self = NULL;
-static MemoryContext lm_worker_cxt = NULL;
-static LmStaging *lm_staging = NULL;
-static LmCursor *lm_cursors = NULL;
-static List *lm_views = NIL;	   /* LmView *, in id order */
-static LmStreamWm **lm_wms = NULL; /* entries allocated one by one: views
-									* keep pointers to them */
-static int lm_nwms = 0;
-static int lm_wms_cap = 0;
-static uint64 lm_loaded_gen = 0;
-static LmView *lm_current_view = NULL; /* whose operators are running */
-static LmView *lm_resume_view = NULL;  /* whose push an error interrupted */
-static LmView *lm_queued = NULL;	   /* views with input waiting, a list */
-static LmView *lm_last_view = NULL;	   /* lookup cache */
-static uint64 lm_pass_events = 0;
-static Oid lm_worker_uid = InvalidOid; /* the worker's own role */
+/*
+ * Everything a stream worker keeps between passes: one instance, lm_worker,
+ * per process.  Only what the timer's signal handler touches stays outside
+ * it, as volatile sig_atomic_t statics (see lm_worker_hold_tick).
+ */
+typedef struct LmWorker
+{
+	/* who we are */
+	int me;				  /* worker number: our slot in lm_shared->workers */
+	LmWorkerShared *self; /* that slot */
+	Oid uid;			  /* the worker's own role (laminar._horizons writes) */
+	MemoryContext cxt;	  /* lives as long as the process: views, staging */
+
+	/* the rings, one entry per producer */
+	LmStaging *staging; /* events of a transaction not yet committed */
+	LmCursor *cursors;	/* where the running drain (or absorb) stands */
+
+	/* the loaded views and the streams they read */
+	List *views;			 /* LmView *, in id order */
+	LmView *last_view;		 /* lookup cache of lm_worker_view */
+	LmStreamWm **wms;		 /* our watermark of each stream; entries are
+							  * allocated one by one: views keep pointers */
+	int nwms;				 /* entries in wms */
+	int wms_cap;			 /* room in wms */
+	uint64 loaded_gen;		 /* catalog generation the views were loaded at */
+	int64 reload_retry_at;	 /* load views again then (0: no need) */
+	int64 reload_backoff_us; /* 1 s, doubled per failed retry, <= 1 min */
+	int32 compiling_id;		 /* view being compiled (lm_worker_compile) */
+
+	/* pushing events */
+	LmView *current_view; /* whose operators are running */
+	LmView *resume_view;  /* whose push an error interrupted */
+	LmView *queued;		  /* views with input waiting, a list */
+	uint64 pass_events;	  /* events pushed since the last publish */
+
+	/* laminar.view_timeout: the timer's state the handler does not touch */
+	LmView *volatile hold_view; /* the view holding the worker (NULL:
+								 * none, or a view being compiled); read at
+								 * exit, after the handler killed it */
+	int tick_armed_ms;			/* laminar.view_timeout the timer runs for
+								 * (-1: not armed yet) */
+	TimeoutId tick_id;			/* its timeout.c registration */
+
+	/* the pass (lm_worker_loop): set by one step, read by the next */
+	uint64 flush_gen; /* laminar.flush() generation seen at the pass start */
+	bool flush_asked; /* ... which this worker has not emitted yet */
+	bool wm_moved;	  /* the drain moved a stream's watermark */
+	bool dirty;		  /* a view has results to write */
+	bool stopping;	  /* SIGTERM: this pass is the last one */
+
+	/* the emit cadence (lm_worker_step_emit) */
+	int64 next_emit;	/* when results are written next (lm_clock_now_us) */
+	int64 last_emit_us; /* how long the last emit took */
+} LmWorker;
+
+static LmWorker lm_worker = {
+	.me = -1,
+	.tick_armed_ms = -1,
+	.tick_id = MAX_TIMEOUTS,
+};
 
 /* what laminar._horizons says about one view, read when views load */
 typedef struct LmSeed
@@ -138,25 +192,49 @@ typedef struct LmSeed
 #define LM_TIMEOUT_TICKS 4
 #define LM_MAX_TIMEOUTS_IN_ROW 3
 #define LM_TIMEOUT_GAP_US (60 * INT64CONST(1000000))
-static volatile sig_atomic_t lm_hold_active = false;
-static volatile sig_atomic_t lm_hold_cancelled = false;
-static volatile sig_atomic_t lm_hold_killed = false;
-static volatile uint32 lm_hold_seq = 0;
-static LmView *volatile lm_hold_view = NULL;
-static uint32 lm_tick_seq = 0;
-static int lm_tick_count = 0;
-static int lm_tick_armed_ms = 0; /* laminar.view_timeout the timer runs for */
-static TimeoutId lm_tick_id = MAX_TIMEOUTS;
-static int64 lm_reload_retry_at = 0;   /* load views again then (0: no need) */
-static int64 lm_reload_backoff_us = 0; /* 1 s, doubled per failed retry, <= 1 min */
-static int32 lm_compiling_id = 0;	   /* view being compiled (lm_worker_compile) */
+
+/*
+ * The tick while laminar.view_timeout is 0 (no limit): it runs only to
+ * bound a shutdown (lm_worker_hold_tick).
+ */
+#define LM_SHUTDOWN_TICK_MS 1000
+
+/*
+ * What the timer's signal handler (lm_worker_hold_tick) reads or writes:
+ * these stay file-level statics, volatile sig_atomic_t (or, for the
+ * counter, a volatile uint32, which is a single load and store on every
+ * platform PostgreSQL supports), because the handler may interrupt the
+ * loop between any two instructions and the compiler must neither cache
+ * them in registers nor tear their stores.  Everything else is in
+ * lm_worker.
+ */
+static volatile sig_atomic_t lm_hold_active = false;	/* a view holds the worker */
+static volatile sig_atomic_t lm_hold_cancelled = false; /* the tick asked for a cancel */
+static volatile sig_atomic_t lm_hold_killed = false;	/* the tick ended the process */
+static volatile uint32 lm_hold_seq = 0;					/* the view segment running now */
+static volatile uint32 lm_tick_seq = 0;					/* the segment the last tick saw */
+static volatile sig_atomic_t lm_tick_count = 0;			/* ticks it has been seen for */
+static volatile sig_atomic_t lm_tick_limits = false;	/* laminar.view_timeout > 0 */
 
 /* rows an emit writes between two absorbs of ring input */
 #define LM_FLUSH_BUDGET 1024
 
-static void lm_worker_loop(int64 next_emit) pg_attribute_noreturn();
+/*
+ * The emit cadence (lm_worker_emit_gap): under load the next emit waits
+ * this many times as long as the last one took, so that writing results
+ * takes at most an eighth of the worker's time ...
+ */
+#define LM_EMIT_GAP_FACTOR 8
+/*
+ * ... but never longer than laminar.max_flush_delay, by default (-1) this
+ * many times laminar.flush_interval
+ */
+#define LM_DEFAULT_DELAY_FACTOR 10
+
+
+static void lm_worker_loop(void) pg_attribute_noreturn();
 static bool lm_worker_emit_needed(LmView *v);
-static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
+static bool lm_worker_view_failed(LmView *v, ErrorData *edata, bool timed_out);
 
 /*
  * lm_worker_detach clears our shared slot at exit.
@@ -164,16 +242,16 @@ static bool lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out);
 static void
 lm_worker_detach(int code, Datum arg)
 {
-	if (lm_self == NULL)
+	if (lm_worker.self == NULL)
 		return;
-	if (lm_hold_killed && lm_hold_view == NULL && lm_compiling_id != 0)
+	if (lm_hold_killed && lm_worker.hold_view == NULL && lm_worker.compiling_id != 0)
 	{
 		/*
 		 * Killed while compiling (an IMMUTABLE function runs at constant
 		 * folding).  A view that never loaded has no slot yet: claim it, so
 		 * that the next worker finds the view stopped and does not compile it.
 		 */
-		LmViewShared *slot = lm_view_slot(lm_compiling_id, true);
+		LmViewShared *slot = lm_view_slot(lm_worker.compiling_id, true);
 
 		if (slot != NULL)
 		{
@@ -182,21 +260,21 @@ lm_worker_detach(int code, Datum arg)
 			pg_atomic_write_u32(&slot->failed, 1);
 		}
 	}
-	if (lm_hold_killed && lm_hold_view != NULL && lm_hold_view->stats != NULL)
+	if (lm_hold_killed && lm_worker.hold_view != NULL && lm_worker.hold_view->stats != NULL)
 	{
 		char msg[LM_ERRMSG_LEN];
 
 		snprintf(msg, sizeof(msg),
 				 "view exceeded laminar.view_timeout (%d ms) and ignored the cancel: stopped",
 				 lm_view_timeout_ms);
-		lm_set_view_error(lm_hold_view->stats, msg);
-		pg_atomic_write_u32(&lm_hold_view->stats->failed, 1);
-		lm_set_worker_view_error(lm_me, lm_hold_view->result_relid, msg);
+		lm_set_view_error(lm_worker.hold_view->stats, msg);
+		pg_atomic_write_u32(&lm_worker.hold_view->stats->failed, 1);
+		lm_set_worker_view_error(lm_worker.me, lm_worker.hold_view->result_relid, msg);
 	}
-	SpinLockAcquire(&lm_self->mutex);
-	lm_self->pid = 0;
-	lm_self->procno = -1;
-	SpinLockRelease(&lm_self->mutex);
+	SpinLockAcquire(&lm_worker.self->mutex);
+	lm_worker.self->pid = 0;
+	lm_worker.self->procno = -1;
+	SpinLockRelease(&lm_worker.self->mutex);
 }
 
 /*
@@ -210,16 +288,17 @@ lm_worker_stream_wm(Oid relid)
 {
 	LmStreamWm *e;
 
-	for (int i = 0; i < lm_nwms; i++)
-		if (lm_wms[i]->relid == relid)
-			return lm_wms[i];
-	if (lm_nwms == lm_wms_cap)
+	for (int i = 0; i < lm_worker.nwms; i++)
+		if (lm_worker.wms[i]->relid == relid)
+			return lm_worker.wms[i];
+	if (lm_worker.nwms == lm_worker.wms_cap)
 	{
-		int ncap = Max(16, lm_wms_cap * 2);
+		int ncap = Max(16, lm_worker.wms_cap * 2);
 
-		lm_wms = lm_wms ? repalloc(lm_wms, sizeof(LmStreamWm *) * ncap)
-						: MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm *) * ncap);
-		lm_wms_cap = ncap;
+		lm_worker.wms = lm_worker.wms
+							? repalloc(lm_worker.wms, sizeof(LmStreamWm *) * ncap)
+							: MemoryContextAlloc(lm_worker.cxt, sizeof(LmStreamWm *) * ncap);
+		lm_worker.wms_cap = ncap;
 	}
 	/*
 	 * Not seeded from the stream's shared maximum: producers raise it at
@@ -227,10 +306,10 @@ lm_worker_stream_wm(Oid relid)
 	 * ahead of the events still in our rings.  Every commit to the stream
 	 * sends its watermark behind its events, which is what we wait for.
 	 */
-	e = MemoryContextAlloc(lm_worker_cxt, sizeof(LmStreamWm));
+	e = MemoryContextAlloc(lm_worker.cxt, sizeof(LmStreamWm));
 	e->relid = relid;
 	e->wm = LM_NO_TIME;
-	lm_wms[lm_nwms++] = e;
+	lm_worker.wms[lm_worker.nwms++] = e;
 	return e;
 }
 
@@ -244,18 +323,18 @@ lm_worker_forget_wms(Oid *streams, int nstreams)
 {
 	int keep = 0;
 
-	for (int i = 0; i < lm_nwms; i++)
+	for (int i = 0; i < lm_worker.nwms; i++)
 	{
 		bool live = false;
 
 		for (int j = 0; j < nstreams && !live; j++)
-			live = streams[j] == lm_wms[i]->relid;
+			live = streams[j] == lm_worker.wms[i]->relid;
 		if (live)
-			lm_wms[keep++] = lm_wms[i];
+			lm_worker.wms[keep++] = lm_worker.wms[i];
 		else
-			pfree(lm_wms[i]);
+			pfree(lm_worker.wms[i]);
 	}
-	lm_nwms = keep;
+	lm_worker.nwms = keep;
 }
 
 /*
@@ -265,12 +344,12 @@ lm_worker_forget_wms(Oid *streams, int nstreams)
 static bool
 lm_worker_raise_wm(Oid relid, int64 wm)
 {
-	for (int i = 0; i < lm_nwms; i++)
-		if (lm_wms[i]->relid == relid)
+	for (int i = 0; i < lm_worker.nwms; i++)
+		if (lm_worker.wms[i]->relid == relid)
 		{
-			if (lm_wms[i]->wm == LM_NO_TIME || wm > lm_wms[i]->wm)
+			if (lm_worker.wms[i]->wm == LM_NO_TIME || wm > lm_worker.wms[i]->wm)
 			{
-				lm_wms[i]->wm = wm;
+				lm_worker.wms[i]->wm = wm;
 				return true;
 			}
 			return false;
@@ -286,15 +365,15 @@ lm_worker_view(int32 id)
 {
 	ListCell *lc;
 
-	if (lm_last_view && lm_last_view->id == id)
-		return lm_last_view;
-	foreach (lc, lm_views)
+	if (lm_worker.last_view && lm_worker.last_view->id == id)
+		return lm_worker.last_view;
+	foreach (lc, lm_worker.views)
 	{
 		LmView *v = (LmView *) lfirst(lc);
 
 		if (v->id == id)
 		{
-			lm_last_view = v;
+			lm_worker.last_view = v;
 			return v;
 		}
 	}
@@ -303,7 +382,11 @@ lm_worker_view(int32 id)
 
 /*
  * lm_worker_hold_tick is the timer handler (signal context: it only reads
- * and sets flags) behind laminar.view_timeout.
+ * and sets flags) behind laminar.view_timeout, and behind the bound on a
+ * shutdown: once SIGTERM asked the worker to stop, a view segment seen at
+ * two ticks in a row (a view that made no progress for a whole tick: it
+ * sleeps, or waits for a lock) is not waited for; the tick ends the process
+ * as die() would have (the view is not stopped: it did nothing wrong).
  */
 static void
 lm_worker_hold_tick(void)
@@ -319,6 +402,14 @@ lm_worker_hold_tick(void)
 		lm_tick_count = 0;
 		return;
 	}
+	if (ShutdownRequestPending)
+	{
+		ProcDiePending = true;
+		InterruptPending = true;
+		return;
+	}
+	if (!lm_tick_limits)
+		return;
 	if (++lm_tick_count >= 2 * LM_TIMEOUT_TICKS)
 	{
 		lm_hold_killed = true;
@@ -334,25 +425,26 @@ lm_worker_hold_tick(void)
 }
 
 /*
- * lm_worker_arm_timer starts, re-times or stops the tick of
- * laminar.view_timeout after a change of the setting.
+ * lm_worker_arm_timer starts or re-times the tick after a change of
+ * laminar.view_timeout: a quarter of it, or LM_SHUTDOWN_TICK_MS when it is
+ * 0 (no limit; the tick then only bounds a shutdown).
  */
 static void
 lm_worker_arm_timer(void)
 {
 	int tick;
 
-	if (lm_tick_armed_ms == lm_view_timeout_ms)
+	if (lm_worker.tick_armed_ms == lm_view_timeout_ms)
 		return;
-	if (lm_tick_id == MAX_TIMEOUTS)
-		lm_tick_id = RegisterTimeout(USER_TIMEOUT, lm_worker_hold_tick);
-	disable_timeout(lm_tick_id, false);
-	lm_tick_armed_ms = lm_view_timeout_ms;
-	if (lm_view_timeout_ms <= 0)
-		return;
-	tick = Max(lm_view_timeout_ms / LM_TIMEOUT_TICKS, 1);
-	enable_timeout_every(lm_tick_id, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), tick),
-						 tick);
+	if (lm_worker.tick_id == MAX_TIMEOUTS)
+		lm_worker.tick_id = RegisterTimeout(USER_TIMEOUT, lm_worker_hold_tick);
+	disable_timeout(lm_worker.tick_id, false);
+	lm_worker.tick_armed_ms = lm_view_timeout_ms;
+	lm_tick_limits = lm_view_timeout_ms > 0;
+	tick = lm_view_timeout_ms > 0 ? Max(lm_view_timeout_ms / LM_TIMEOUT_TICKS, 1)
+								  : LM_SHUTDOWN_TICK_MS;
+	enable_timeout_every(lm_worker.tick_id,
+						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), tick), tick);
 }
 
 /*
@@ -363,7 +455,7 @@ void
 lm_worker_hold_begin(LmView *v)
 {
 	lm_hold_cancelled = false;
-	lm_hold_view = v;
+	lm_worker.hold_view = v;
 	lm_hold_seq++;
 	lm_hold_active = true;
 }
@@ -425,17 +517,17 @@ lm_worker_count_timeout(LmView *v)
 	if (++v->timeouts_in_row < LM_MAX_TIMEOUTS_IN_ROW)
 	{
 		ereport(LOG, (errmsg("laminar worker %d: view %d exceeded laminar.view_timeout (%d ms)",
-							 lm_me, v->id, lm_view_timeout_ms)));
+							 lm_worker.me, v->id, lm_view_timeout_ms)));
 		return;
 	}
 	snprintf(msg, sizeof(msg),
 			 "view exceeded laminar.view_timeout (%d ms) %d times in a row: stopped",
 			 lm_view_timeout_ms, v->timeouts_in_row);
-	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_worker.me, v->id, msg),
 				  errhint("Find what makes the view slow (a function that sleeps, a lock held on "
 						  "its result table), or raise laminar.view_timeout; then drop and "
 						  "re-create the view.")));
-	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_set_worker_view_error(lm_worker.me, v->result_relid, msg);
 	lm_worker_fail_view(v, msg);
 }
 
@@ -466,7 +558,7 @@ lm_worker_skip_event(LmView *v, const char *msg, bool timed_out)
 		ereport(
 			LOG,
 			(errmsg("laminar worker %d: view %d skipped an event (%llu skipped on this worker): %s",
-					lm_me, v->id, (unsigned long long) v->graph->nskipped, msg)));
+					lm_worker.me, v->id, (unsigned long long) v->graph->nskipped, msg)));
 	if (timed_out)
 		lm_worker_count_timeout(v);
 }
@@ -489,10 +581,10 @@ lm_worker_check_mem(LmView *v)
 		return;
 	snprintf(msg, sizeof(msg), "view uses %zu kB, more than laminar.work_mem (%d kB): stopped",
 			 used / 1024, lm_work_mem_kb);
-	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_me, v->id, msg),
+	ereport(LOG, (errmsg("laminar worker %d: view %d: %s", lm_worker.me, v->id, msg),
 				  errhint("Raise laminar.work_mem, or make the view hold fewer groups (fewer "
 						  "or coarser keys, a window); then drop and re-create the view.")));
-	lm_set_worker_view_error(lm_me, v->result_relid, msg);
+	lm_set_worker_view_error(lm_worker.me, v->result_relid, msg);
 	lm_worker_fail_view(v, msg);
 }
 
@@ -532,7 +624,7 @@ lm_worker_fail_view(LmView *v, const char *msg)
 static LmSeed *
 lm_worker_read_seeds(int *n)
 {
-	LmHorizonCatalog *h = lm_cat_horizon_seeds(lm_me, PgStartTime, n);
+	LmHorizonCatalog *h = lm_cat_horizon_seeds(lm_worker.me, PgStartTime, n);
 	LmSeed *seeds = MemoryContextAlloc(CurTransactionContext, sizeof(LmSeed) * Max(*n, 1));
 
 	for (int i = 0; i < *n; i++)
@@ -581,12 +673,12 @@ lm_worker_save_horizon(LmView *v)
 	int save_sec;
 
 	h.view_id = v->id;
-	h.worker = lm_me;
+	h.worker = lm_worker.me;
 	h.horizon = v->graph->horizon;
 	h.wm = v->wm->wm;
 	h.written_at = GetCurrentTimestamp();
 	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(lm_worker_uid, save_sec);
+	SetUserIdAndSecContext(lm_worker.uid, save_sec);
 	(void) lm_cat_horizon_save(&h);
 	SetUserIdAndSecContext(save_uid, save_sec);
 }
@@ -611,12 +703,12 @@ lm_worker_follow_owner(LmView *v, Oid owner)
 	{
 		ErrorData *edata;
 
-		MemoryContextSwitchTo(lm_worker_cxt);
+		MemoryContextSwitchTo(lm_worker.cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		MemoryContextSwitchTo(cxt);
-		ereport(LOG,
-				(errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message)));
+		ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_worker.me, v->id,
+							 edata->message)));
 		lm_worker_fail_view(v, edata->message);
 		FreeErrorData(edata);
 	}
@@ -652,13 +744,14 @@ lm_worker_check_owner(LmView *v)
 static void
 lm_worker_forget_error(LmView *v)
 {
-	SpinLockAcquire(&lm_self->mutex);
-	if (OidIsValid(lm_self->last_error_view) && lm_self->last_error_view == v->result_relid)
+	SpinLockAcquire(&lm_worker.self->mutex);
+	if (OidIsValid(lm_worker.self->last_error_view) &&
+		lm_worker.self->last_error_view == v->result_relid)
 	{
-		lm_self->last_error[0] = '\0';
-		lm_self->last_error_view = InvalidOid;
+		lm_worker.self->last_error[0] = '\0';
+		lm_worker.self->last_error_view = InvalidOid;
 	}
-	SpinLockRelease(&lm_self->mutex);
+	SpinLockRelease(&lm_worker.self->mutex);
 }
 
 /*
@@ -679,43 +772,44 @@ lm_worker_compile(LmViewCatalog *cat)
 	/* a view stopped on another worker (or before a restart) is not compiled */
 	if (slot != NULL && pg_atomic_read_u32(&slot->failed))
 	{
-		v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
+		v = MemoryContextAllocZero(lm_worker.cxt, sizeof(LmView));
 		v->id = cat->id;
 		v->result_relid = cat->result_relid;
 		v->failed = true;
-		v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
+		v->cxt = AllocSetContextCreate(lm_worker.cxt, "laminar failed view", ALLOCSET_SMALL_SIZES);
 		v->stats = slot;
 		return v;
 	}
-	lm_compiling_id = cat->id;
+	lm_worker.compiling_id = cat->id;
 	lm_worker_hold_begin(NULL);
 	PG_TRY();
 	{
-		v = lm_view_compile(cat, lm_worker_cxt);
+		v = lm_view_compile(cat, lm_worker.cxt);
 	}
 	PG_CATCH();
 	{
 		bool timed_out = lm_worker_hold_end();
-		MemoryContext ecxt = MemoryContextSwitchTo(lm_worker_cxt);
+		MemoryContext ecxt = MemoryContextSwitchTo(lm_worker.cxt);
 		ErrorData *edata = CopyErrorData();
 
 		MemoryContextSwitchTo(ecxt);
-		lm_compiling_id = 0;
+		lm_worker.compiling_id = 0;
 		if (!timed_out && !lm_error_is_transient(edata->sqlerrcode))
 			PG_RE_THROW();
 		FlushErrorState();
-		ereport(LOG, (errmsg("laminar worker %d: view %d could not be loaded: %s", lm_me, cat->id,
-							 timed_out ? "laminar.view_timeout exceeded" : edata->message),
+		ereport(LOG, (errmsg("laminar worker %d: view %d could not be loaded: %s", lm_worker.me,
+							 cat->id, timed_out ? "laminar.view_timeout exceeded" : edata->message),
 					  errhint("Is its result table locked? Loading is tried again later.")));
 		FreeErrorData(edata);
-		lm_reload_backoff_us = lm_reload_backoff_us == 0
-								   ? 1000000
-								   : Min(lm_reload_backoff_us * 2, 60 * INT64CONST(1000000));
-		lm_reload_retry_at = lm_clock_now_us() + lm_reload_backoff_us;
+		lm_worker.reload_backoff_us =
+			lm_worker.reload_backoff_us == 0
+				? 1000000
+				: Min(lm_worker.reload_backoff_us * 2, 60 * INT64CONST(1000000));
+		lm_worker.reload_retry_at = lm_clock_now_us() + lm_worker.reload_backoff_us;
 	}
 	PG_END_TRY();
 	(void) lm_worker_hold_end();
-	lm_compiling_id = 0;
+	lm_worker.compiling_id = 0;
 	return v;
 }
 
@@ -726,7 +820,7 @@ lm_worker_compile(LmViewCatalog *cat)
 static LmViewCatalog *
 lm_worker_keep_cat(LmViewCatalog *cat)
 {
-	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+	MemoryContext old = MemoryContextSwitchTo(lm_worker.cxt);
 	LmViewCatalog *c = palloc(sizeof(LmViewCatalog));
 
 	*c = *cat;
@@ -794,7 +888,7 @@ lm_worker_load_views(void)
 		if (v == NULL)
 		{
 			LmViewCatalog cat = cats[r];
-			MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+			MemoryContext old = MemoryContextSwitchTo(lm_worker.cxt);
 			Oid owner = lm_cat_view_role(relid);
 			Oid save_uid;
 			int save_sec;
@@ -812,7 +906,7 @@ lm_worker_load_views(void)
 			 * written by the groups this process holds: a group new to us is
 			 * new to the table, and can be inserted without a conflict check.
 			 */
-			cat.fresh = cat.created_at > lm_self->started_at;
+			cat.fresh = cat.created_at > lm_worker.self->started_at;
 			MemoryContextSwitchTo(old);
 
 			/*
@@ -834,7 +928,7 @@ lm_worker_load_views(void)
 
 				SetUserIdAndSecContext(save_uid, save_sec);
 				AtEOXact_GUC(false, nest);
-				MemoryContextSwitchTo(lm_worker_cxt);
+				MemoryContextSwitchTo(lm_worker.cxt);
 				edata = CopyErrorData();
 				FlushErrorState();
 				/*
@@ -843,17 +937,17 @@ lm_worker_load_views(void)
 				 * of kept views grows below.
 				 */
 				MemoryContextSwitchTo(old);
-				v = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmView));
+				v = MemoryContextAllocZero(lm_worker.cxt, sizeof(LmView));
 				v->id = id;
 				v->result_relid = relid;
 				v->failed = true;
-				v->cxt = AllocSetContextCreate(lm_worker_cxt, "laminar failed view",
+				v->cxt = AllocSetContextCreate(lm_worker.cxt, "laminar failed view",
 											   ALLOCSET_SMALL_SIZES);
 				v->stats = lm_view_slot(id, true);
 				if (v->stats)
 					lm_set_view_error(v->stats, edata->message);
-				ereport(LOG, (errmsg("laminar worker %d: cannot start view %d: %s", lm_me, id,
-									 edata->message)));
+				ereport(LOG, (errmsg("laminar worker %d: cannot start view %d: %s", lm_worker.me,
+									 id, edata->message)));
 			}
 			PG_END_TRY();
 			if (v == NULL)
@@ -876,7 +970,7 @@ lm_worker_load_views(void)
 	{
 		ListCell *lc;
 
-		foreach (lc, lm_views)
+		foreach (lc, lm_worker.views)
 		{
 			LmView *v = (LmView *) lfirst(lc);
 
@@ -887,19 +981,19 @@ lm_worker_load_views(void)
 			}
 		}
 	}
-	lm_last_view = NULL;
+	lm_worker.last_view = NULL;
 	{
-		MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
+		MemoryContext old = MemoryContextSwitchTo(lm_worker.cxt);
 
-		list_free(lm_views);
-		lm_views = list_copy(keep);
+		list_free(lm_worker.views);
+		lm_worker.views = list_copy(keep);
 		MemoryContextSwitchTo(old);
 	}
 	lm_view_slot_release_missing(live, nlive);
 	lm_worker_forget_wms(live_streams, nlive);
 
 	/* stream slots of dropped streams (worker 0 does it for everyone) */
-	if (lm_me == 0)
+	if (lm_worker.me == 0)
 	{
 		int nstreams;
 		Oid *streams = lm_cat_stream_list(0, &nstreams);
@@ -919,7 +1013,7 @@ lm_worker_run_view(LmView *v)
 	int save_sec;
 	int n = v->graph->input.n;
 
-	lm_current_view = v;
+	lm_worker.current_view = v;
 	v->touched = true;
 	lm_view_enter(v, &save_uid, &save_sec);
 	if (lm_graph_running(v->graph))
@@ -927,12 +1021,14 @@ lm_worker_run_view(LmView *v)
 	else
 		lm_graph_push(v->graph, &v->graph->input);
 	lm_view_leave(v, save_uid, save_sec);
-	lm_current_view = NULL;
-	lm_pass_events += n;
-	if ((lm_pass_events & ~INT64CONST(1023)) != ((lm_pass_events - n) & ~INT64CONST(1023)))
+	lm_worker.current_view = NULL;
+	lm_worker.pass_events += n;
+	if ((lm_worker.pass_events & ~INT64CONST(1023)) !=
+		((lm_worker.pass_events - n) & ~INT64CONST(1023)))
 	{
 		lm_hold_seq++; /* progress: see laminar.view_timeout */
-		if ((lm_pass_events & ~INT64CONST(65535)) != ((lm_pass_events - n) & ~INT64CONST(65535)))
+		if ((lm_worker.pass_events & ~INT64CONST(65535)) !=
+			((lm_worker.pass_events - n) & ~INT64CONST(65535)))
 			lm_worker_check_mem(v);
 	}
 }
@@ -943,19 +1039,19 @@ lm_worker_run_view(LmView *v)
 static void
 lm_worker_run_queued(void)
 {
-	if (lm_resume_view != NULL)
+	if (lm_worker.resume_view != NULL)
 	{
-		LmView *v = lm_resume_view;
+		LmView *v = lm_worker.resume_view;
 
-		lm_resume_view = NULL;
+		lm_worker.resume_view = NULL;
 		if (!v->failed)
 			lm_worker_run_view(v);
 	}
-	while (lm_queued != NULL)
+	while (lm_worker.queued != NULL)
 	{
-		LmView *v = lm_queued;
+		LmView *v = lm_worker.queued;
 
-		lm_queued = v->next_queued;
+		lm_worker.queued = v->next_queued;
 		v->next_queued = NULL;
 		v->queued = false;
 		if (!v->failed && v->graph->input.n > 0)
@@ -982,10 +1078,10 @@ lm_worker_apply_range(char *buf, Size len, volatile Size *pos)
 		 * reloaded the catalog since that commit: do it now (after running
 		 * what waits: a reload may unload a view).
 		 */
-		if (v == NULL && lm_cat_generation() != lm_loaded_gen)
+		if (v == NULL && lm_cat_generation() != lm_worker.loaded_gen)
 		{
 			lm_worker_run_queued();
-			lm_loaded_gen = lm_cat_generation();
+			lm_worker.loaded_gen = lm_cat_generation();
 			lm_worker_load_views();
 			v = lm_worker_view(h->view_id);
 		}
@@ -1001,8 +1097,8 @@ lm_worker_apply_range(char *buf, Size len, volatile Size *pos)
 		if (!v->queued)
 		{
 			v->queued = true;
-			v->next_queued = lm_queued;
-			lm_queued = v;
+			v->next_queued = lm_worker.queued;
+			lm_worker.queued = v;
 		}
 		if (lm_graph_input(v->graph, (MinimalTuple) ((char *) h + sizeof(LmRecHeader))))
 			lm_worker_run_view(v);
@@ -1045,8 +1141,8 @@ static void
 lm_worker_recover(void)
 {
 	ErrorData *edata;
-	MemoryContext old = MemoryContextSwitchTo(lm_worker_cxt);
-	LmView *v = lm_current_view;
+	MemoryContext old = MemoryContextSwitchTo(lm_worker.cxt);
+	LmView *v = lm_worker.current_view;
 	bool timed_out = lm_worker_hold_end();
 
 	edata = CopyErrorData();
@@ -1056,10 +1152,10 @@ lm_worker_recover(void)
 	FlushErrorState();
 	AbortCurrentTransaction();
 	lm_view_forget_settings();
-	lm_current_view = NULL;
+	lm_worker.current_view = NULL;
 	/* the row that failed is skipped; the push goes on where it stood */
 	if (lm_graph_skip_failed(v->graph))
-		lm_resume_view = v;
+		lm_worker.resume_view = v;
 	if (timed_out || lm_error_is_data(edata->sqlerrcode) ||
 		lm_error_is_transient(edata->sqlerrcode))
 	{
@@ -1068,9 +1164,10 @@ lm_worker_recover(void)
 		FreeErrorData(edata);
 		return;
 	}
-	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
-				  errhint("Drop and re-create the materialized view after fixing the cause.")));
-	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
+	ereport(LOG,
+			(errmsg("laminar worker %d: view %d failed: %s", lm_worker.me, v->id, edata->message),
+			 errhint("Drop and re-create the materialized view after fixing the cause.")));
+	lm_set_worker_view_error(lm_worker.me, v->result_relid, edata->message);
 	lm_worker_fail_view(v, edata->message);
 	FreeErrorData(edata);
 }
@@ -1121,7 +1218,7 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 
 		ncap = Max(ncap, 64 * 1024);
 		st->buf =
-			st->buf ? repalloc_huge(st->buf, ncap) : MemoryContextAllocHuge(lm_worker_cxt, ncap);
+			st->buf ? repalloc_huge(st->buf, ncap) : MemoryContextAllocHuge(lm_worker.cxt, ncap);
 		st->cap = ncap;
 	}
 	lm_ring_read(r, pos, st->buf + st->len, len);
@@ -1139,7 +1236,7 @@ lm_worker_read_rec(int p, LmRing *r, LmCursor *c, LmRecSeq *rec)
 	lm_ring_read(r, c->pos, rec, Min(sizeof(*rec), c->end - c->pos));
 	if (rec->hdr.len < sizeof(LmRecHeader) || rec->hdr.len > c->end - c->pos ||
 		rec->hdr.len % 8 != 0)
-		elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_me, p);
+		elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_worker.me, p);
 }
 
 /*
@@ -1165,9 +1262,9 @@ lm_worker_set_txn_open(LmRing *r, uint32 open)
 static void
 lm_worker_scan(int p, bool events_only)
 {
-	LmRing *r = lm_ring_get(p, lm_me);
-	LmCursor *c = &lm_cursors[p];
-	LmStaging *st = &lm_staging[p];
+	LmRing *r = lm_ring_get(p, lm_worker.me);
+	LmCursor *c = &lm_worker.cursors[p];
+	LmStaging *st = &lm_worker.staging[p];
 
 	c->at_seq = false;
 	while (c->pos < c->end)
@@ -1216,8 +1313,8 @@ lm_worker_scan(int p, bool events_only)
 static void
 lm_worker_release(int p)
 {
-	LmRing *r = lm_ring_get(p, lm_me);
-	LmCursor *c = &lm_cursors[p];
+	LmRing *r = lm_ring_get(p, lm_worker.me);
+	LmCursor *c = &lm_worker.cursors[p];
 
 	if (c->pos == c->tail)
 		return;
@@ -1239,8 +1336,8 @@ lm_worker_release(int p)
 static void
 lm_worker_open_cursor(int p, bool events_only)
 {
-	LmRing *r = lm_ring_get(p, lm_me);
-	LmCursor *c = &lm_cursors[p];
+	LmRing *r = lm_ring_get(p, lm_worker.me);
+	LmCursor *c = &lm_worker.cursors[p];
 
 	c->tail = pg_atomic_read_u64(&r->tail);
 	c->pos = c->tail;
@@ -1260,9 +1357,9 @@ lm_worker_open_cursor(int p, bool events_only)
 static bool
 lm_worker_apply_commit(int p)
 {
-	LmRing *r = lm_ring_get(p, lm_me);
-	LmCursor *c = &lm_cursors[p];
-	LmStaging *st = &lm_staging[p];
+	LmRing *r = lm_ring_get(p, lm_worker.me);
+	LmCursor *c = &lm_worker.cursors[p];
+	LmStaging *st = &lm_worker.staging[p];
 	uint64 seq = c->seq;
 	bool moved = false;
 	bool committed = false;
@@ -1350,9 +1447,9 @@ lm_worker_drain(void)
 
 		for (int p = 0; p < lm_shared->nproducers; p++)
 		{
-			LmCursor *c = &lm_cursors[p];
+			LmCursor *c = &lm_worker.cursors[p];
 
-			if (c->at_seq && c->seq < horizon && (next < 0 || c->seq < lm_cursors[next].seq))
+			if (c->at_seq && c->seq < horizon && (next < 0 || c->seq < lm_worker.cursors[next].seq))
 				next = p;
 		}
 		if (next < 0)
@@ -1373,7 +1470,7 @@ void
 lm_worker_absorb(void)
 {
 	lm_hold_seq++; /* 1024 more rows written: progress (laminar.view_timeout) */
-	if (lm_me < 0 || lm_staging == NULL)
+	if (lm_worker.me < 0 || lm_worker.staging == NULL)
 		return;
 	for (int p = 0; p < lm_shared->nproducers; p++)
 	{
@@ -1387,14 +1484,14 @@ lm_worker_absorb(void)
  * for which needed() says there is work, each inside its own
  * subtransaction: an error concerns that view only, and the rows other
  * views wrote in this pass stay.  After a data error the step runs once
- * more, carefully (see lm_worker_step_failed).
+ * more, carefully (see lm_worker_view_failed).
  */
 static void
 lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 {
 	ListCell *lc;
 
-	foreach (lc, lm_views)
+	foreach (lc, lm_worker.views)
 	{
 		LmView *v = (LmView *) lfirst(lc);
 		Oid save_uid;
@@ -1446,7 +1543,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 				ErrorData *edata;
 				bool timed_out = lm_worker_hold_end();
 
-				MemoryContextSwitchTo(lm_worker_cxt);
+				MemoryContextSwitchTo(lm_worker.cxt);
 				edata = CopyErrorData();
 				FlushErrorState();
 				RollbackAndReleaseCurrentSubTransaction();
@@ -1455,7 +1552,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 				lm_view_forget_settings();
 				/* the view keeps its state: what it emitted is dirty again */
 				lm_graph_settle(v->graph, false);
-				retry = lm_worker_step_failed(v, edata, timed_out);
+				retry = lm_worker_view_failed(v, edata, timed_out);
 				FreeErrorData(edata);
 			}
 			PG_END_TRY();
@@ -1466,7 +1563,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
 }
 
 /*
- * lm_worker_step_failed decides what an error in a view's close or emit
+ * lm_worker_view_failed decides what an error in a view's close or emit
  * step does, after its subtransaction was rolled back; returns whether the
  * step is to be run again.  A data error (lm_error_is_data) makes the
  * view write carefully: batch by batch, and row by row where a batch
@@ -1475,7 +1572,7 @@ lm_worker_each_view(void (*fn)(LmView *), bool (*needed)(LmView *))
  * Anything else stops the view.
  */
 static bool
-lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
+lm_worker_view_failed(LmView *v, ErrorData *edata, bool timed_out)
 {
 	/* a view dropped meanwhile is no failure worth reporting */
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(v->result_relid)))
@@ -1507,21 +1604,22 @@ lm_worker_step_failed(LmView *v, ErrorData *edata, bool timed_out)
 		v->graph->careful = true;
 		return true;
 	}
-	ereport(LOG, (errmsg("laminar worker %d: view %d failed: %s", lm_me, v->id, edata->message),
-				  errhint("Drop and re-create the materialized view after fixing the cause.")));
-	lm_set_worker_view_error(lm_me, v->result_relid, edata->message);
+	ereport(LOG,
+			(errmsg("laminar worker %d: view %d failed: %s", lm_worker.me, v->id, edata->message),
+			 errhint("Drop and re-create the materialized view after fixing the cause.")));
+	lm_set_worker_view_error(lm_worker.me, v->result_relid, edata->message);
 	lm_worker_fail_view(v, edata->message);
 	return false;
 }
 
 /*
- * lm_worker_step_close delivers the stream's watermark to the view's
+ * lm_worker_close_view delivers the stream's watermark to the view's
  * graph, which emits what the windows it closes hold, and writes those
  * rows; when that moves the view's horizon, it is saved in the same
  * subtransaction.
  */
 static void
-lm_worker_step_close(LmView *v)
+lm_worker_close_view(LmView *v)
 {
 	int64 horizon = lm_window_horizon(v->graph->window_us, v->wm->wm);
 
@@ -1549,11 +1647,11 @@ lm_worker_close_needed(LmView *v)
 }
 
 /*
- * lm_worker_step_emit writes a view's changed results, a budget of rows at
+ * lm_worker_emit_view writes a view's changed results, a budget of rows at
  * a time, absorbing ring input in between so that producers keep moving.
  */
 static void
-lm_worker_step_emit(LmView *v)
+lm_worker_emit_view(LmView *v)
 {
 	while (lm_graph_flush(v->graph, LM_FLUSH_BUDGET, false))
 		lm_worker_absorb();
@@ -1608,8 +1706,8 @@ lm_worker_cycle_view(LmView *v)
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
-		ereport(LOG, (errmsg("laminar worker %d: view %d: snapshot cycle failed: %s", lm_me, v->id,
-							 edata->message)));
+		ereport(LOG, (errmsg("laminar worker %d: view %d: snapshot cycle failed: %s", lm_worker.me,
+							 v->id, edata->message)));
 		FreeErrorData(edata);
 		if (nv != NULL)
 			lm_view_free(nv);
@@ -1634,7 +1732,7 @@ lm_worker_cycle_views(void)
 {
 	ListCell *lc;
 
-	foreach (lc, lm_views)
+	foreach (lc, lm_worker.views)
 	{
 		LmView *v = (LmView *) lfirst(lc);
 
@@ -1643,7 +1741,7 @@ lm_worker_cycle_views(void)
 		v->touched = false;
 		lfirst(lc) = lm_worker_cycle_view(v);
 	}
-	lm_last_view = NULL;
+	lm_worker.last_view = NULL;
 }
 
 /*
@@ -1656,7 +1754,7 @@ lm_worker_publish_stats(void)
 	ListCell *lc;
 	int64 groups = 0;
 
-	foreach (lc, lm_views)
+	foreach (lc, lm_worker.views)
 	{
 		LmView *v = (LmView *) lfirst(lc);
 
@@ -1668,10 +1766,10 @@ lm_worker_publish_stats(void)
 			groups += lm_graph_groups(v->graph);
 		}
 	}
-	pg_atomic_write_u64(&lm_self->groups_held, (uint64) groups);
-	if (lm_pass_events)
-		pg_atomic_fetch_add_u64(&lm_self->events_in, lm_pass_events);
-	lm_pass_events = 0;
+	pg_atomic_write_u64(&lm_worker.self->groups_held, (uint64) groups);
+	if (lm_worker.pass_events)
+		pg_atomic_fetch_add_u64(&lm_worker.self->events_in, lm_worker.pass_events);
+	lm_worker.pass_events = 0;
 }
 
 /*
@@ -1680,45 +1778,52 @@ lm_worker_publish_stats(void)
 void
 lm_worker_main(Datum arg)
 {
-	int64 next_emit;
 	int cpu, node;
 	bool pinned;
 	char placement[LM_ERRMSG_LEN];
 
-	lm_me = DatumGetInt32(arg);
-	pqsignal(SIGTERM, die);
+	lm_worker.me = DatumGetInt32(arg);
+	/*
+	 * SIGTERM (smart and fast shutdown, pg_terminate_backend, laminar's pause
+	 * around DROP DATABASE) only sets ShutdownRequestPending, as in
+	 * autoprewarm.c: the loop finishes its pass and then one last pass
+	 * (lm_worker_step_config) before it exits.  A view that holds the worker
+	 * meanwhile is not waited for beyond a tick (lm_worker_hold_tick).
+	 */
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
-	if (lm_shared == NULL || lm_me < 0 || lm_me >= lm_shared->nworkers)
+	if (lm_shared == NULL || lm_worker.me < 0 || lm_worker.me >= lm_shared->nworkers)
 		proc_exit(0);
-	lm_self = &lm_shared->workers[lm_me];
+	lm_worker.self = &lm_shared->workers[lm_worker.me];
 
 	/* only one process may own a worker slot */
-	SpinLockAcquire(&lm_self->mutex);
-	if (lm_self->pid != 0 && lm_self->pid != MyProcPid && kill(lm_self->pid, 0) == 0)
+	SpinLockAcquire(&lm_worker.self->mutex);
+	if (lm_worker.self->pid != 0 && lm_worker.self->pid != MyProcPid &&
+		kill(lm_worker.self->pid, 0) == 0)
 	{
-		SpinLockRelease(&lm_self->mutex);
+		SpinLockRelease(&lm_worker.self->mutex);
 		proc_exit(0);
 	}
-	if (lm_self->started_at != 0)
-		lm_self->restarts++;
-	lm_self->pid = MyProcPid;
-	lm_self->procno = MyProc->pgprocno;
-	lm_self->started_at = GetCurrentTimestamp();
-	SpinLockRelease(&lm_self->mutex);
+	if (lm_worker.self->started_at != 0)
+		lm_worker.self->restarts++;
+	lm_worker.self->pid = MyProcPid;
+	lm_worker.self->procno = MyProc->pgprocno;
+	lm_worker.self->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&lm_worker.self->mutex);
 	before_shmem_exit(lm_worker_detach, 0);
 
-	lm_affinity_apply(lm_me, placement, sizeof(placement), &cpu, &node, &pinned);
-	SpinLockAcquire(&lm_self->mutex);
-	lm_self->cpu = cpu;
-	lm_self->numa_node = node;
-	lm_self->pinned = pinned;
-	strlcpy(lm_self->placement, placement, LM_ERRMSG_LEN);
-	SpinLockRelease(&lm_self->mutex);
+	lm_affinity_apply(lm_worker.me, placement, sizeof(placement), &cpu, &node, &pinned);
+	SpinLockAcquire(&lm_worker.self->mutex);
+	lm_worker.self->cpu = cpu;
+	lm_worker.self->numa_node = node;
+	lm_worker.self->pinned = pinned;
+	strlcpy(lm_worker.self->placement, placement, LM_ERRMSG_LEN);
+	SpinLockRelease(&lm_worker.self->mutex);
 
 	BackgroundWorkerInitializeConnection(lm_database, NULL, 0);
-	lm_worker_uid = GetUserId();
+	lm_worker.uid = GetUserId();
 	pgstat_report_appname("laminar worker");
 	lm_worker_arm_timer();
 
@@ -1740,21 +1845,23 @@ lm_worker_main(Datum arg)
 	 */
 	SetConfigOption("search_path", LM_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_SESSION);
 
-	lm_worker_cxt =
+	lm_worker.cxt =
 		AllocSetContextCreate(TopMemoryContext, "laminar worker", ALLOCSET_DEFAULT_SIZES);
-	lm_staging = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmStaging) * lm_shared->nproducers);
-	lm_cursors = MemoryContextAllocZero(lm_worker_cxt, sizeof(LmCursor) * lm_shared->nproducers);
+	lm_worker.staging =
+		MemoryContextAllocZero(lm_worker.cxt, sizeof(LmStaging) * lm_shared->nproducers);
+	lm_worker.cursors =
+		MemoryContextAllocZero(lm_worker.cxt, sizeof(LmCursor) * lm_shared->nproducers);
 	for (int p = 0; p < lm_shared->nproducers; p++)
-		if (pg_atomic_read_u32(&lm_ring_get(p, lm_me)->txn_open))
-			lm_staging[p].skip = true;
+		if (pg_atomic_read_u32(&lm_ring_get(p, lm_worker.me)->txn_open))
+			lm_worker.staging[p].skip = true;
 
-	ereport(LOG, (errmsg("laminar worker %d started: %s", lm_me, placement)));
-	next_emit = lm_clock_now_us();
+	ereport(LOG, (errmsg("laminar worker %d started: %s", lm_worker.me, placement)));
+	lm_worker.next_emit = lm_clock_now_us();
 
 	/* an error that escapes a view ends the process: show it first */
 	PG_TRY();
 	{
-		lm_worker_loop(next_emit);
+		lm_worker_loop();
 	}
 	PG_CATCH();
 	{
@@ -1762,98 +1869,222 @@ lm_worker_main(Datum arg)
 		ErrorData *edata = CopyErrorData();
 
 		MemoryContextSwitchTo(old);
-		lm_set_worker_error(lm_me, edata->message);
+		lm_set_worker_error(lm_worker.me, edata->message);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 }
 
 /*
- * lm_worker_loop is the worker's main loop; it never returns.
+ * lm_worker_step_config handles what arrived since the last pass: pending
+ * interrupts (a laminar.view_timeout kill, postmaster death is handled by
+ * WaitLatch), a configuration reload (SIGHUP, which may re-time the tick),
+ * a pause (DROP DATABASE of our database: exit at once, the database is
+ * going away), and a shutdown request (SIGTERM: this pass is the last one).
  */
 static void
-lm_worker_loop(int64 next_emit)
+lm_worker_step_config(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		lm_worker_arm_timer();
+	}
+	if (pg_atomic_read_u32(&lm_shared->paused))
+		proc_exit(0);
+	if (ShutdownRequestPending)
+		lm_worker.stopping = true;
+}
+
+/*
+ * lm_worker_step_reload makes the loaded views match the catalog when its
+ * generation moved (or a view that could not be loaded in time is due for
+ * another try), and stops here the views another worker stopped.
+ */
+static void
+lm_worker_step_reload(void)
+{
+	uint64 gen = lm_cat_generation();
+	ListCell *lc;
+
+	if (gen != lm_worker.loaded_gen ||
+		(lm_worker.reload_retry_at != 0 && lm_clock_now_us() >= lm_worker.reload_retry_at))
+	{
+		lm_worker.reload_retry_at = 0;
+		lm_worker_start_xact();
+		lm_worker_load_views();
+		if (lm_worker.reload_retry_at == 0)
+			lm_worker.reload_backoff_us = 0; /* every view loaded */
+		lm_worker.loaded_gen = gen;
+	}
+
+	foreach (lc, lm_worker.views)
+	{
+		LmView *v = (LmView *) lfirst(lc);
+
+		if (!v->failed && v->stats && pg_atomic_read_u32(&v->stats->failed))
+			lm_worker_fail_view(v, NULL);
+	}
+}
+
+/*
+ * lm_worker_step_drain notes the laminar.flush() generation, then applies
+ * every transaction committed in the rings, in commit order
+ * (lm_worker_drain).  The generation is read first: a flush() that
+ * returns once emit_done reaches it has had every transaction committed
+ * before it applied, and emitted.
+ */
+static void
+lm_worker_step_drain(void)
+{
+	pgstat_report_activity(STATE_RUNNING, NULL);
+	lm_worker.flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
+	lm_worker.flush_asked = lm_worker.flush_gen > pg_atomic_read_u64(&lm_worker.self->emit_done);
+	lm_worker.wm_moved = lm_worker_drain();
+}
+
+/*
+ * lm_worker_step_close closes, in every view, the windows the watermark
+ * passed, when a watermark moved, flush() asked, or this is the last pass;
+ * each view in its own subtransaction (lm_worker_each_view).
+ */
+static void
+lm_worker_step_close(void)
+{
+	if (lm_worker.wm_moved || lm_worker.flush_asked || lm_worker.stopping)
+		lm_worker_each_view(lm_worker_close_view, lm_worker_close_needed);
+}
+
+/*
+ * lm_worker_emit_gap returns how long after the start of an emit that took
+ * took_us the next one is due: laminar.flush_interval while emitting is
+ * cheap, and under load LM_EMIT_GAP_FACTOR times the emit's duration, so
+ * that writing results takes at most 1 / LM_EMIT_GAP_FACTOR of the
+ * worker's time and a group changed many times in between is written once;
+ * never more than laminar.max_flush_delay (see src/worker/README.md, "Emit
+ * cadence").
+ */
+static int64
+lm_worker_emit_gap(int64 took_us)
+{
+	int64 interval = (int64) lm_flush_interval_ms * 1000;
+	int64 bound = lm_max_flush_delay_ms < 0 ? LM_DEFAULT_DELAY_FACTOR * interval
+											: (int64) lm_max_flush_delay_ms * 1000;
+	int64 gap = LM_EMIT_GAP_FACTOR * took_us;
+
+	bound = Max(bound, interval);
+	return Min(Max(gap, interval), bound);
+}
+
+/*
+ * lm_worker_step_emit writes the views' changed results when they are due
+ * (lm_worker_emit_gap after the last emit), when flush() asked, or on the
+ * last pass; each view in its own subtransaction, a budget of rows at a
+ * time with ring input absorbed in between (lm_worker_emit_view).  It
+ * measures the emit, which sets when the next one is due.
+ */
+static void
+lm_worker_step_emit(void)
+{
+	int64 now = lm_clock_now_us();
+	ListCell *lc;
+
+	lm_worker.dirty = false;
+	foreach (lc, lm_worker.views)
+	{
+		LmView *v = (LmView *) lfirst(lc);
+
+		if (!v->failed && lm_worker_emit_needed(v))
+		{
+			lm_worker.dirty = true;
+			break;
+		}
+	}
+	if (!lm_worker.dirty)
+		return;
+	if (now < lm_worker.next_emit && !lm_worker.flush_asked && !lm_worker.stopping)
+		return;
+	lm_worker_each_view(lm_worker_emit_view, lm_worker_emit_needed);
+	lm_worker.last_emit_us = Max(lm_clock_now_us() - now, 0);
+	lm_worker.next_emit = now + lm_worker_emit_gap(lm_worker.last_emit_us);
+	lm_worker.dirty = false;
+}
+
+/*
+ * lm_worker_step_publish publishes the counters, rebuilds the views from
+ * snapshots when laminar.debug_snapshot_cycle asks, commits the pass's
+ * transaction (what the close and emit steps wrote becomes visible), and
+ * then tells laminar.flush() the generation it waits for is done.
+ */
+static void
+lm_worker_step_publish(void)
+{
+	lm_worker_publish_stats();
+	if (lm_debug_snapshot_cycle)
+	{
+		lm_worker_start_xact();
+		lm_worker_cycle_views();
+	}
+	lm_worker_commit_xact();
+	if (lm_worker.flush_asked)
+		pg_atomic_write_u64(&lm_worker.self->emit_done, lm_worker.flush_gen);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * lm_worker_step_exit ends the process after the last pass (SIGTERM): what
+ * was committed is applied, the windows the watermark passed are closed,
+ * and the results are written and committed.  This is where a final
+ * checkpoint of the views' state will go (durable state, a later issue):
+ * after the last commit, before the exit.
+ */
+static void
+lm_worker_step_exit(void)
+{
+	ereport(LOG, (errmsg("laminar worker %d: shutting down", lm_worker.me)));
+	proc_exit(0);
+}
+
+/*
+ * lm_worker_step_wait sleeps until a producer, flush(), SIGHUP, SIGTERM or
+ * the timeout wakes us.  Producers do not wake us for every commit: poll
+ * twice per flush interval, and sleep until the next emit when results are
+ * waiting.  A shutdown requested during the pass does not wait: the next
+ * pass is the last one.
+ */
+static void
+lm_worker_step_wait(void)
+{
+	long timeout = Max(1, lm_flush_interval_ms / 2);
+
+	if (ShutdownRequestPending)
+		return;
+	if (lm_worker.dirty)
+		timeout = Min(timeout, Max(1, (lm_worker.next_emit - lm_clock_now_us()) / 1000));
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+/*
+ * lm_worker_loop is the worker's main loop, one pass per turn; it never
+ * returns (lm_worker_step_exit ends the process).
+ */
+static void
+lm_worker_loop(void)
 {
 	for (;;)
 	{
-		uint64 gen;
-		uint64 flush_gen;
-		bool wm_moved;
-		bool dirty = false;
-		int64 now;
-		long timeout;
-		ListCell *lc;
-
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			lm_worker_arm_timer();
-		}
-		if (pg_atomic_read_u32(&lm_shared->paused))
-			proc_exit(0);
-
-		gen = lm_cat_generation();
-		if (gen != lm_loaded_gen ||
-			(lm_reload_retry_at != 0 && lm_clock_now_us() >= lm_reload_retry_at))
-		{
-			lm_reload_retry_at = 0;
-			lm_worker_start_xact();
-			lm_worker_load_views();
-			if (lm_reload_retry_at == 0)
-				lm_reload_backoff_us = 0; /* every view loaded */
-			lm_loaded_gen = gen;
-		}
-
-		foreach (lc, lm_views)
-		{
-			LmView *v = (LmView *) lfirst(lc);
-
-			if (!v->failed && v->stats && pg_atomic_read_u32(&v->stats->failed))
-				lm_worker_fail_view(v, NULL);
-		}
-
-		pgstat_report_activity(STATE_RUNNING, NULL);
-		flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
-		wm_moved = lm_worker_drain();
-		if (wm_moved || flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
-			lm_worker_each_view(lm_worker_step_close, lm_worker_close_needed);
-
-		now = lm_clock_now_us();
-		foreach (lc, lm_views)
-		{
-			LmView *v = (LmView *) lfirst(lc);
-
-			if (!v->failed && lm_worker_emit_needed(v))
-				dirty = true;
-		}
-		if (dirty && (now >= next_emit || flush_gen > pg_atomic_read_u64(&lm_self->emit_done)))
-		{
-			lm_worker_each_view(lm_worker_step_emit, lm_worker_emit_needed);
-			next_emit = now + (int64) lm_flush_interval_ms * 1000;
-			dirty = false;
-		}
-		lm_worker_publish_stats();
-		if (lm_debug_snapshot_cycle)
-		{
-			lm_worker_start_xact();
-			lm_worker_cycle_views();
-		}
-		lm_worker_commit_xact();
-		if (flush_gen > pg_atomic_read_u64(&lm_self->emit_done))
-			pg_atomic_write_u64(&lm_self->emit_done, flush_gen);
-		pgstat_report_activity(STATE_IDLE, NULL);
-
-		/*
-		 * Producers do not wake us for every commit: poll twice per flush
-		 * interval, and sleep until the next emit when results are waiting.
-		 */
-		timeout = Max(1, lm_flush_interval_ms / 2);
-		if (dirty)
-			timeout = Min(timeout, Max(1, (next_emit - lm_clock_now_us()) / 1000));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		lm_worker_step_config();  /* interrupts, reload, pause, shutdown */
+		lm_worker_step_reload();  /* views match the catalog */
+		lm_worker_step_drain();	  /* committed events through the graphs */
+		lm_worker_step_close();	  /* windows the watermark passed */
+		lm_worker_step_emit();	  /* changed results, on their cadence */
+		lm_worker_step_publish(); /* counters, commit, flush() done */
+		if (lm_worker.stopping)
+			lm_worker_step_exit();
+		lm_worker_step_wait(); /* latch, timeout */
 	}
 }
