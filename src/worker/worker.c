@@ -231,7 +231,6 @@ static volatile sig_atomic_t lm_tick_limits = false;	/* laminar.view_timeout > 0
  */
 #define LM_DEFAULT_DELAY_FACTOR 10
 
-
 static void lm_worker_loop(void) pg_attribute_noreturn();
 static bool lm_worker_emit_needed(LmView *v);
 static bool lm_worker_view_failed(LmView *v, ErrorData *edata, bool timed_out);
