@@ -157,6 +157,9 @@ typedef struct LmWindow
 	bool closing; /* the running step closed it: freed when it commits */
 } LmWindow;
 
+/* rows whose groups are found before their transitions run */
+#define LM_AGG_CHUNK 64
+
 typedef struct LmAggOp
 {
 	LmOp op;
@@ -183,6 +186,11 @@ typedef struct LmAggOp
 	int *deferred_agg;
 	int ndeferred;
 	int since_reset;
+	/* the chunk of rows being folded (lm_agg_find_groups) */
+	LmWindow *rowwin[LM_AGG_CHUNK];
+	LmGroup *rowgroup[LM_AGG_CHUNK];
+	LmFastKey rowkey[LM_AGG_CHUNK];
+	uint32 rowhash[LM_AGG_CHUNK];
 } LmAggOp;
 
 #define LM_RESET_EVERY 64
@@ -581,30 +589,90 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 }
 
 /*
- * lm_agg_push folds a batch of Calc rows into their groups.
+ * lm_agg_find_groups finds (or makes) the window and group of rows
+ * [from, to) of a Calc batch.  With the fast group table it does so in two
+ * passes, so that memory latency overlaps instead of adding up: first every
+ * row's key is hashed and its bucket prefetched, then each row is looked up
+ * and its group prefetched for the transitions that follow.
+ */
+static void
+lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
+{
+	bool windowed = a->d.window_us > 0;
+	LmWindow *win = NULL;
+
+	for (int i = from; i < to; i++)
+	{
+		int r = i - from;
+
+		if (win == NULL || (windowed && win->start != in->wstart[i]))
+			win = lm_agg_find_window(a, windowed ? in->wstart[i] : 0, windowed ? in->wend[i] : 0);
+		a->rowwin[r] = win;
+		if (!a->fast)
+			continue;
+		memset(&a->rowkey[r], 0, sizeof(LmFastKey));
+		for (int k = 0; k < a->d.nkeys; k++)
+		{
+			if (LM_BATCH_NULL(in, k, i))
+				a->rowkey[r].nulls |= 1 << k;
+			else
+				a->rowkey[r].k[k] = LM_BATCH_VAL(in, k, i);
+		}
+		a->rowhash[r] = lm_fast_hash(&a->rowkey[r]);
+		__builtin_prefetch(&win->fast->data[a->rowhash[r] & win->fast->sizemask]);
+	}
+	for (int i = from; i < to; i++)
+	{
+		int r = i - from;
+		LmGroup *g;
+
+		win = a->rowwin[r];
+		if (a->fast)
+		{
+			bool found;
+			LmFastEntry *fe = lmfast_insert_hash(win->fast, a->rowkey[r], a->rowhash[r], &found);
+
+			if (found)
+				g = fe->g;
+			else
+			{
+				g = lm_agg_new_group(a, win);
+				g->fkey = a->rowkey[r];
+				fe->g = g;
+			}
+			__builtin_prefetch(g->vals);
+		}
+		else
+			g = lm_agg_lookup(a, win, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i));
+		a->rowgroup[r] = g;
+	}
+}
+
+/*
+ * lm_agg_push folds a batch of Calc rows into their groups, a chunk of
+ * rows at a time: find their groups, then run their transitions in order.
  */
 static void
 lm_agg_push(LmOp *op, int port, LmBatch *in)
 {
 	LmAggOp *a = (LmAggOp *) op;
-	LmWindow *win = NULL;
 
 	while (in->pos < in->n)
 	{
-		int i = in->pos;
+		int from = in->pos;
+		int to = Min(in->n, from + LM_AGG_CHUNK);
 
-		op->rows_in++;
-		if (win == NULL || win->start != in->wstart[i])
-			win = lm_agg_find_window(a, a->d.window_us > 0 ? in->wstart[i] : 0,
-									 a->d.window_us > 0 ? in->wend[i] : 0);
-		lm_agg_apply(a, win,
-					 lm_agg_lookup(a, win, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i)), in,
-					 i);
-		in->pos++;
-		if (++a->since_reset >= LM_RESET_EVERY)
+		lm_agg_find_groups(a, in, from, to);
+		for (int i = from; i < to; i++)
 		{
-			MemoryContextReset(a->d.tmpcxt);
-			a->since_reset = 0;
+			op->rows_in++;
+			lm_agg_apply(a, a->rowwin[i - from], a->rowgroup[i - from], in, i);
+			in->pos++;
+			if (++a->since_reset >= LM_RESET_EVERY)
+			{
+				MemoryContextReset(a->d.tmpcxt);
+				a->since_reset = 0;
+			}
 		}
 	}
 	MemoryContextReset(a->d.tmpcxt);

@@ -91,19 +91,6 @@ lm_batch_reset(LmBatch *b)
 }
 
 /*
- * lm_batch_copy_meta copies the time, window and weight of row si of src
- * to row di of dst.
- */
-void
-lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si)
-{
-	dst->ts[di] = src->ts[si];
-	dst->wstart[di] = src->wstart[si];
-	dst->wend[di] = src->wend[si];
-	dst->weight[di] = src->weight[si];
-}
-
-/*
  * lm_op_init fills in the common part of an operator and its output batch
  * of natts columns.  size is the size of the operator's own state struct,
  * which starts with LmOp.

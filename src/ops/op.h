@@ -85,6 +85,38 @@ typedef struct LmBatch
 #define LM_BATCH_VAL(b, c, i) ((b)->values[(i) * (b)->natts + (c)])
 #define LM_BATCH_NULL(b, c, i) ((b)->isnull[(i) * (b)->natts + (c)])
 
+/*
+ * lm_batch_copy_meta copies the time, window and weight of row si of src
+ * to row di of dst.
+ */
+static inline void
+lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si)
+{
+	dst->ts[di] = src->ts[si];
+	dst->wstart[di] = src->wstart[si];
+	dst->wend[di] = src->wend[si];
+	dst->weight[di] = src->weight[si];
+}
+
+/*
+ * lm_batch_copy_row copies the values of row si of src to row di of dst
+ * (same number of columns); rows are short, so a loop beats memcpy.
+ */
+static inline void
+lm_batch_copy_row(LmBatch *dst, int di, const LmBatch *src, int si)
+{
+	Datum *dv = &dst->values[di * dst->natts];
+	bool *dn = &dst->isnull[di * dst->natts];
+	const Datum *sv = &src->values[si * src->natts];
+	const bool *sn = &src->isnull[si * src->natts];
+
+	for (int c = 0; c < src->natts; c++)
+	{
+		dv[c] = sv[c];
+		dn[c] = sn[c];
+	}
+}
+
 typedef enum LmOpKind
 {
 	LM_OP_SOURCE,
@@ -175,7 +207,6 @@ extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m
 					   Size size);
 extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts);
 extern void lm_batch_reset(LmBatch *b);
-extern void lm_batch_copy_meta(LmBatch *dst, int di, const LmBatch *src, int si);
 extern void lm_op_forward(LmOp *op);
 extern bool lm_graph_input(LmGraph *g, MinimalTuple tup);
 extern void lm_graph_push(LmGraph *g, LmBatch *in);

@@ -29,7 +29,9 @@ typedef struct LmSourceOp
 	LmOp op;
 	AttrNumber ts_attnum; /* the stream's event time, 0 if the view needs none */
 	int natts;			  /* columns deformed: the last one the view reads */
-	TupleTableSlot *slot; /* deforms one event at a time */
+	TupleTableSlot *slot; /* deforms one event at a time, into the batch */
+	Datum *slot_values;	  /* its own arrays, put back after each batch */
+	bool *slot_isnull;
 	char *stream_name;
 } LmSourceOp;
 
@@ -54,6 +56,10 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 		if (out->n == out->cap)
 			lm_op_forward(op);
 		j = out->n;
+
+		/* deform straight into the batch: the slot's arrays are the row's */
+		slot->tts_values = &LM_BATCH_VAL(out, 0, j);
+		slot->tts_isnull = &LM_BATCH_NULL(out, 0, j);
 		ExecStoreMinimalTuple(in->tuples[i], slot, false);
 		slot_getsomeattrs(slot, natts);
 		g->pend_events++;
@@ -75,12 +81,12 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 				continue;
 			}
 		}
-		memcpy(&LM_BATCH_VAL(out, 0, j), slot->tts_values, sizeof(Datum) * natts);
-		memcpy(&LM_BATCH_NULL(out, 0, j), slot->tts_isnull, sizeof(bool) * natts);
 		out->ts[j] = ts;
 		out->weight[j] = 1;
 		out->n++;
 	}
+	slot->tts_values = s->slot_values;
+	slot->tts_isnull = s->slot_isnull;
 	ExecClearTuple(slot);
 }
 
@@ -122,6 +128,8 @@ lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
 	s->stream_name = MemoryContextStrdup(s->op.cxt, stream_name);
 	old = MemoryContextSwitchTo(s->op.cxt);
 	s->slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	s->slot_values = s->slot->tts_values;
+	s->slot_isnull = s->slot->tts_isnull;
 	MemoryContextSwitchTo(old);
 	return &s->op;
 }

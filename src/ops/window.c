@@ -111,8 +111,7 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 			op->graph->pend_null++;
 			continue;
 		}
-		memcpy(&LM_BATCH_VAL(out, 0, out->n), &LM_BATCH_VAL(in, 0, i), sizeof(Datum) * in->natts);
-		memcpy(&LM_BATCH_NULL(out, 0, out->n), &LM_BATCH_NULL(in, 0, i), sizeof(bool) * in->natts);
+		lm_batch_copy_row(out, out->n, in, i);
 		out->ts[out->n] = in->ts[i];
 		out->weight[out->n] = in->weight[i];
 		out->wstart[out->n] = ws;
