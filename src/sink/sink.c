@@ -70,6 +70,9 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/sortsupport.h"
+#include "parser/parse_oper.h"
+#include "catalog/pg_collation.h"
 #include "utils/syscache.h"
 
 #include <xxhash.h>
@@ -145,6 +148,7 @@ typedef struct LmSink
 	int nrows;
 	int cap;
 	int written; /* rows before it are written in this step */
+	int sorted;	 /* rows before it are in write order (lm_sink_order_rows) */
 	int mark;	 /* append: rows from it on came in the running step, -1 */
 	/* upsert: keys, per window, oldest first */
 	LmSinkWin **wins;
@@ -152,7 +156,13 @@ typedef struct LmSink
 	int wins_cap;
 	int64 nfailed; /* keys whose row fails */
 	StringInfoData keybuf;
+	/* the order of the unique index, to insert new keys in */
+	int nsortkeys;
+	int *sortcols;		 /* outputs of the index's columns, in its order */
+	SortSupport sortsup; /* their default btree orderings */
 } LmSink;
+
+static inline uint64 lm_sink_tid_key(const struct LmSinkEntry *e);
 
 /* what a direct (TID) update needs, set up once per flush */
 typedef struct LmSinkDirect
@@ -771,20 +781,99 @@ lm_sink_direct_insert(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, 
 	return true;
 }
 
-/* a row and the sort key of its key's TID (invalid TIDs sort last) */
-typedef struct LmTidSort
+/* a row to write, with the sort key of its key's TID (PG_UINT64_MAX: none) */
+typedef struct LmSinkOrder
 {
-	uint64 key;
+	uint64 tid;
 	int row;
-} LmTidSort;
+} LmSinkOrder;
 
-/* lm_tid_sort: an inlined sort on the uint64 key (lib/sort_template.h) */
-#define ST_SORT lm_tid_sort
-#define ST_ELEMENT_TYPE LmTidSort
-#define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
+/*
+ * lm_sink_cmp_rows orders rows to write (qsort_arg comparator; arg is the
+ * sink): rows whose key's TID is known first, in TID order, so that each
+ * heap page is pruned and visited once; then rows of new keys in the order
+ * of the result table's unique index, so that its leaf pages are filled in
+ * turn rather than at random.
+ */
+static int
+lm_sink_cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	LmSink *v = (LmSink *) arg;
+	const LmSinkOrder *oa = (const LmSinkOrder *) pa;
+	const LmSinkOrder *ob = (const LmSinkOrder *) pb;
+	const Datum *va;
+	const Datum *vb;
+	const bool *na;
+	const bool *nb;
+
+	if (oa->tid != ob->tid || oa->tid != PG_UINT64_MAX)
+		return oa->tid < ob->tid ? -1 : oa->tid > ob->tid ? 1 : 0;
+	va = &v->vals[oa->row * v->nout];
+	vb = &v->vals[ob->row * v->nout];
+	na = &v->nulls[oa->row * v->nout];
+	nb = &v->nulls[ob->row * v->nout];
+	for (int k = 0; k < v->nsortkeys; k++)
+	{
+		int c = v->sortcols[k];
+		int r = ApplySortComparator(va[c], na[c], vb[c], nb[c], &v->sortsup[k]);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * lm_sink_order_rows puts the rows not written yet in write order
+ * (lm_sink_cmp_rows), moving them in place and updating their keys.
+ */
+static void
+lm_sink_order_rows(LmSink *v)
+{
+	int n = v->nrows - v->written;
+	LmSinkOrder *order;
+	int *idx;
+	Datum *vals;
+	bool *nulls;
+	LmSinkEntry **ents;
+
+	if (n < 2)
+	{
+		v->sorted = v->nrows;
+		return;
+	}
+	order = palloc(sizeof(LmSinkOrder) * n);
+	idx = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+	{
+		order[i].row = v->written + i;
+		order[i].tid = lm_sink_tid_key(v->ents[v->written + i]);
+	}
+	qsort_arg(order, n, sizeof(LmSinkOrder), lm_sink_cmp_rows, v);
+	for (int i = 0; i < n; i++)
+		idx[i] = order[i].row;
+	pfree(order);
+	vals = palloc(sizeof(Datum) * v->nout * n);
+	nulls = palloc(sizeof(bool) * v->nout * n);
+	ents = palloc(sizeof(LmSinkEntry *) * n);
+	for (int i = 0; i < n; i++)
+	{
+		memcpy(&vals[i * v->nout], &v->vals[idx[i] * v->nout], sizeof(Datum) * v->nout);
+		memcpy(&nulls[i * v->nout], &v->nulls[idx[i] * v->nout], sizeof(bool) * v->nout);
+		ents[i] = v->ents[idx[i]];
+	}
+	memcpy(&v->vals[v->written * v->nout], vals, sizeof(Datum) * v->nout * n);
+	memcpy(&v->nulls[v->written * v->nout], nulls, sizeof(bool) * v->nout * n);
+	memcpy(&v->ents[v->written], ents, sizeof(LmSinkEntry *) * n);
+	for (int i = 0; i < n; i++)
+		if (ents[i]->pending == idx[i])
+			ents[i]->pending = v->written + i;
+	pfree(idx);
+	pfree(vals);
+	pfree(nulls);
+	pfree(ents);
+	v->sorted = v->nrows;
+}
 
 /*
  * lm_sink_tid_key returns a key that orders rows by the TID of their key's
@@ -1113,21 +1202,6 @@ lm_sink_write_upsert(LmSink *v, int from, int n, Datum **cols, bool **nulls)
 		return;
 	}
 	direct = lm_sink_direct_begin(v, &d);
-	/* in table order: each heap page is pruned and visited once */
-	if (direct && n > 1)
-	{
-		LmTidSort *keys = palloc(sizeof(LmTidSort) * n);
-
-		for (int i = 0; i < n; i++)
-		{
-			keys[i].key = lm_sink_tid_key(v->ents[idx[i]]);
-			keys[i].row = idx[i];
-		}
-		lm_tid_sort(keys, n);
-		for (int i = 0; i < n; i++)
-			idx[i] = keys[i].row;
-		pfree(keys);
-	}
 	for (int i = 0; i < n; i++)
 	{
 		int r = idx[i];
@@ -1206,6 +1280,8 @@ lm_sink_flush(LmOp *op, int budget)
 	}
 	n = Min(budget, v->nrows - v->written);
 	old = MemoryContextSwitchTo(op->graph->stepcxt);
+	if (v->upsert && !v->global && !op->graph->careful && v->sorted < v->nrows)
+		lm_sink_order_rows(v);
 	lm_sink_check(v, RowExclusiveLock, true);
 	lm_sink_prepare(v);
 	lm_sink_alloc_cols(v, Min(n, LM_EMIT_CHUNK), &cols, &nulls);
@@ -1334,6 +1410,7 @@ lm_sink_settle(LmOp *op, bool committed)
 	else if (v->mark >= 0)
 		v->nrows = v->mark;
 	v->written = 0;
+	v->sorted = 0;
 	v->mark = -1;
 	if (!v->upsert)
 		op->groups = v->nrows;
@@ -1374,7 +1451,7 @@ lm_sink_reset(LmOp *op)
 		pfree(v->wins[i]);
 	}
 	v->nwins = 0;
-	v->nrows = v->written = 0;
+	v->nrows = v->written = v->sorted = 0;
 	v->mark = -1;
 	v->nfailed = 0;
 	op->groups = 0;
@@ -1603,6 +1680,29 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 
 		initStringInfo(&v->keybuf);
 		MemoryContextSwitchTo(old);
+	}
+	if (v->upsert && v->nkeycols > 0)
+	{
+		/* the unique index's columns are the key columns, in their order */
+		v->sortcols = MemoryContextAlloc(v->op.cxt, sizeof(int) * v->nkeycols);
+		v->sortsup = MemoryContextAllocZero(v->op.cxt, sizeof(SortSupportData) * v->nkeycols);
+		for (int k = 0; k < v->nkeycols; k++)
+			for (int c = 0; c < v->nout; c++)
+				if (strcmp(v->outnames[c], v->keycols[k]) == 0)
+				{
+					Oid lt;
+
+					get_sort_group_operators(v->outtypes[c], false, false, false, &lt, NULL, NULL,
+											 NULL);
+					if (!OidIsValid(lt))
+						break;
+					v->sortsup[v->nsortkeys].ssup_cxt = v->op.cxt;
+					v->sortsup[v->nsortkeys].ssup_collation =
+						type_is_collatable(v->outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
+					PrepareSortSupportFromOrderingOp(lt, &v->sortsup[v->nsortkeys]);
+					v->sortcols[v->nsortkeys++] = c;
+					break;
+				}
 	}
 	lm_sink_check(v, AccessShareLock, false);
 	return &v->op;
