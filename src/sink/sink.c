@@ -160,6 +160,8 @@ typedef struct LmSink
 	int nsortkeys;
 	int *sortcols;		 /* outputs of the index's columns, in its order */
 	SortSupport sortsup; /* their default btree orderings */
+	bool k0int;			 /* the first one is a signed integer in order (int2/4/8,
+						  * date, timestamp[tz]): compared inline */
 } LmSink;
 
 static inline uint64 lm_sink_tid_key(const struct LmSinkEntry *e);
@@ -785,34 +787,24 @@ lm_sink_direct_insert(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, 
 typedef struct LmSinkOrder
 {
 	uint64 tid;
+	int64 k0; /* the first index column as an integer (LmSink.k0int) */
+	bool n0;  /* ... is NULL */
 	int row;
 } LmSinkOrder;
 
 /*
- * lm_sink_cmp_rows orders rows to write (qsort_arg comparator; arg is the
- * sink): rows whose key's TID is known first, in TID order, so that each
- * heap page is pruned and visited once; then rows of new keys in the order
- * of the result table's unique index, so that its leaf pages are filled in
- * turn rather than at random.
+ * lm_sink_cmp_keys orders two rows of new keys by the index's columns from
+ * the first one on.
  */
 static int
-lm_sink_cmp_rows(const void *pa, const void *pb, void *arg)
+lm_sink_cmp_keys(LmSink *v, int a, int b, int first)
 {
-	LmSink *v = (LmSink *) arg;
-	const LmSinkOrder *oa = (const LmSinkOrder *) pa;
-	const LmSinkOrder *ob = (const LmSinkOrder *) pb;
-	const Datum *va;
-	const Datum *vb;
-	const bool *na;
-	const bool *nb;
+	const Datum *va = &v->vals[a * v->nout];
+	const Datum *vb = &v->vals[b * v->nout];
+	const bool *na = &v->nulls[a * v->nout];
+	const bool *nb = &v->nulls[b * v->nout];
 
-	if (oa->tid != ob->tid || oa->tid != PG_UINT64_MAX)
-		return oa->tid < ob->tid ? -1 : oa->tid > ob->tid ? 1 : 0;
-	va = &v->vals[oa->row * v->nout];
-	vb = &v->vals[ob->row * v->nout];
-	na = &v->nulls[oa->row * v->nout];
-	nb = &v->nulls[ob->row * v->nout];
-	for (int k = 0; k < v->nsortkeys; k++)
+	for (int k = first; k < v->nsortkeys; k++)
 	{
 		int c = v->sortcols[k];
 		int r = ApplySortComparator(va[c], na[c], vb[c], nb[c], &v->sortsup[k]);
@@ -822,6 +814,36 @@ lm_sink_cmp_rows(const void *pa, const void *pb, void *arg)
 	}
 	return 0;
 }
+
+/*
+ * lm_sink_cmp_rows orders rows to write: rows whose key's TID is known
+ * first, in TID order, so that each heap page is pruned and visited once;
+ * then rows of new keys in the order of the result table's unique index,
+ * so that its leaf pages are filled in turn rather than at random.  The
+ * first index column, when it is an integer, is compared inline.
+ */
+static inline int
+lm_sink_cmp_rows(const LmSinkOrder *oa, const LmSinkOrder *ob, LmSink *v)
+{
+	if (oa->tid != ob->tid || oa->tid != PG_UINT64_MAX)
+		return oa->tid < ob->tid ? -1 : oa->tid > ob->tid ? 1 : 0;
+	if (!v->k0int)
+		return lm_sink_cmp_keys(v, oa->row, ob->row, 0);
+	if (oa->n0 != ob->n0)
+		return oa->n0 ? 1 : -1;
+	if (oa->k0 != ob->k0)
+		return oa->k0 < ob->k0 ? -1 : 1;
+	return lm_sink_cmp_keys(v, oa->row, ob->row, 1);
+}
+
+/* lm_sink_sort: an inlined sort of LmSinkOrder (lib/sort_template.h) */
+#define ST_SORT lm_sink_sort
+#define ST_ELEMENT_TYPE LmSinkOrder
+#define ST_COMPARE(a, b, arg) lm_sink_cmp_rows(a, b, arg)
+#define ST_COMPARE_ARG_TYPE LmSink
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * lm_sink_order_rows puts the rows not written yet in write order
@@ -846,10 +868,24 @@ lm_sink_order_rows(LmSink *v)
 	idx = palloc(sizeof(int) * n);
 	for (int i = 0; i < n; i++)
 	{
-		order[i].row = v->written + i;
-		order[i].tid = lm_sink_tid_key(v->ents[v->written + i]);
+		int r = v->written + i;
+
+		if (i + 8 < n)
+			__builtin_prefetch(v->ents[r + 8]);
+		order[i].row = r;
+		order[i].tid = lm_sink_tid_key(v->ents[r]);
+		if (v->k0int)
+		{
+			int c = v->sortcols[0];
+
+			order[i].n0 = v->nulls[r * v->nout + c];
+			order[i].k0 = order[i].n0		  ? 0
+						  : v->outlen[c] == 8 ? DatumGetInt64(v->vals[r * v->nout + c])
+						  : v->outlen[c] == 4 ? DatumGetInt32(v->vals[r * v->nout + c])
+											  : DatumGetInt16(v->vals[r * v->nout + c]);
+		}
 	}
-	qsort_arg(order, n, sizeof(LmSinkOrder), lm_sink_cmp_rows, v);
+	lm_sink_sort(order, n, v);
 	for (int i = 0; i < n; i++)
 		idx[i] = order[i].row;
 	pfree(order);
@@ -1206,6 +1242,10 @@ lm_sink_write_upsert(LmSink *v, int from, int n, Datum **cols, bool **nulls)
 	{
 		int r = idx[i];
 		LmSinkEntry *e = v->ents[r];
+
+		/* the keys are all over memory: ask for the next ones early */
+		if (i + 8 < n)
+			__builtin_prefetch(v->ents[idx[i + 8]]);
 
 		for (int c = 0; c < v->nout; c++)
 		{
@@ -1700,6 +1740,11 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 					v->sortsup[v->nsortkeys].ssup_collation =
 						type_is_collatable(v->outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
 					PrepareSortSupportFromOrderingOp(lt, &v->sortsup[v->nsortkeys]);
+					if (v->nsortkeys == 0)
+						v->k0int = v->outtypes[c] == INT2OID || v->outtypes[c] == INT4OID ||
+								   v->outtypes[c] == INT8OID || v->outtypes[c] == DATEOID ||
+								   v->outtypes[c] == TIMESTAMPOID ||
+								   v->outtypes[c] == TIMESTAMPTZOID;
 					v->sortcols[v->nsortkeys++] = c;
 					break;
 				}
