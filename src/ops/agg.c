@@ -640,7 +640,10 @@ lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
 				g->fkey = a->rowkey[r];
 				fe->g = g;
 			}
+			/* the values span two or three cache lines */
 			__builtin_prefetch(g->vals);
+			__builtin_prefetch((char *) g->vals + 64);
+			__builtin_prefetch((char *) g->vals + 128);
 		}
 		else
 			g = lm_agg_lookup(a, win, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i));
