@@ -1054,6 +1054,30 @@ lm_sink_add_row(LmSink *v, Datum *vals, bool *nulls, LmSinkEntry *e)
 }
 
 /*
+ * lm_sink_same_key says whether rows a and b of a batch have the same key
+ * (and window): the same bits in every key column.
+ */
+static bool
+lm_sink_same_key(LmSink *v, LmBatch *in, int a, int b)
+{
+	if (v->windowed && in->wstart[a] != in->wstart[b])
+		return false;
+	for (int k = 0; k < v->nkeyout; k++)
+	{
+		int c = v->keyout[k];
+		bool na = LM_BATCH_NULL(in, c, a);
+		Datum da = LM_BATCH_VAL(in, c, a);
+		Datum db = LM_BATCH_VAL(in, c, b);
+
+		if (na != LM_BATCH_NULL(in, c, b))
+			return false;
+		if (!na && !(v->outbyval[c] ? da == db : datumIsEqual(da, db, false, v->outlen[c])))
+			return false;
+	}
+	return true;
+}
+
+/*
  * lm_sink_push takes a batch of changes.  Upsert: -old marks its key as
  * having a row, +new becomes the row to write for its key (replacing one
  * not written yet).  Append: +rows are copied into the sink's memory.
@@ -1062,6 +1086,8 @@ static void
 lm_sink_push(LmOp *op, int port, LmBatch *in)
 {
 	LmSink *v = (LmSink *) op;
+
+	LmSinkEntry *retracted = NULL; /* the key of the previous row, a -old */
 
 	if (!v->upsert && op->graph->in_step && v->mark < 0)
 		v->mark = v->nrows;
@@ -1088,14 +1114,29 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 		}
 		else
 		{
-			LmSinkWin *w =
-				lm_sink_find_win(v, v->windowed ? in->wstart[i] : 0, v->windowed ? in->wend[i] : 0);
 			LmSinkEntry *e;
 
-			lm_sink_key_bytes(v, vals, nulls);
-			e = lm_sink_entry(v, w);
+			/*
+			 * The Aggregate emits a group's -old and +new next to each other:
+			 * the +new of the key just retracted needs no second lookup.
+			 */
+			if (retracted != NULL && in->weight[i] > 0 && i > 0 && in->weight[i - 1] < 0 &&
+				lm_sink_same_key(v, in, i - 1, i))
+				e = retracted;
+			else
+			{
+				LmSinkWin *w = lm_sink_find_win(v, v->windowed ? in->wstart[i] : 0,
+												v->windowed ? in->wend[i] : 0);
+
+				lm_sink_key_bytes(v, vals, nulls);
+				e = lm_sink_entry(v, w);
+			}
+			retracted = NULL;
 			if (in->weight[i] < 0)
+			{
 				e->in_table = true;
+				retracted = e;
+			}
 			else if (e->pending >= v->written)
 			{
 				memcpy(&v->vals[e->pending * v->nout], vals, sizeof(Datum) * v->nout);
