@@ -49,6 +49,7 @@
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "utils/datum.h"
+#include "utils/array.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/expandeddatum.h"
@@ -397,6 +398,52 @@ lm_agg_signed(Datum d, int16 len)
 }
 
 /*
+ * lm_agg_float8_accum is float8_accum (avg, variance and stddev of float8)
+ * in an aggregate context: the Youngs-Cramer update of the state array
+ * {N, Sx, Sxx}, in place, with the function's overflow and NaN rules.
+ * Returns false, to have the function called (and raise its own error),
+ * for a state that is not a plain float8[3].
+ */
+static inline bool
+lm_agg_float8_accum(LmAggVal *val, float8 newval)
+{
+	ArrayType *arr = (ArrayType *) DatumGetPointer(val->value);
+	float8 *tv;
+	float8 N;
+	float8 Sx;
+	float8 Sxx;
+	float8 tmp;
+
+	if (VARATT_IS_EXTENDED(arr) || ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != 3 ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != FLOAT8OID)
+		return false;
+	tv = (float8 *) ARR_DATA_PTR(arr);
+	N = tv[0];
+	Sx = tv[1];
+	Sxx = tv[2];
+	N += 1.0;
+	Sx += newval;
+	if (tv[0] > 0.0)
+	{
+		tmp = newval * N - Sx;
+		Sxx += tmp * tmp / (N * tv[0]);
+		/* finite inputs with an infinite result overflow; infinite ones make NaN */
+		if (isinf(Sx) || isinf(Sxx))
+		{
+			if (!isinf(tv[1]) && !isinf(newval))
+				float_overflow_error();
+			Sxx = get_float8_nan();
+		}
+	}
+	else if (isnan(newval) || isinf(newval))
+		Sxx = get_float8_nan();
+	tv[0] = N;
+	tv[1] = Sx;
+	tv[2] = Sxx;
+	return true;
+}
+
+/*
  * lm_agg_fast runs a specialised transition (LmAggFast, picked by
  * lm_aggfn_pick_fast) on one event whose arguments are in the call info:
  * the strict rules of lm_agg_advance, then the function's own arithmetic
@@ -450,6 +497,8 @@ lm_agg_fast(LmAggSpec *s, LmAggVal *val, FunctionCallInfo fc)
 			if (!float8_lt(DatumGetFloat8(val->value), DatumGetFloat8(x)))
 				val->value = x;
 			break;
+		case LM_AGGFAST_FLOAT8_ACCUM:
+			return lm_agg_float8_accum(val, DatumGetFloat8(x));
 		default:
 			return false;
 	}

@@ -136,14 +136,23 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
  * lm_aggfn_pick_fast chooses the specialised transition of an aggregate,
  * if it has one: its transition function is one of PostgreSQL's own whose
  * arithmetic ops/agg.c repeats inline (the same comparisons, the same
- * float8_pl and float8_gt/lt of utils/float.h), it is strict, and its state
- * is by value.  Anything else keeps calling the function.
+ * float8_pl and float8_gt/lt of utils/float.h, float8_accum's Youngs-Cramer
+ * update), it is strict, and its state is by value or float8_accum's
+ * array.  Anything else keeps calling the function.
  */
 void
 lm_aggfn_pick_fast(LmAggSpec *a)
 {
 	a->fast = LM_AGGFAST_NONE;
-	if (!a->transstrict || !a->transbyval)
+	if (!a->transstrict)
+		return;
+	/* its state is a float8[3] it updates in place, as the function does */
+	if (a->transfn.fn_oid == F_FLOAT8_ACCUM)
+	{
+		a->fast = LM_AGGFAST_FLOAT8_ACCUM;
+		return;
+	}
+	if (!a->transbyval)
 		return;
 	switch (a->transfn.fn_oid)
 	{

@@ -71,12 +71,13 @@ typedef struct LmAggSpec
 typedef enum LmAggFast
 {
 	LM_AGGFAST_NONE,
-	LM_AGGFAST_COUNT,	   /* int8inc, int8inc_any: count(*), count(x) */
-	LM_AGGFAST_SUM_FLOAT8, /* float8pl: sum(float8) */
-	LM_AGGFAST_MAX_INT,	   /* int2/int4/int8/date/timestamp[tz]larger */
-	LM_AGGFAST_MIN_INT,	   /* ... smaller */
-	LM_AGGFAST_MAX_FLOAT8, /* float8larger */
-	LM_AGGFAST_MIN_FLOAT8  /* float8smaller */
+	LM_AGGFAST_COUNT,		/* int8inc, int8inc_any: count(*), count(x) */
+	LM_AGGFAST_SUM_FLOAT8,	/* float8pl: sum(float8) */
+	LM_AGGFAST_MAX_INT,		/* int2/int4/int8/date/timestamp[tz]larger */
+	LM_AGGFAST_MIN_INT,		/* ... smaller */
+	LM_AGGFAST_MAX_FLOAT8,	/* float8larger */
+	LM_AGGFAST_MIN_FLOAT8,	/* float8smaller */
+	LM_AGGFAST_FLOAT8_ACCUM /* float8_accum: avg, variance, stddev of float8 */
 } LmAggFast;
 
 /* what the Aggregate needs to know of a view, filled by the planner */
