@@ -175,7 +175,8 @@ typedef struct LmAggOp
 	TupleTableSlot *lastread; /* deforms a stored result row */
 	Size group_size;
 	bool any_retain;
-	bool fast; /* keys are by-value types with bitwise equality: lmfast */
+	bool any_byref; /* some aggregate's state is held by reference */
+	bool fast;		/* keys are by-value types with bitwise equality: lmfast */
 	/* windows, oldest first */
 	LmWindow **wins;
 	int nwins;
@@ -698,6 +699,16 @@ lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
 			g = lm_agg_lookup(a, win, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i));
 		a->rowgroup[r] = g;
 	}
+	/* states held by reference (avg's array, numeric sums) are one more hop */
+	if (a->any_byref)
+		for (int i = from; i < to; i++)
+		{
+			LmGroup *g = a->rowgroup[i - from];
+
+			for (int k = 0; k < a->d.naggs; k++)
+				if (!a->d.aggs[k].transbyval && !g->vals[k].isnull)
+					__builtin_prefetch(DatumGetPointer(g->vals[k].value));
+		}
 }
 
 /*
@@ -1418,7 +1429,10 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 	a->deferred = palloc0(sizeof(Datum) * Max(desc->naggs, 1));
 	a->deferred_agg = palloc0(sizeof(int) * Max(desc->naggs, 1));
 	for (int i = 0; i < desc->naggs; i++)
+	{
 		a->any_retain |= desc->aggs[i].retain;
+		a->any_byref |= !desc->aggs[i].transbyval;
+	}
 	MemoryContextSwitchTo(old);
 	return &a->op;
 }
