@@ -197,6 +197,9 @@ typedef struct LmAggOp
 
 #define LM_RESET_EVERY 64
 
+/* the largest memory block of a window (below malloc's mmap threshold) */
+#define LM_WINDOW_MAXBLOCK (64 * 1024)
+
 /*
  * lm_agg_find_window returns the window [start, end), creating it.
  */
@@ -223,7 +226,13 @@ lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 	win = MemoryContextAllocZero(a->op.cxt, sizeof(LmWindow));
 	win->start = start;
 	win->end = end;
-	win->cxt = AllocSetContextCreate(a->op.cxt, "laminar window", ALLOCSET_DEFAULT_SIZES);
+	/*
+	 * Blocks of at most 64 kB come from malloc's heap, not from mmap: a
+	 * window's memory, freed when it closes, serves the next window without
+	 * new page faults.
+	 */
+	win->cxt = AllocSetContextCreate(a->op.cxt, "laminar window", ALLOCSET_DEFAULT_MINSIZE,
+									 ALLOCSET_DEFAULT_INITSIZE, LM_WINDOW_MAXBLOCK);
 	if (a->fast)
 		win->fast = lmfast_create(win->cxt, 256, NULL);
 	else if (a->d.nkeys > 0)
@@ -604,7 +613,8 @@ static inline void
 lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 {
 	/* an error from here on is undone by lm_agg_undo */
-	memcpy(a->savevals, g->vals, sizeof(LmAggVal) * a->d.naggs);
+	for (int k = 0; k < a->d.naggs; k++)
+		a->savevals[k] = g->vals[k];
 	a->ndeferred = 0;
 	a->cur_group = g;
 	for (int k = 0; k < a->d.naggs; k++)

@@ -47,20 +47,6 @@ lm_graph_create(MemoryContext parent)
 }
 
 /*
- * lm_graph_input adds a committed stream event to the graph's input batch
- * (no copy: the tuple must stay where it is until the batch is pushed);
- * returns whether the batch is full.
- */
-bool
-lm_graph_input(LmGraph *g, MinimalTuple tup)
-{
-	if (g->input.n >= g->input.cap || g->depth > 0)
-		elog(ERROR, "laminar: input of a view's graph added while it is full or running");
-	g->input.tuples[g->input.n++] = tup;
-	return g->input.n == g->input.cap;
-}
-
-/*
  * lm_batch_init allocates a batch of cap rows of natts columns.
  */
 void

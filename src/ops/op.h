@@ -208,7 +208,6 @@ extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m
 extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts);
 extern void lm_batch_reset(LmBatch *b);
 extern void lm_op_forward(LmOp *op);
-extern bool lm_graph_input(LmGraph *g, MinimalTuple tup);
 extern void lm_graph_push(LmGraph *g, LmBatch *in);
 extern bool lm_graph_skip_failed(LmGraph *g);
 extern void lm_graph_abandon(LmGraph *g);
@@ -228,6 +227,20 @@ extern void lm_graph_publish(LmGraph *g);
 extern void lm_graph_unpublish(LmGraph *g);
 extern void lm_graph_skip_row(LmGraph *g, const char *msg);
 extern bool lm_error_is_data(int sqlerrcode);
+
+/*
+ * lm_graph_input adds a committed stream event to the graph's input batch
+ * (no copy: the tuple must stay where it is until the batch is pushed);
+ * returns whether the batch is full.
+ */
+static inline bool
+lm_graph_input(LmGraph *g, MinimalTuple tup)
+{
+	if (unlikely(g->input.n >= g->input.cap || g->depth > 0))
+		elog(ERROR, "laminar: input of a view's graph added while it is full or running");
+	g->input.tuples[g->input.n++] = tup;
+	return g->input.n == g->input.cap;
+}
 
 /* snapshot helpers (ops/graph.c) */
 extern void lm_snap_put_int64(StringInfo buf, int64 v);

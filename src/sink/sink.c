@@ -162,6 +162,7 @@ typedef struct LmSink
 	SortSupport sortsup; /* their default btree orderings */
 	bool k0int;			 /* the first one is a signed integer in order (int2/4/8,
 						  * date, timestamp[tz]): compared inline */
+	bool k1int;			 /* ... and so is the second one */
 } LmSink;
 
 static inline uint64 lm_sink_tid_key(const struct LmSinkEntry *e);
@@ -788,7 +789,9 @@ typedef struct LmSinkOrder
 {
 	uint64 tid;
 	int64 k0; /* the first index column as an integer (LmSink.k0int) */
+	int64 k1; /* the second one (LmSink.k1int) */
 	bool n0;  /* ... is NULL */
+	bool n1;
 	int row;
 } LmSinkOrder;
 
@@ -833,7 +836,13 @@ lm_sink_cmp_rows(const LmSinkOrder *oa, const LmSinkOrder *ob, LmSink *v)
 		return oa->n0 ? 1 : -1;
 	if (oa->k0 != ob->k0)
 		return oa->k0 < ob->k0 ? -1 : 1;
-	return lm_sink_cmp_keys(v, oa->row, ob->row, 1);
+	if (!v->k1int)
+		return lm_sink_cmp_keys(v, oa->row, ob->row, 1);
+	if (oa->n1 != ob->n1)
+		return oa->n1 ? 1 : -1;
+	if (oa->k1 != ob->k1)
+		return oa->k1 < ob->k1 ? -1 : 1;
+	return lm_sink_cmp_keys(v, oa->row, ob->row, 2);
 }
 
 /* lm_sink_sort: an inlined sort of LmSinkOrder (lib/sort_template.h) */
@@ -844,6 +853,23 @@ lm_sink_cmp_rows(const LmSinkOrder *oa, const LmSinkOrder *ob, LmSink *v)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
+
+/*
+ * lm_sink_int_key returns output column c of row r, of an integer-like type
+ * (LmSink.k0int), as an int64 that orders the same way.
+ */
+static inline int64
+lm_sink_int_key(LmSink *v, int r, int c, bool *isnull)
+{
+	Datum d = v->vals[r * v->nout + c];
+
+	*isnull = v->nulls[r * v->nout + c];
+	if (*isnull)
+		return 0;
+	return v->outlen[c] == 8   ? DatumGetInt64(d)
+		   : v->outlen[c] == 4 ? DatumGetInt32(d)
+							   : DatumGetInt16(d);
+}
 
 /*
  * lm_sink_order_rows puts the rows not written yet in write order
@@ -875,15 +901,9 @@ lm_sink_order_rows(LmSink *v)
 		order[i].row = r;
 		order[i].tid = lm_sink_tid_key(v->ents[r]);
 		if (v->k0int)
-		{
-			int c = v->sortcols[0];
-
-			order[i].n0 = v->nulls[r * v->nout + c];
-			order[i].k0 = order[i].n0		  ? 0
-						  : v->outlen[c] == 8 ? DatumGetInt64(v->vals[r * v->nout + c])
-						  : v->outlen[c] == 4 ? DatumGetInt32(v->vals[r * v->nout + c])
-											  : DatumGetInt16(v->vals[r * v->nout + c]);
-		}
+			order[i].k0 = lm_sink_int_key(v, r, v->sortcols[0], &order[i].n0);
+		if (v->k1int)
+			order[i].k1 = lm_sink_int_key(v, r, v->sortcols[1], &order[i].n1);
 	}
 	lm_sink_sort(order, n, v);
 	for (int i = 0; i < n; i++)
@@ -953,7 +973,9 @@ lm_sink_find_win(LmSink *v, int64 start, int64 end)
 	w = MemoryContextAllocZero(v->op.cxt, sizeof(LmSinkWin));
 	w->start = start;
 	w->end = end;
-	w->cxt = AllocSetContextCreate(v->op.cxt, "laminar sink keys", ALLOCSET_DEFAULT_SIZES);
+	/* small blocks, reused from malloc's heap by the next window (ops/agg.c) */
+	w->cxt = AllocSetContextCreate(v->op.cxt, "laminar sink keys", ALLOCSET_DEFAULT_MINSIZE,
+								   ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
 	w->nbuckets = 256;
 	w->buckets = MemoryContextAllocZero(w->cxt, sizeof(LmSinkEntry *) * w->nbuckets);
 	pos = v->nwins;
@@ -1722,6 +1744,17 @@ static const LmOpMethods lm_sink_methods = {
 };
 
 /*
+ * lm_sink_int_type says whether values of a type are signed integers whose
+ * default btree order is their numeric order.
+ */
+static bool
+lm_sink_int_type(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID || typid == DATEOID ||
+		   typid == TIMESTAMPOID || typid == TIMESTAMPTZOID;
+}
+
+/*
  * lm_sink_create makes the sink of a view and checks its result table
  * (not yet its unique index: a restore creates the index after the catalog
  * rows that start the view).
@@ -1782,10 +1815,9 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 						type_is_collatable(v->outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
 					PrepareSortSupportFromOrderingOp(lt, &v->sortsup[v->nsortkeys]);
 					if (v->nsortkeys == 0)
-						v->k0int = v->outtypes[c] == INT2OID || v->outtypes[c] == INT4OID ||
-								   v->outtypes[c] == INT8OID || v->outtypes[c] == DATEOID ||
-								   v->outtypes[c] == TIMESTAMPOID ||
-								   v->outtypes[c] == TIMESTAMPTZOID;
+						v->k0int = lm_sink_int_type(v->outtypes[c]);
+					if (v->nsortkeys == 1)
+						v->k1int = v->k0int && lm_sink_int_type(v->outtypes[c]);
 					v->sortcols[v->nsortkeys++] = c;
 					break;
 				}
