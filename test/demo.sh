@@ -118,6 +118,11 @@ SELECT * FROM laminar.views;
 \x off
 
 \echo
+\echo '=== SELECT * FROM laminar.explain(''bid_stats'') ==='
+\echo '    (the operator graph of the view: rows in and out, state held, over both workers)'
+SELECT * FROM laminar.explain('bid_stats');
+
+\echo
 \echo '=== laminar.workers ==='
 SELECT * FROM laminar.workers ORDER BY worker_id;
 SQL
