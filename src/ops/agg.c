@@ -145,8 +145,7 @@ lm_fast_hash(const LmFastKey *k)
 
 typedef struct LmWindow
 {
-	int64 start; /* window_start (0 for unwindowed views) */
-	int64 end;	 /* window_end, in range (checked when the window is made) */
+	LmWindowHead head; /* its bounds, in range (checked when it is made) */
 	MemoryContext cxt;
 	TupleHashTable table; /* NULL when the view has no plain keys */
 	lmfast_hash *fast;	  /* the fast group table instead (LmAggOp.fast) */
@@ -197,35 +196,20 @@ typedef struct LmAggOp
 
 #define LM_RESET_EVERY 64
 
-/* the largest memory block of a window (below malloc's mmap threshold) */
-#define LM_WINDOW_MAXBLOCK (64 * 1024)
-
 /*
  * lm_agg_find_window returns the window [start, end), creating it.
  */
 static LmWindow *
 lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 {
-	LmWindow *win;
+	LmWindow *win = lm_windows_find((void **) a->wins, a->nwins, start);
 	MemoryContext old;
-	int pos;
 
-	/* most events hit the newest window */
-	for (int i = a->nwins - 1; i >= 0; i--)
-		if (a->wins[i]->start == start)
-			return a->wins[i];
-
-	if (a->nwins == a->wins_cap)
-	{
-		int ncap = Max(4, a->wins_cap * 2);
-
-		a->wins = a->wins ? repalloc(a->wins, sizeof(LmWindow *) * ncap)
-						  : MemoryContextAlloc(a->op.cxt, sizeof(LmWindow *) * ncap);
-		a->wins_cap = ncap;
-	}
+	if (win != NULL)
+		return win;
 	win = MemoryContextAllocZero(a->op.cxt, sizeof(LmWindow));
-	win->start = start;
-	win->end = end;
+	win->head.start = start;
+	win->head.end = end;
 	/*
 	 * Blocks of at most 64 kB come from malloc's heap, not from mmap: a
 	 * window's memory, freed when it closes, serves the next window without
@@ -243,15 +227,8 @@ lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 			0, win->cxt, win->cxt, a->op.graph->econtext->ecxt_per_tuple_memory, false);
 		MemoryContextSwitchTo(old);
 	}
-	/* keep windows ordered by start */
-	pos = a->nwins;
-	while (pos > 0 && a->wins[pos - 1]->start > start)
-	{
-		a->wins[pos] = a->wins[pos - 1];
-		pos--;
-	}
-	a->wins[pos] = win;
-	a->nwins++;
+	a->wins =
+		(LmWindow **) lm_windows_add((void **) a->wins, &a->nwins, &a->wins_cap, win, a->op.cxt);
 	return win;
 }
 
@@ -665,7 +642,7 @@ lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
 	{
 		int r = i - from;
 
-		if (win == NULL || (windowed && win->start != in->wstart[i]))
+		if (win == NULL || (windowed && win->head.start != in->wstart[i]))
 			win = lm_agg_find_window(a, windowed ? in->wstart[i] : 0, windowed ? in->wend[i] : 0);
 		a->rowwin[r] = win;
 		if (!a->fast)
@@ -785,9 +762,9 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 	}
 	if (a->d.window_us > 0)
 	{
-		params[gr->param_ws].value = Int64GetDatum(win->start);
+		params[gr->param_ws].value = Int64GetDatum(win->head.start);
 		params[gr->param_ws].isnull = false;
-		params[gr->param_we].value = Int64GetDatum(win->end);
+		params[gr->param_we].value = Int64GetDatum(win->head.end);
 		params[gr->param_we].isnull = false;
 	}
 	for (int k = 0; k < naggs; k++)
@@ -830,8 +807,8 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 		LM_BATCH_VAL(out, c, j) =
 			ExecEvalExprSwitchContext(a->d.outexprs[c], ec, &LM_BATCH_NULL(out, c, j));
 	out->ts[j] = LM_NO_TIME;
-	out->wstart[j] = win->start;
-	out->wend[j] = win->end;
+	out->wstart[j] = win->head.start;
+	out->wend[j] = win->head.end;
 	out->weight[j] = 1;
 }
 
@@ -926,8 +903,8 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 			LM_BATCH_NULL(out, c, out->n) = a->lastread->tts_isnull[c];
 		}
 		out->ts[out->n] = LM_NO_TIME;
-		out->wstart[out->n] = win->start;
-		out->wend[out->n] = win->end;
+		out->wstart[out->n] = win->head.start;
+		out->wend[out->n] = win->head.end;
 		out->weight[out->n] = -1;
 		out->n++;
 	}
@@ -993,7 +970,7 @@ lm_agg_has_closable(LmOp *op, int64 wm)
 
 	if (a->d.window_us <= 0 || a->nwins == 0 || wm == LM_NO_TIME)
 		return false;
-	return a->wins[0]->end <= wm;
+	return a->wins[0]->head.end <= wm;
 }
 
 /*
@@ -1012,7 +989,7 @@ lm_agg_watermark(LmOp *op, int64 wm)
 	{
 		LmWindow *win = a->wins[w];
 
-		if (win->end > wm || win->closing)
+		if (win->head.end > wm || win->closing)
 			continue;
 		win->closing = true;
 		if (a->d.emit_close)
@@ -1222,8 +1199,8 @@ lm_agg_snapshot(LmOp *op, StringInfo buf)
 		LmWindow *win = a->wins[w];
 		int64 n = 0;
 
-		lm_snap_put_int64(buf, win->start);
-		lm_snap_put_int64(buf, win->end);
+		lm_snap_put_int64(buf, win->head.start);
+		lm_snap_put_int64(buf, win->head.end);
 		for (LmGroup *g = win->groups; g != NULL; g = g->next_in_win)
 			n++;
 		lm_snap_put_int64(buf, n);

@@ -475,6 +475,50 @@ lm_graph_publish(LmGraph *g)
 	g->pend_events = g->pend_late = g->pend_null = 0;
 }
 
+/*
+ * lm_windows_find returns the window starting at start from an operator's
+ * windows (n of them, oldest first), or NULL; most events hit the newest
+ * window, so the search starts there.
+ */
+void *
+lm_windows_find(void **wins, int n, int64 start)
+{
+	for (int i = n - 1; i >= 0; i--)
+		if (((LmWindowHead *) wins[i])->start == start)
+			return wins[i];
+	return NULL;
+}
+
+/*
+ * lm_windows_add adds a window to an operator's windows, keeping them
+ * ordered by start, growing the array (allocated in cxt) as needed; returns
+ * the array, which may have moved.
+ */
+void **
+lm_windows_add(void **wins, int *n, int *cap, void *win, MemoryContext cxt)
+{
+	int64 start = ((LmWindowHead *) win)->start;
+	int pos;
+
+	if (*n == *cap)
+	{
+		int ncap = Max(4, *cap * 2);
+
+		wins = wins ? repalloc(wins, sizeof(void *) * ncap)
+					: MemoryContextAlloc(cxt, sizeof(void *) * ncap);
+		*cap = ncap;
+	}
+	pos = *n;
+	while (pos > 0 && ((LmWindowHead *) wins[pos - 1])->start > start)
+	{
+		wins[pos] = wins[pos - 1];
+		pos--;
+	}
+	wins[pos] = win;
+	(*n)++;
+	return wins;
+}
+
 /* ---------------------------------------------------------------------
  * Snapshot format helpers (ops/README.md, "Snapshot format")
  * ---------------------------------------------------------------------

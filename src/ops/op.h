@@ -242,6 +242,21 @@ lm_graph_input(LmGraph *g, MinimalTuple tup)
 	return g->input.n == g->input.cap;
 }
 
+/*
+ * The windows an operator holds state for, oldest first (ops/graph.c): an
+ * array of pointers to structs that start with an LmWindowHead.
+ */
+typedef struct LmWindowHead
+{
+	int64 start; /* window_start (0 for unwindowed views) */
+	int64 end;	 /* window_end */
+} LmWindowHead;
+
+extern void *lm_windows_find(void **wins, int n, int64 start);
+extern void **lm_windows_add(void **wins, int *n, int *cap, void *win, MemoryContext cxt);
+/* the largest memory block of a window's context (below malloc's mmap threshold) */
+#define LM_WINDOW_MAXBLOCK (64 * 1024)
+
 /* snapshot helpers (ops/graph.c) */
 extern void lm_snap_put_int64(StringInfo buf, int64 v);
 extern void lm_snap_put_bytes(StringInfo buf, const void *p, Size len);

@@ -101,8 +101,7 @@ typedef struct LmSinkEntry
 /* the keys of one window (or of the whole view) */
 typedef struct LmSinkWin
 {
-	int64 start;
-	int64 end;
+	LmWindowHead head; /* its bounds */
 	MemoryContext cxt;
 	LmSinkEntry **buckets;
 	uint32 nbuckets;
@@ -956,36 +955,20 @@ lm_sink_tid_key(const LmSinkEntry *e)
 static LmSinkWin *
 lm_sink_find_win(LmSink *v, int64 start, int64 end)
 {
-	LmSinkWin *w;
-	int pos;
+	LmSinkWin *w = lm_windows_find((void **) v->wins, v->nwins, start);
 
-	for (int i = v->nwins - 1; i >= 0; i--)
-		if (v->wins[i]->start == start)
-			return v->wins[i];
-	if (v->nwins == v->wins_cap)
-	{
-		int ncap = Max(4, v->wins_cap * 2);
-
-		v->wins = v->wins ? repalloc(v->wins, sizeof(LmSinkWin *) * ncap)
-						  : MemoryContextAlloc(v->op.cxt, sizeof(LmSinkWin *) * ncap);
-		v->wins_cap = ncap;
-	}
+	if (w != NULL)
+		return w;
 	w = MemoryContextAllocZero(v->op.cxt, sizeof(LmSinkWin));
-	w->start = start;
-	w->end = end;
+	w->head.start = start;
+	w->head.end = end;
 	/* small blocks, reused from malloc's heap by the next window (ops/agg.c) */
 	w->cxt = AllocSetContextCreate(v->op.cxt, "laminar sink keys", ALLOCSET_DEFAULT_MINSIZE,
-								   ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
+								   ALLOCSET_DEFAULT_INITSIZE, LM_WINDOW_MAXBLOCK);
 	w->nbuckets = 256;
 	w->buckets = MemoryContextAllocZero(w->cxt, sizeof(LmSinkEntry *) * w->nbuckets);
-	pos = v->nwins;
-	while (pos > 0 && v->wins[pos - 1]->start > start)
-	{
-		v->wins[pos] = v->wins[pos - 1];
-		pos--;
-	}
-	v->wins[pos] = w;
-	v->nwins++;
+	v->wins =
+		(LmSinkWin **) lm_windows_add((void **) v->wins, &v->nwins, &v->wins_cap, w, v->op.cxt);
 	return w;
 }
 
@@ -1421,7 +1404,7 @@ lm_sink_watermark(LmOp *op, int64 wm)
 	if (!v->windowed || wm == LM_NO_TIME)
 		return;
 	for (int i = 0; i < v->nwins; i++)
-		if (v->wins[i]->end <= wm)
+		if (v->wins[i]->head.end <= wm)
 			v->wins[i]->closing = true;
 }
 
@@ -1640,8 +1623,8 @@ lm_sink_snapshot(LmOp *op, StringInfo buf)
 	{
 		LmSinkWin *w = v->wins[i];
 
-		lm_snap_put_int64(buf, w->start);
-		lm_snap_put_int64(buf, w->end);
+		lm_snap_put_int64(buf, w->head.start);
+		lm_snap_put_int64(buf, w->head.end);
 		lm_snap_put_int64(buf, w->nentries);
 		for (uint32 b = 0; b < w->nbuckets; b++)
 			for (LmSinkEntry *e = w->buckets[b]; e != NULL; e = e->next)
