@@ -236,7 +236,7 @@ source "$ROOT/test/cluster.sh"
 trap 'lm_cluster_stop "$TEST_DIR"' EXIT
 
 heading "Cluster: $TEST_DIR port $TEST_PORT, laminar.workers=2"
-if ! lm_cluster_start "$TEST_DIR" "$TEST_PORT" "laminar.workers = 2"; then
+if ! lm_cluster_start "$TEST_DIR" "$TEST_PORT" "laminar.workers = 2" ${LAMINAR_EXTRA_CONF:+"$LAMINAR_EXTRA_CONF"}; then
 	record "cluster (workers=2)" 0 1 "FAILED to start"
 	summary_and_exit
 fi
@@ -244,7 +244,8 @@ fi
 # ---------------------------------------------------------------- suites
 
 suite_regress() {
-	heading "pg_regress (make installcheck)"
+	local name=${1:-pg_regress}
+	heading "$name (make installcheck)"
 	local all existing=() missing=() noexp=() t
 	all=${REGRESS:-}
 	[ -n "$all" ] || all=$(make -s --no-print-directory PG_CONFIG="$PG_CONFIG" -f Makefile -f - lm-print-regress \
@@ -270,9 +271,9 @@ suite_regress() {
 	if [ ${#existing[@]} -eq 0 ]; then
 		if [ ${#noexp[@]} -eq 0 ]; then
 			echo "note: no pg_regress tests exist yet: suite skipped"
-			record "pg_regress" 0 0 "skipped (no tests)"
+			record "$name" 0 0 "skipped (no tests)"
 		else
-			record "pg_regress" 0 "${#noexp[@]}"
+			record "$name" 0 "${#noexp[@]}"
 		fi
 		return
 	fi
@@ -297,7 +298,7 @@ suite_regress() {
 		head -n 80 regression.diffs
 		echo "---- end of regression.diffs ----"
 	fi
-	record "pg_regress" "$p" "$f"
+	record "$name" "$p" "$f"
 }
 
 suite_pgtap() {
@@ -384,12 +385,15 @@ if want differential; then
 	fi
 fi
 
-# every view of the differential and commit-order tests, rebuilt from a
-# snapshot of its state after every pass: the results must not change
+# every view of the pg_regress, differential and commit-order tests, rebuilt
+# from a snapshot of its state after every pass: the results must not change
 if want snapshot; then
 	heading "Cluster: restart with laminar.workers=2, laminar.debug_snapshot_cycle=on"
 	if lm_cluster_restart "$TEST_DIR" "laminar.workers = 2" "laminar.debug_snapshot_cycle = on"; then
 		export LAMINAR_WORKERS=2
+		# the setup test installs the extension: start from a database without it
+		psql_q -c "DROP EXTENSION IF EXISTS laminar CASCADE" >/dev/null 2>&1
+		run_suite suite_regress "pg_regress (snapshot cycle)"
 		run_suite suite_script "differential (snapshot cycle)" test/differential/run.sh "$T_DIFF"
 		run_suite suite_script "commit order (snapshot cycle)" test/order/order.sh 180
 	else
