@@ -5,8 +5,13 @@
  *
  * Naming: every exported symbol starts with lm_ (functions, variables) or
  * Lm (types); constants are LM_UPPER_CASE.  Each subsystem keeps a second
- * prefix: lm_ring_, lm_prod_ (ingest), lm_ddl_ (query language), lm_cat_
- * (catalog), lm_agg_ (operators), lm_emit_, lm_worker_, lm_launcher_.
+ * prefix: lm_ring_, lm_prod_ and lm_route_ (ingest), lm_ddl_ and
+ * lm_querydef_ (query language), lm_plan_/lm_compile_ (planning), lm_cat_
+ * (catalog), lm_graph_ and lm_op_ (the operator graph), one per operator
+ * (lm_source_, lm_window_, lm_calc_, lm_agg_ with lm_aggfn_, lm_sink_),
+ * lm_view_ (a view's runtime), lm_worker_, lm_launcher_.
+ * The operators' own declarations are in ops/op.h and ops/ops.h, the
+ * ring records in ring/record.h.
  *
  * Shared memory (struct LmShared) is laid out once by the postmaster in
  * shmem.c.  Its ownership rules:

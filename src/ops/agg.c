@@ -1389,7 +1389,7 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 	MemoryContext old;
 	int n = desc->nkeys;
 
-	lm_op_init(&a->op, g, LM_OP_AGG, &lm_agg_methods, Max(desc->nout, 1), sizeof(*a));
+	lm_op_init(&a->op, g, LM_OP_AGG, &lm_agg_methods, Max(desc->nout, 1));
 	a->d = *desc;
 	old = MemoryContextSwitchTo(a->op.cxt);
 	if (n > 0)

@@ -123,7 +123,7 @@ lm_calc_create(LmGraph *g, TupleDesc desc, ExprState *qual, int nproj, ExprState
 	LmCalcOp *c = MemoryContextAllocZero(g->cxt, sizeof(LmCalcOp));
 	MemoryContext old;
 
-	lm_op_init(&c->op, g, LM_OP_CALC, &lm_calc_methods, Max(nproj, 1), sizeof(*c));
+	lm_op_init(&c->op, g, LM_OP_CALC, &lm_calc_methods, Max(nproj, 1));
 	c->qual = qual;
 	c->nproj = nproj;
 	c->proj = proj;

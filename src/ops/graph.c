@@ -77,14 +77,12 @@ lm_batch_reset(LmBatch *b)
 }
 
 /*
- * lm_op_init fills in the common part of an operator and its output batch
- * of natts columns.  size is the size of the operator's own state struct,
- * which starts with LmOp.
+ * lm_op_init fills in the common part of an operator (the LmOp its state
+ * struct starts with) and its output batch of natts columns.
  */
 void
-lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts, Size size)
+lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts)
 {
-	(void) size;
 	op->kind = kind;
 	op->methods = m;
 	op->graph = g;

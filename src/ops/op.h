@@ -203,8 +203,7 @@ typedef struct LmGraph
 /* ops/graph.c: building and driving a graph */
 extern LmGraph *lm_graph_create(MemoryContext parent);
 extern void lm_graph_add(LmGraph *g, LmOp *op);
-extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts,
-					   Size size);
+extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts);
 extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts);
 extern void lm_batch_reset(LmBatch *b);
 extern void lm_op_forward(LmOp *op);

@@ -122,7 +122,7 @@ lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
 	MemoryContext old;
 
 	natts = Max(Min(natts, desc->natts), ts_attnum);
-	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, Max(natts, 1), sizeof(*s));
+	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, Max(natts, 1));
 	s->ts_attnum = ts_attnum;
 	s->natts = natts;
 	s->stream_name = MemoryContextStrdup(s->op.cxt, stream_name);

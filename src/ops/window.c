@@ -156,7 +156,7 @@ lm_window_create(LmGraph *g, int64 size, int natts)
 {
 	LmWindowOp *w = MemoryContextAllocZero(g->cxt, sizeof(LmWindowOp));
 
-	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, natts, sizeof(*w));
+	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, natts);
 	w->size = size;
 	return &w->op;
 }

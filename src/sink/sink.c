@@ -1747,8 +1747,7 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 {
 	LmSink *v = MemoryContextAllocZero(g->cxt, sizeof(LmSink));
 
-	lm_op_init(&v->op, g, d->upsert ? LM_OP_SINK_UPSERT : LM_OP_SINK_APPEND, &lm_sink_methods, 0,
-			   sizeof(*v));
+	lm_op_init(&v->op, g, d->upsert ? LM_OP_SINK_UPSERT : LM_OP_SINK_APPEND, &lm_sink_methods, 0);
 	v->id = d->view_id;
 	v->result_relid = d->result_relid;
 	v->upsert = d->upsert;
