@@ -91,6 +91,10 @@ typedef struct LmGroup
 	LmFastKey fkey;				 /* ... in the fast group table instead */
 	MinimalTuple last;			 /* the row it emitted last, in a committed step */
 	MinimalTuple next;			 /* the row the running step emitted */
+	Datum *rows;				 /* ... kept inline instead (LmAggOp.inline_rows):
+								  * last values, next values, last nulls, next nulls */
+	bool haslast;				 /* inline: there is a last row */
+	bool hasnext;				 /* inline: there is a next row */
 	bool dirty;
 	bool seen;			  /* an event reached its aggregates (not only a failed one) */
 	bool emit_failed;	  /* its row failed to compute: retried, counted once */
@@ -174,8 +178,9 @@ typedef struct LmAggOp
 	TupleTableSlot *lastread; /* deforms a stored result row */
 	Size group_size;
 	bool any_retain;
-	bool any_byref; /* some aggregate's state is held by reference */
-	bool fast;		/* keys are by-value types with bitwise equality: lmfast */
+	bool any_byref;	  /* some aggregate's state is held by reference */
+	bool inline_rows; /* every output is by value: rows kept inline */
+	bool fast;		  /* keys are by-value types with bitwise equality: lmfast */
 	/* windows, oldest first */
 	LmWindow **wins;
 	int nwins;
@@ -858,6 +863,93 @@ lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j
 }
 
 /*
+ * lm_agg_keep_next keeps a group's new row (nout values) as its next row,
+ * which becomes its last one when the step commits.  Rows of by-value
+ * columns are kept inline, allocated once per group; others as a minimal
+ * tuple.
+ */
+static void
+lm_agg_keep_next(LmAggOp *a, LmWindow *win, LmGroup *g, Datum *vals, bool *nulls)
+{
+	int n = a->d.nout;
+	MemoryContext old;
+
+	if (a->inline_rows)
+	{
+		if (g->rows == NULL)
+			g->rows = MemoryContextAlloc(win->cxt, (sizeof(Datum) + sizeof(bool)) * 2 * n);
+		memcpy(&g->rows[n], vals, sizeof(Datum) * n);
+		memcpy((bool *) &g->rows[2 * n] + n, nulls, sizeof(bool) * n);
+		g->hasnext = true;
+		return;
+	}
+	old = MemoryContextSwitchTo(win->cxt);
+	if (g->next)
+		pfree(g->next);
+	g->next = heap_form_minimal_tuple(a->d.outdesc, vals, nulls);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * lm_agg_has_last says whether a group has emitted a row in a committed
+ * step.
+ */
+static inline bool
+lm_agg_has_last(LmAggOp *a, LmGroup *g)
+{
+	return a->inline_rows ? g->haslast : g->last != NULL;
+}
+
+/*
+ * lm_agg_last_row points vals/nulls at a group's last row.
+ */
+static void
+lm_agg_last_row(LmAggOp *a, LmGroup *g, Datum **vals, bool **nulls)
+{
+	if (a->inline_rows)
+	{
+		*vals = g->rows;
+		*nulls = (bool *) &g->rows[2 * a->d.nout];
+		return;
+	}
+	ExecStoreMinimalTuple(g->last, a->lastread, false);
+	slot_getallattrs(a->lastread);
+	*vals = a->lastread->tts_values;
+	*nulls = a->lastread->tts_isnull;
+}
+
+/*
+ * lm_agg_settle_row ends a step for a group that emitted: committed, its
+ * next row becomes its last; rolled back, the next row is dropped.
+ */
+static void
+lm_agg_settle_row(LmAggOp *a, LmGroup *g, bool committed)
+{
+	int n = a->d.nout;
+
+	if (a->inline_rows)
+	{
+		if (committed && g->hasnext)
+		{
+			memcpy(g->rows, &g->rows[n], sizeof(Datum) * n);
+			memcpy((bool *) &g->rows[2 * n], (bool *) &g->rows[2 * n] + n, sizeof(bool) * n);
+			g->haslast = true;
+		}
+		g->hasnext = false;
+		return;
+	}
+	if (committed && g->next)
+	{
+		if (g->last)
+			pfree(g->last);
+		g->last = g->next;
+	}
+	else if (g->next)
+		pfree(g->next);
+	g->next = NULL;
+}
+
+/*
  * lm_agg_emit_group emits a group's change: -last (if it emitted a row
  * before), +new.  The new row is kept as the group's next row until the
  * step settles.  Returns false if its row could not be computed (careful
@@ -869,11 +961,10 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 	LmOp *op = &a->op;
 	LmBatch *out = &op->out;
 	int j;
-	MemoryContext old;
 
 	if (out->n + 2 > out->cap)
 		lm_op_forward(op);
-	j = out->n + (g->last != NULL);
+	j = out->n + lm_agg_has_last(a, g);
 	if (op->graph->careful)
 	{
 		if (!lm_agg_result_careful(a, win, g, out, j))
@@ -884,23 +975,18 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 		lm_agg_result(a, win, g, out, j);
 	/* the row becomes the group's last one, unless its window is closing */
 	if (!win->closing)
+		lm_agg_keep_next(a, win, g, &LM_BATCH_VAL(out, 0, j), &LM_BATCH_NULL(out, 0, j));
+	if (lm_agg_has_last(a, g))
 	{
-		old = MemoryContextSwitchTo(win->cxt);
-		if (g->next)
-			pfree(g->next);
-		g->next = heap_form_minimal_tuple(a->d.outdesc, &LM_BATCH_VAL(out, 0, j),
-										  &LM_BATCH_NULL(out, 0, j));
-		MemoryContextSwitchTo(old);
-	}
-	if (g->last != NULL)
-	{
+		Datum *lv;
+		bool *ln;
+
 		/* -last: the row the sink holds for the group */
-		ExecStoreMinimalTuple(g->last, a->lastread, false);
-		slot_getallattrs(a->lastread);
+		lm_agg_last_row(a, g, &lv, &ln);
 		for (int c = 0; c < a->d.nout; c++)
 		{
-			LM_BATCH_VAL(out, c, out->n) = a->lastread->tts_values[c];
-			LM_BATCH_NULL(out, c, out->n) = a->lastread->tts_isnull[c];
+			LM_BATCH_VAL(out, c, out->n) = lv[c];
+			LM_BATCH_NULL(out, c, out->n) = ln[c];
 		}
 		out->ts[out->n] = LM_NO_TIME;
 		out->wstart[out->n] = win->head.start;
@@ -1038,18 +1124,13 @@ lm_agg_settle(LmOp *op, bool committed)
 			if (committed && !g->emit_failed)
 			{
 				/* the row it emitted is the one the sink now holds */
-				if (g->last)
-					pfree(g->last);
-				g->last = g->next;
-				g->next = NULL;
+				lm_agg_settle_row(a, g, true);
 				g->dirty = false;
 				g->next_dirty = NULL;
 			}
 			else
 			{
-				if (g->next)
-					pfree(g->next);
-				g->next = NULL;
+				lm_agg_settle_row(a, g, false);
 				nfailed += g->emit_failed;
 				g->next_dirty = win->dirty;
 				win->dirty = g;
@@ -1146,7 +1227,8 @@ static void
 lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
 {
 	int64 flags = (g->seen ? LM_SNAP_SEEN : 0) | (g->dirty ? LM_SNAP_DIRTY : 0) |
-				  (g->emit_failed ? LM_SNAP_FAILED : 0) | (g->last ? LM_SNAP_LAST : 0);
+				  (g->emit_failed ? LM_SNAP_FAILED : 0) |
+				  (lm_agg_has_last(a, g) ? LM_SNAP_LAST : 0);
 
 	lm_snap_put_int64(buf, flags);
 	if (a->fast)
@@ -1166,8 +1248,17 @@ lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
 	}
 	else if (a->d.nkeys > 0)
 		lm_agg_put_tuple(buf, g->key);
-	if (g->last)
-		lm_agg_put_tuple(buf, g->last);
+	if (lm_agg_has_last(a, g))
+	{
+		Datum *lv;
+		bool *ln;
+		MinimalTuple t;
+
+		lm_agg_last_row(a, g, &lv, &ln);
+		t = heap_form_minimal_tuple(a->d.outdesc, lv, ln);
+		lm_agg_put_tuple(buf, t);
+		pfree(t);
+	}
 	for (int k = 0; k < a->d.naggs; k++)
 	{
 		LmAggSpec *s = &a->d.aggs[k];
@@ -1272,7 +1363,22 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 	g->seen = (flags & LM_SNAP_SEEN) != 0;
 	g->emit_failed = (flags & LM_SNAP_FAILED) != 0;
 	if (flags & LM_SNAP_LAST)
-		g->last = lm_agg_get_tuple(p, end, win->cxt);
+	{
+		MinimalTuple t = lm_agg_get_tuple(p, end, win->cxt);
+
+		if (a->inline_rows)
+		{
+			/* kept inline: as the next row of a committed step */
+			ExecStoreMinimalTuple(t, a->lastread, false);
+			slot_getallattrs(a->lastread);
+			lm_agg_keep_next(a, win, g, a->lastread->tts_values, a->lastread->tts_isnull);
+			lm_agg_settle_row(a, g, true);
+			ExecClearTuple(a->lastread);
+			pfree(t);
+		}
+		else
+			g->last = t;
+	}
 	for (int k = 0; k < a->d.naggs; k++)
 	{
 		LmAggSpec *s = &a->d.aggs[k];
@@ -1420,6 +1526,9 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 		a->any_retain |= desc->aggs[i].retain;
 		a->any_byref |= !desc->aggs[i].transbyval;
 	}
+	a->inline_rows = desc->nout > 0;
+	for (int c = 0; c < desc->nout; c++)
+		a->inline_rows &= TupleDescAttr(desc->outdesc, c)->attbyval;
 	MemoryContextSwitchTo(old);
 	return &a->op;
 }
