@@ -50,7 +50,9 @@
 #   BENCH_TP_ROUNDS        rounds of (t) per setting, after one warm-up round
 #                          that is not counted; median (default 3)
 #   BENCH_TP_WORKERS       laminar.workers settings of (t), in order (default "2 1")
-#   BENCH_PERF=1           (t) also samples the workers with perf (cpu-clock)
+#   BENCH_PERF=1           (t) also samples the workers with perf (cpu-clock);
+#                          BENCH_PERF_G=1 records call graphs too
+#   BENCH_EXTRA_CONF       lines appended to the cluster's postgresql.conf
 #                          over its counted rounds and prints the top symbols;
 #                          perf.wN.data stays in $BENCH_DIR (costs a few %)
 #
@@ -230,6 +232,7 @@ max_wal_size = 4GB
 checkpoint_timeout = 30min
 timezone = 'UTC'
 log_timezone = 'UTC'
+${BENCH_EXTRA_CONF:-}
 EOF
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
 CLUSTER_UP=1
