@@ -93,7 +93,9 @@ typedef struct LmStaging
 	char *buf;
 	Size len;
 	Size cap;
-	bool skip; /* resync: drop records up to the next end */
+	bool skip;	 /* resync: drop records up to the next end */
+	char *spare; /* the buffer of the transaction applied last, reused next */
+	Size spare_cap;
 } LmStaging;
 
 /* where one drain (or absorb) stands in one ring */
@@ -121,7 +123,9 @@ typedef struct LmWorker
 
 	/* the rings, one entry per producer */
 	LmStaging *staging; /* events of a transaction not yet committed */
-	LmCursor *cursors;	/* where the running drain (or absorb) stands */
+	LmRecSeq *wmbuf;	/* the WATERMARK records of the commit being applied */
+	int nwmbuf;
+	LmCursor *cursors; /* where the running drain (or absorb) stands */
 
 	/* the loaded views and the streams they read */
 	List *views;			 /* LmView *, in id order */
@@ -1022,6 +1026,14 @@ lm_worker_run_view(LmView *v)
 	lm_view_leave(v, save_uid, save_sec);
 	lm_worker.current_view = NULL;
 	lm_worker.pass_events += n;
+
+	/*
+	 * A large transaction takes a while to apply: keep its producer (and the
+	 * others) moving by staging what they wrote meanwhile (see
+	 * lm_worker_apply_commit: the transaction applied has a staging buffer
+	 * of its own).
+	 */
+	lm_worker_absorb();
 	if ((lm_worker.pass_events & ~INT64CONST(1023)) !=
 		((lm_worker.pass_events - n) & ~INT64CONST(1023)))
 	{
@@ -1172,10 +1184,11 @@ lm_worker_recover(void)
 }
 
 /*
- * lm_worker_commit_staged applies producer p's staged transaction.
+ * lm_worker_commit_staged applies a committed transaction's staged events
+ * (len bytes of records in buf, which does not move meanwhile).
  */
 static void
-lm_worker_commit_staged(LmStaging *st)
+lm_worker_commit_staged(char *buf, Size len)
 {
 	/*
 	 * Both change inside PG_TRY and are read after a longjmp: volatile, or
@@ -1192,7 +1205,7 @@ lm_worker_commit_staged(LmStaging *st)
 		{
 			/* first the push an error interrupted: its input batch is in use */
 			lm_worker_run_queued();
-			lm_worker_apply_range(st->buf, st->len, &pos);
+			lm_worker_apply_range(buf, len, &pos);
 			lm_worker_run_queued();
 			done = true;
 		}
@@ -1202,7 +1215,6 @@ lm_worker_commit_staged(LmStaging *st)
 		}
 		PG_END_TRY();
 	}
-	st->len = 0;
 }
 
 /*
@@ -1362,27 +1374,64 @@ lm_worker_apply_commit(int p)
 	uint64 seq = c->seq;
 	bool moved = false;
 	bool committed = false;
+	int nwm = 0;
 
+	/* the transaction's commit records: its COMMIT, then its WATERMARKs */
 	while (c->pos < c->end)
 	{
 		LmRecSeq rec;
 
 		lm_worker_read_rec(p, r, c, &rec);
 		if (rec.hdr.type == LM_REC_COMMIT && rec.seq == seq && !committed)
-		{
 			committed = true;
-			if (!st->skip)
-				lm_worker_commit_staged(st);
-			st->len = 0;
-			st->skip = false;
-			lm_worker_set_txn_open(r, 0);
-		}
 		else if (rec.hdr.type == LM_REC_WATERMARK && rec.seq == seq)
-			moved |= lm_worker_raise_wm(rec.hdr.aux, rec.value);
+		{
+			if (nwm == lm_worker.nwmbuf)
+			{
+				int ncap = Max(8, nwm * 2);
+
+				lm_worker.wmbuf = lm_worker.wmbuf
+									  ? repalloc(lm_worker.wmbuf, sizeof(LmRecSeq) * ncap)
+									  : MemoryContextAlloc(lm_worker.cxt, sizeof(LmRecSeq) * ncap);
+				lm_worker.nwmbuf = ncap;
+			}
+			lm_worker.wmbuf[nwm++] = rec;
+		}
 		else
 			break;
 		c->pos += rec.hdr.len;
 	}
+	/* their ring space goes back now: the producer may go on meanwhile */
+	lm_worker_release(p);
+	if (committed)
+	{
+		char *buf = st->buf;
+		Size len = st->len;
+		Size cap = st->cap;
+		bool skip = st->skip;
+
+		/*
+		 * The staged events are applied from their buffer, while what the
+		 * producer writes meanwhile is staged in the spare one
+		 * (lm_worker_absorb): the buffer applied never moves.
+		 */
+		st->buf = st->spare;
+		st->cap = st->spare_cap;
+		st->len = 0;
+		st->skip = false;
+		st->spare = NULL;
+		st->spare_cap = 0;
+		lm_worker_set_txn_open(r, 0);
+		if (!skip)
+			lm_worker_commit_staged(buf, len);
+		st->spare = buf;
+		st->spare_cap = cap;
+		if (st->len > 0)
+			lm_worker_set_txn_open(r, 1);
+	}
+	/* the watermarks, as of this transaction's events */
+	for (int i = 0; i < nwm; i++)
+		moved |= lm_worker_raise_wm(lm_worker.wmbuf[i].hdr.aux, lm_worker.wmbuf[i].value);
 	lm_worker_scan(p, false);
 	lm_worker_release(p);
 	return moved;
