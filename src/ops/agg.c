@@ -178,9 +178,10 @@ typedef struct LmAggOp
 	TupleTableSlot *lastread; /* deforms a stored result row */
 	Size group_size;
 	bool any_retain;
-	bool any_byref;	  /* some aggregate's state is held by reference */
-	bool inline_rows; /* every output is by value: rows kept inline */
-	bool fast;		  /* keys are by-value types with bitwise equality: lmfast */
+	StringInfoData retainbuf; /* one event's retained input, being formed */
+	bool any_byref;			  /* some aggregate's state is held by reference */
+	bool inline_rows;		  /* every output is by value: rows kept inline */
+	bool fast;				  /* keys are by-value types with bitwise equality: lmfast */
 	/* windows, oldest first */
 	LmWindow **wins;
 	int nwins;
@@ -289,25 +290,24 @@ lm_agg_free_state(LmAggSpec *s, Datum d)
  * aggregate of a group has seen (the snapshot of its state).
  */
 static void
-lm_agg_retain(LmAggSpec *s, LmRetained *r, FunctionCallInfo fc, MemoryContext gcxt)
+lm_agg_retain(LmAggOp *a, LmAggSpec *s, LmRetained *r, FunctionCallInfo fc, MemoryContext gcxt)
 {
-	StringInfoData buf;
+	StringInfo buf = &a->retainbuf;
 
-	initStringInfo(&buf);
+	resetStringInfo(buf);
 	for (int i = 0; i < s->nargs; i++)
-		lm_snap_put_datum(&buf, fc->args[i + 1].value, fc->args[i + 1].isnull, s->argbyval[i],
+		lm_snap_put_datum(buf, fc->args[i + 1].value, fc->args[i + 1].isnull, s->argbyval[i],
 						  s->arglen[i]);
-	if (r->len + buf.len > r->cap)
+	if (r->len + buf->len > r->cap)
 	{
-		uint32 ncap = Max(r->cap * 2, r->len + buf.len);
+		uint32 ncap = Max(r->cap * 2, r->len + buf->len);
 
 		ncap = Max(ncap, 256);
 		r->buf = r->buf ? repalloc(r->buf, ncap) : MemoryContextAlloc(gcxt, ncap);
 		r->cap = ncap;
 	}
-	memcpy(r->buf + r->len, buf.data, buf.len);
-	r->len += buf.len;
-	pfree(buf.data);
+	memcpy(r->buf + r->len, buf->data, buf->len);
+	r->len += buf->len;
 }
 
 /*
@@ -613,7 +613,7 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 			fc->args[x + 1].isnull = LM_BATCH_NULL(in, s->argcol + x, i);
 		}
 		if (s->retain)
-			lm_agg_retain(s, &g->retained[k], fc, win->cxt);
+			lm_agg_retain(a, s, &g->retained[k], fc, win->cxt);
 		if (s->fast == LM_AGGFAST_NONE || !lm_agg_fast(s, &g->vals[k], fc))
 			lm_agg_advance(a, s, &g->vals[k], win->cxt);
 	}
@@ -825,35 +825,21 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 static bool
 lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	MemoryContext cxt;
+	ResourceOwner owner;
 	bool ok = true;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
+	lm_graph_sub_begin(&cxt, &owner);
 	PG_TRY();
 	{
 		lm_agg_result(a, win, g, out, j);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
+		lm_graph_sub_end(cxt, owner);
 	}
 	PG_CATCH();
 	{
-		ErrorData *edata;
+		ErrorData *edata = lm_graph_sub_abort(cxt, owner);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (!lm_error_is_data(edata->sqlerrcode))
-			ReThrowError(edata);
-		if (!g->emit_failed)
-			lm_graph_skip_row(a->op.graph, edata->message);
-		else if (a->op.graph->stats)
-			lm_set_view_skip(a->op.graph->stats, edata->message);
+		lm_graph_skip_row(a->op.graph, edata->message, g->emit_failed);
 		g->emit_failed = true;
 		FreeErrorData(edata);
 		ok = false;
@@ -1526,6 +1512,8 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 		a->any_retain |= desc->aggs[i].retain;
 		a->any_byref |= !desc->aggs[i].transbyval;
 	}
+	if (a->any_retain)
+		initStringInfo(&a->retainbuf);
 	a->inline_rows = desc->nout > 0;
 	for (int c = 0; c < desc->nout; c++)
 		a->inline_rows &= TupleDescAttr(desc->outdesc, c)->attbyval;

@@ -109,20 +109,21 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
 	{
 		char *s = TextDatumGetCString(textInitVal);
 
-		getTypeInputInfo(a->transtype, &a->typinput, &a->typioparam);
-		a->initval = OidInputFunctionCall(a->typinput, s, a->typioparam, -1);
+		Oid typinput;
+		Oid typioparam;
+
+		getTypeInputInfo(a->transtype, &typinput, &typioparam);
+		a->initval = OidInputFunctionCall(typinput, s, typioparam, -1);
 	}
 	ReleaseSysCache(tup);
 
 	a->nargs = list_length(aggref->args);
 	if (a->transstrict && a->initnull && a->nargs == 0)
 		elog(ERROR, "laminar: strict aggregate without arguments and initial value");
-	a->argtypes = palloc0(sizeof(Oid) * Max(a->nargs, 1));
 	a->arglen = palloc0(sizeof(int16) * Max(a->nargs, 1));
 	a->argbyval = palloc0(sizeof(bool) * Max(a->nargs, 1));
 	for (int i = 0; i < a->nargs; i++)
 	{
-		a->argtypes[i] = inputTypes[i];
 		get_typlenbyval(inputTypes[i], &a->arglen[i], &a->argbyval[i]);
 	}
 	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));

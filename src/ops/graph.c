@@ -19,7 +19,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
+#include "utils/resowner.h"
 #include "utils/datum.h"
 #include "utils/memutils.h"
 
@@ -357,18 +359,19 @@ lm_graph_groups(LmGraph *g)
 }
 
 /*
- * lm_graph_skip_row counts a result row a step could not write or compute,
- * keeping its error as the view's sample; the log gets the 1st, 2nd, 4th
- * ... of them.
+ * lm_graph_skip_row counts a result row a step could not write or compute
+ * (unless it failed before: again), keeping its error as the view's
+ * sample; the log gets the 1st, 2nd, 4th ... of them.
  */
 void
-lm_graph_skip_row(LmGraph *g, const char *msg)
+lm_graph_skip_row(LmGraph *g, const char *msg, bool again)
 {
 	if (g->stats)
-	{
-		pg_atomic_fetch_add_u64(&g->stats->skipped_rows, 1);
 		lm_set_view_skip(g->stats, msg);
-	}
+	if (again)
+		return;
+	if (g->stats)
+		pg_atomic_fetch_add_u64(&g->stats->skipped_rows, 1);
 	g->nskipped++;
 	if ((g->nskipped & (g->nskipped - 1)) == 0)
 		ereport(LOG,
@@ -404,6 +407,52 @@ lm_error_is_data(int sqlerrcode)
 		default:
 			return false;
 	}
+}
+
+/*
+ * lm_graph_sub_begin opens a subtransaction for one careful piece of a
+ * step (a row computed, a batch written), staying in the caller's memory
+ * context and resource owner, which it returns.
+ */
+void
+lm_graph_sub_begin(MemoryContext *cxt, ResourceOwner *owner)
+{
+	*cxt = CurrentMemoryContext;
+	*owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(*cxt);
+}
+
+/*
+ * lm_graph_sub_end commits a subtransaction of lm_graph_sub_begin.
+ */
+void
+lm_graph_sub_end(MemoryContext cxt, ResourceOwner owner)
+{
+	ReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
+/*
+ * lm_graph_sub_abort rolls back a subtransaction of lm_graph_sub_begin after
+ * an error and returns the error.  An error that is not about the data (see
+ * lm_error_is_data) is raised again, for the step's own subtransaction.
+ */
+ErrorData *
+lm_graph_sub_abort(MemoryContext cxt, ResourceOwner owner)
+{
+	ErrorData *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (!lm_error_is_data(edata->sqlerrcode))
+		ReThrowError(edata);
+	return edata;
 }
 
 /*

@@ -57,6 +57,7 @@
 #include "executor/executor.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
+#include "utils/resowner.h"
 
 #include "laminar.h"
 
@@ -195,9 +196,7 @@ typedef struct LmGraph
 	uint64 pend_events;
 	uint64 pend_late;
 	uint64 pend_null;
-	uint64 pend_skipped; /* rows a step skipped (skipped_rows) */
-	uint64 nskipped;	 /* events and rows skipped on this worker */
-	char *skip_msg;		 /* the latest, for last_skip_error */
+	uint64 nskipped; /* events and rows skipped on this worker */
 } LmGraph;
 
 /* ops/graph.c: building and driving a graph */
@@ -224,7 +223,10 @@ extern void lm_graph_restore(LmGraph *g, const char *data, Size len);
 extern void lm_graph_describe(LmGraph *g);
 extern void lm_graph_publish(LmGraph *g);
 extern void lm_graph_unpublish(LmGraph *g);
-extern void lm_graph_skip_row(LmGraph *g, const char *msg);
+extern void lm_graph_skip_row(LmGraph *g, const char *msg, bool again);
+extern void lm_graph_sub_begin(MemoryContext *cxt, ResourceOwner *owner);
+extern void lm_graph_sub_end(MemoryContext cxt, ResourceOwner owner);
+extern ErrorData *lm_graph_sub_abort(MemoryContext cxt, ResourceOwner owner);
 extern bool lm_error_is_data(int sqlerrcode);
 
 /*

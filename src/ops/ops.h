@@ -53,13 +53,8 @@ typedef struct LmAggSpec
 	FunctionCallInfo serialcall;
 	FunctionCallInfo deserialcall;
 	bool retain; /* an internal state with no serialfn: snapshot keeps its input */
-	Oid *argtypes;
 	int16 *arglen;
 	bool *argbyval;
-	int16 typlen_out; /* the type of the state as a snapshot stores it */
-	bool typbyval_out;
-	Oid typinput; /* to read the initial value */
-	Oid typioparam;
 	/* the fast transitions of ops/aggfn.c, LM_AGGFAST_NONE if none */
 	int fast;
 } LmAggSpec;

@@ -53,6 +53,7 @@
 #include "access/xact.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -112,26 +113,7 @@ typedef struct LmSinkWin
 typedef struct LmSink
 {
 	LmOp op;
-	/* what it writes (LmSinkDesc, flattened) */
-	int32 id;
-	Oid result_relid;
-	bool upsert;
-	bool global;
-	bool windowed;
-	bool fresh;
-	int nout;
-	Oid *outtypes;
-	int32 *outtypmods;
-	int16 *outlen;
-	bool *outbyval;
-	char *outalign;
-	Oid *outarraytypes;
-	FmgrInfo *outfuncs;
-	char **outnames;
-	int nkeycols;
-	char **keycols;
-	int *keyout;
-	int nkeyout;
+	LmSinkDesc d; /* what it writes, from the planner */
 	/* the table */
 	AttrNumber *outattnum; /* result table attribute of each output */
 	SPIPlanPtr plan;	   /* upsert / insert / update of the result table */
@@ -198,8 +180,8 @@ lm_sink_has_arbiter(LmSink *v, Relation rel)
 	bool found = false;
 	ListCell *lc;
 
-	for (int k = 0; k < v->nkeyout; k++)
-		keys = bms_add_member(keys, v->outattnum[v->keyout[k]]);
+	for (int k = 0; k < v->d.nkeyout; k++)
+		keys = bms_add_member(keys, v->outattnum[v->d.keyout[k]]);
 	foreach (lc, indexes)
 	{
 		HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
@@ -216,8 +198,8 @@ lm_sink_has_arbiter(LmSink *v, Relation rel)
 		for (int k = 0; ok && k < ix->indnkeyatts; k++)
 			cols = bms_add_member(cols, ix->indkey.values[k]);
 		ok = ok && bms_equal(cols, keys);
-		for (int k = 0; ok && !ix->indnullsnotdistinct && k < v->nkeyout; k++)
-			if (!TupleDescAttr(RelationGetDescr(rel), v->outattnum[v->keyout[k]] - 1)->attnotnull)
+		for (int k = 0; ok && !ix->indnullsnotdistinct && k < v->d.nkeyout; k++)
+			if (!TupleDescAttr(RelationGetDescr(rel), v->outattnum[v->d.keyout[k]] - 1)->attnotnull)
 				ok = false;
 		ReleaseSysCache(tup);
 		bms_free(cols);
@@ -258,41 +240,42 @@ lm_sink_has_arbiter(LmSink *v, Relation rel)
 static void
 lm_sink_check(LmSink *v, LOCKMODE lockmode, bool writing)
 {
-	Relation rel = try_table_open(v->result_relid, lockmode);
+	Relation rel = try_table_open(v->d.result_relid, lockmode);
 	TupleDesc desc;
 	char *target;
 
 	if (rel == NULL)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-						errmsg("the result table of continuous view %d no longer exists", v->id)));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the result table of continuous view %d no longer exists", v->d.view_id)));
 	desc = RelationGetDescr(rel);
-	for (int c = 0; c < v->nout; c++)
+	for (int c = 0; c < v->d.nout; c++)
 	{
 		Form_pg_attribute att = NULL;
 
 		for (int a = 0; a < desc->natts && att == NULL; a++)
 			if (!TupleDescAttr(desc, a)->attisdropped &&
-				strcmp(NameStr(TupleDescAttr(desc, a)->attname), v->outnames[c]) == 0)
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), v->d.outnames[c]) == 0)
 				att = TupleDescAttr(desc, a);
 		if (att == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("result table \"%s\" has no column \"%s\" for its continuous view",
-							RelationGetRelationName(rel), v->outnames[c]),
+							RelationGetRelationName(rel), v->d.outnames[c]),
 					 errdetail("The view writes its column \"%s\" of type %s there; the "
 							   "column was renamed or dropped.",
-							   v->outnames[c], format_type_be(v->outtypes[c])),
+							   v->d.outnames[c], format_type_be(v->d.outtypes[c])),
 					 errhint(LM_SINK_RECREATE_HINT)));
-		if (att->atttypid != v->outtypes[c])
+		if (att->atttypid != v->d.outtypes[c])
 			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
 							errmsg("column \"%s\" of result table \"%s\" is of type %s but its "
 								   "continuous view produces %s",
-								   v->outnames[c], RelationGetRelationName(rel),
-								   format_type_be(att->atttypid), format_type_be(v->outtypes[c])),
+								   v->d.outnames[c], RelationGetRelationName(rel),
+								   format_type_be(att->atttypid), format_type_be(v->d.outtypes[c])),
 							errhint(LM_SINK_RECREATE_HINT)));
 		v->outattnum[c] = att->attnum;
 	}
-	if (writing && v->upsert && v->nkeycols > 0 && !lm_sink_has_arbiter(v, rel))
+	if (writing && v->d.upsert && v->d.nkeycols > 0 && !lm_sink_has_arbiter(v, rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("result table \"%s\" has no unique index on its group columns",
@@ -326,14 +309,14 @@ lm_sink_check(LmSink *v, LOCKMODE lockmode, bool writing)
 static void
 lm_sink_unnest_list(LmSink *v, StringInfo sql, Oid *argtypes)
 {
-	for (int c = 0; c < v->nout; c++)
+	for (int c = 0; c < v->d.nout; c++)
 	{
 		appendStringInfo(sql, "%spg_catalog.unnest($%d)", c ? ", " : "", c + 1);
-		if (OidIsValid(v->outarraytypes[c]))
-			argtypes[c] = v->outarraytypes[c];
+		if (OidIsValid(v->d.outarraytypes[c]))
+			argtypes[c] = v->d.outarraytypes[c];
 		else
 		{
-			appendStringInfo(sql, "::%s", format_type_be_qualified(v->outtypes[c]));
+			appendStringInfo(sql, "::%s", format_type_be_qualified(v->d.outtypes[c]));
 			argtypes[c] = TEXTARRAYOID;
 		}
 	}
@@ -351,48 +334,48 @@ lm_sink_prepare(LmSink *v)
 
 	if (v->plan)
 		return;
-	target = quote_qualified_identifier(get_namespace_name(get_rel_namespace(v->result_relid)),
-										get_rel_name(v->result_relid));
-	argtypes = palloc(sizeof(Oid) * v->nout);
+	target = quote_qualified_identifier(get_namespace_name(get_rel_namespace(v->d.result_relid)),
+										get_rel_name(v->d.result_relid));
+	argtypes = palloc(sizeof(Oid) * v->d.nout);
 	initStringInfo(&sql);
-	if (v->global)
+	if (v->d.global)
 	{
 		/* ONLY: never the rows of a table that inherits from the result table */
 		appendStringInfo(&sql, "UPDATE ONLY %s SET ", target);
-		for (int c = 0; c < v->nout; c++)
+		for (int c = 0; c < v->d.nout; c++)
 		{
-			appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(v->outnames[c]),
+			appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(v->d.outnames[c]),
 							 c + 1);
-			argtypes[c] = v->outtypes[c];
+			argtypes[c] = v->d.outtypes[c];
 		}
 	}
 	else
 	{
 		appendStringInfo(&sql, "INSERT INTO %s (", target);
-		for (int c = 0; c < v->nout; c++)
-			appendStringInfo(&sql, "%s%s", c ? ", " : "", quote_identifier(v->outnames[c]));
+		for (int c = 0; c < v->d.nout; c++)
+			appendStringInfo(&sql, "%s%s", c ? ", " : "", quote_identifier(v->d.outnames[c]));
 		appendStringInfoString(&sql, ") SELECT ");
 		lm_sink_unnest_list(v, &sql, argtypes);
-		if (v->upsert)
+		if (v->d.upsert)
 		{
 			bool any = false;
 
 			appendStringInfoString(&sql, " ON CONFLICT (");
-			for (int k = 0; k < v->nkeycols; k++)
-				appendStringInfo(&sql, "%s%s", k ? ", " : "", quote_identifier(v->keycols[k]));
+			for (int k = 0; k < v->d.nkeycols; k++)
+				appendStringInfo(&sql, "%s%s", k ? ", " : "", quote_identifier(v->d.keycols[k]));
 			appendStringInfoString(&sql, ") DO UPDATE SET ");
-			for (int c = 0; c < v->nout; c++)
+			for (int c = 0; c < v->d.nout; c++)
 			{
 				bool iskey = false;
 
-				for (int k = 0; k < v->nkeycols; k++)
-					if (strcmp(v->keycols[k], v->outnames[c]) == 0)
+				for (int k = 0; k < v->d.nkeycols; k++)
+					if (strcmp(v->d.keycols[k], v->d.outnames[c]) == 0)
 						iskey = true;
 				if (iskey)
 					continue;
 				appendStringInfo(&sql, "%s%s = EXCLUDED.%s", any ? ", " : "",
-								 quote_identifier(v->outnames[c]),
-								 quote_identifier(v->outnames[c]));
+								 quote_identifier(v->d.outnames[c]),
+								 quote_identifier(v->d.outnames[c]));
 				any = true;
 			}
 			if (!any)
@@ -410,7 +393,7 @@ lm_sink_prepare(LmSink *v)
 			}
 		}
 	}
-	v->plan = SPI_prepare(sql.data, v->nout, argtypes);
+	v->plan = SPI_prepare(sql.data, v->d.nout, argtypes);
 	if (v->plan == NULL)
 		elog(ERROR, "laminar: could not prepare \"%s\": %s", sql.data,
 			 SPI_result_code_string(SPI_result));
@@ -428,23 +411,23 @@ lm_sink_prepare(LmSink *v)
 static void
 lm_sink_flush_arrays(LmSink *v, Datum **cols, bool **nulls, int n, LmSinkEntry **groups)
 {
-	Datum *args = palloc(sizeof(Datum) * v->nout);
+	Datum *args = palloc(sizeof(Datum) * v->d.nout);
 	int ret;
 
 	if (n == 0)
 		return;
 	lm_sink_prepare(v);
-	if (v->global)
+	if (v->d.global)
 	{
-		char *argnulls = palloc(v->nout + 1);
+		char *argnulls = palloc(v->d.nout + 1);
 
 		/* the last row is the current one */
-		for (int c = 0; c < v->nout; c++)
+		for (int c = 0; c < v->d.nout; c++)
 		{
 			args[c] = cols[c][n - 1];
 			argnulls[c] = nulls[c][n - 1] ? 'n' : ' ';
 		}
-		argnulls[v->nout] = '\0';
+		argnulls[v->d.nout] = '\0';
 		ret = SPI_execute_plan(v->plan, args, argnulls, false, 0);
 	}
 	else
@@ -452,26 +435,26 @@ lm_sink_flush_arrays(LmSink *v, Datum **cols, bool **nulls, int n, LmSinkEntry *
 		int dims[1] = {n};
 		int lbs[1] = {1};
 
-		for (int c = 0; c < v->nout; c++)
+		for (int c = 0; c < v->d.nout; c++)
 		{
-			if (!OidIsValid(v->outarraytypes[c]))
+			if (!OidIsValid(v->d.outarraytypes[c]))
 			{
 				for (int i = 0; i < n; i++)
 					if (!nulls[c][i])
 						cols[c][i] =
-							CStringGetTextDatum(OutputFunctionCall(&v->outfuncs[c], cols[c][i]));
+							CStringGetTextDatum(OutputFunctionCall(&v->d.outfuncs[c], cols[c][i]));
 				args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
 															 TEXTOID, -1, false, TYPALIGN_INT));
 				continue;
 			}
-			args[c] =
-				PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs, v->outtypes[c],
-												   v->outlen[c], v->outbyval[c], v->outalign[c]));
+			args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims, lbs,
+														 v->d.outtypes[c], v->d.outlen[c],
+														 v->d.outbyval[c], v->d.outalign[c]));
 		}
 		ret = SPI_execute_plan(v->plan, args, NULL, false, 0);
 	}
 	if (ret < 0)
-		elog(ERROR, "laminar: writing results of view %d failed: %s", v->id,
+		elog(ERROR, "laminar: writing results of view %d failed: %s", v->d.view_id,
 			 SPI_result_code_string(ret));
 	if (v->returning && groups != NULL && ret == SPI_OK_INSERT_RETURNING &&
 		SPI_processed == (uint64) n)
@@ -500,9 +483,9 @@ lm_sink_flush_arrays(LmSink *v, Datum **cols, bool **nulls, int n, LmSinkEntry *
 static void
 lm_sink_alloc_cols(LmSink *v, int n, Datum ***cols, bool ***nulls)
 {
-	*cols = palloc(sizeof(Datum *) * v->nout);
-	*nulls = palloc(sizeof(bool *) * v->nout);
-	for (int c = 0; c < v->nout; c++)
+	*cols = palloc(sizeof(Datum *) * v->d.nout);
+	*nulls = palloc(sizeof(bool *) * v->d.nout);
+	for (int c = 0; c < v->d.nout; c++)
 	{
 		(*cols)[c] = palloc(sizeof(Datum) * n);
 		(*nulls)[c] = palloc(sizeof(bool) * n);
@@ -526,13 +509,13 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 
 	if (!v->returning)
 		return false;
-	rel = table_open(v->result_relid, RowExclusiveLock);
+	rel = table_open(v->d.result_relid, RowExclusiveLock);
 	constr = RelationGetDescr(rel)->constr;
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relam != HEAP_TABLE_AM_OID ||
 		rel->rd_rel->relispartition || rel->trigdesc != NULL || rel->rd_rel->relrowsecurity ||
 		(constr &&
 		 (constr->num_check > 0 || constr->has_generated_stored || constr->has_not_null)) ||
-		pg_class_aclcheck(v->result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		pg_class_aclcheck(v->d.result_relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 	{
 		table_close(rel, NoLock);
 		return false;
@@ -551,7 +534,7 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 		for (int a = 0; a < desc->natts; a++)
 			if (!TupleDescAttr(desc, a)->attisdropped)
 				live++;
-		for (int c = 0; c < v->nout && live == v->nout; c++)
+		for (int c = 0; c < v->d.nout && live == v->d.nout; c++)
 		{
 			Form_pg_attribute att;
 
@@ -562,11 +545,11 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 			}
 			att = TupleDescAttr(desc, v->outattnum[c] - 1);
 			/* a narrower typmod (varchar(n), numeric(p,s)) needs the cast */
-			if (att->attisdropped || att->atttypid != v->outtypes[c] ||
-				(att->atttypmod >= 0 && att->atttypmod != v->outtypmods[c]))
+			if (att->attisdropped || att->atttypid != v->d.outtypes[c] ||
+				(att->atttypmod >= 0 && att->atttypmod != v->d.outtypmods[c]))
 				live = -1;
 		}
-		if (live != v->nout)
+		if (live != v->d.nout)
 		{
 			table_close(rel, NoLock);
 			return false;
@@ -584,7 +567,7 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 	d->estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
 	rte->rtekind = RTE_RELATION;
-	rte->relid = v->result_relid;
+	rte->relid = v->d.result_relid;
 	rte->relkind = RELKIND_RELATION;
 	rte->rellockmode = RowExclusiveLock;
 	ExecInitRangeTable(d->estate, list_make1(rte));
@@ -650,57 +633,12 @@ lm_sink_fill_slot(LmSink *v, TupleTableSlot *slot, Datum **cols, bool **nulls, i
 		slot->tts_values[a] = (Datum) 0;
 		slot->tts_isnull[a] = true;
 	}
-	for (int c = 0; c < v->nout; c++)
+	for (int c = 0; c < v->d.nout; c++)
 	{
 		slot->tts_values[v->outattnum[c] - 1] = cols[c][i];
 		slot->tts_isnull[v->outattnum[c] - 1] = nulls[c][i];
 	}
 	ExecStoreVirtualTuple(slot);
-}
-
-/*
- * lm_sink_sub_begin opens a subtransaction for one careful write, staying
- * in the caller's memory context and resource owner.
- */
-static void
-lm_sink_sub_begin(MemoryContext *cxt, ResourceOwner *owner)
-{
-	*cxt = CurrentMemoryContext;
-	*owner = CurrentResourceOwner;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(*cxt);
-}
-
-/*
- * lm_sink_sub_end commits the subtransaction of a careful write.
- */
-static void
-lm_sink_sub_end(MemoryContext cxt, ResourceOwner owner)
-{
-	ReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-}
-
-/*
- * lm_sink_sub_abort rolls back the subtransaction of a careful write after
- * an error and returns the error.  An error that is not about the data
- * (see lm_error_is_data) is raised again, for the view's subtransaction.
- */
-static ErrorData *
-lm_sink_sub_abort(LmSink *v, MemoryContext cxt, ResourceOwner owner)
-{
-	ErrorData *edata;
-
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (!lm_error_is_data(edata->sqlerrcode))
-		ReThrowError(edata);
-	return edata;
 }
 
 /*
@@ -740,15 +678,15 @@ lm_sink_try_direct(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, boo
 	if (!table_tuple_fetch_row_version(d->rel, &e->tid, SnapshotSelf, old))
 		return false;
 	slot_getallattrs(old);
-	for (int k = 0; k < v->nkeyout; k++)
+	for (int k = 0; k < v->d.nkeyout; k++)
 	{
-		int c = v->keyout[k];
+		int c = v->d.keyout[k];
 		int a = v->outattnum[c] - 1;
 
 		if (old->tts_isnull[a] != nulls[c][i])
 			return false;
 		if (!nulls[c][i] &&
-			!lm_sink_datum_eq(old->tts_values[a], cols[c][i], v->outbyval[c], v->outlen[c]))
+			!lm_sink_datum_eq(old->tts_values[a], cols[c][i], v->d.outbyval[c], v->d.outlen[c]))
 			return false;
 	}
 
@@ -801,10 +739,10 @@ typedef struct LmSinkOrder
 static int
 lm_sink_cmp_keys(LmSink *v, int a, int b, int first)
 {
-	const Datum *va = &v->vals[a * v->nout];
-	const Datum *vb = &v->vals[b * v->nout];
-	const bool *na = &v->nulls[a * v->nout];
-	const bool *nb = &v->nulls[b * v->nout];
+	const Datum *va = &v->vals[a * v->d.nout];
+	const Datum *vb = &v->vals[b * v->d.nout];
+	const bool *na = &v->nulls[a * v->d.nout];
+	const bool *nb = &v->nulls[b * v->d.nout];
 
 	for (int k = first; k < v->nsortkeys; k++)
 	{
@@ -860,14 +798,14 @@ lm_sink_cmp_rows(const LmSinkOrder *oa, const LmSinkOrder *ob, LmSink *v)
 static inline int64
 lm_sink_int_key(LmSink *v, int r, int c, bool *isnull)
 {
-	Datum d = v->vals[r * v->nout + c];
+	Datum d = v->vals[r * v->d.nout + c];
 
-	*isnull = v->nulls[r * v->nout + c];
+	*isnull = v->nulls[r * v->d.nout + c];
 	if (*isnull)
 		return 0;
-	return v->outlen[c] == 8   ? DatumGetInt64(d)
-		   : v->outlen[c] == 4 ? DatumGetInt32(d)
-							   : DatumGetInt16(d);
+	return v->d.outlen[c] == 8	 ? DatumGetInt64(d)
+		   : v->d.outlen[c] == 4 ? DatumGetInt32(d)
+								 : DatumGetInt16(d);
 }
 
 /*
@@ -908,17 +846,17 @@ lm_sink_order_rows(LmSink *v)
 	for (int i = 0; i < n; i++)
 		idx[i] = order[i].row;
 	pfree(order);
-	vals = palloc(sizeof(Datum) * v->nout * n);
-	nulls = palloc(sizeof(bool) * v->nout * n);
+	vals = palloc(sizeof(Datum) * v->d.nout * n);
+	nulls = palloc(sizeof(bool) * v->d.nout * n);
 	ents = palloc(sizeof(LmSinkEntry *) * n);
 	for (int i = 0; i < n; i++)
 	{
-		memcpy(&vals[i * v->nout], &v->vals[idx[i] * v->nout], sizeof(Datum) * v->nout);
-		memcpy(&nulls[i * v->nout], &v->nulls[idx[i] * v->nout], sizeof(bool) * v->nout);
+		memcpy(&vals[i * v->d.nout], &v->vals[idx[i] * v->d.nout], sizeof(Datum) * v->d.nout);
+		memcpy(&nulls[i * v->d.nout], &v->nulls[idx[i] * v->d.nout], sizeof(bool) * v->d.nout);
 		ents[i] = v->ents[idx[i]];
 	}
-	memcpy(&v->vals[v->written * v->nout], vals, sizeof(Datum) * v->nout * n);
-	memcpy(&v->nulls[v->written * v->nout], nulls, sizeof(bool) * v->nout * n);
+	memcpy(&v->vals[v->written * v->d.nout], vals, sizeof(Datum) * v->d.nout * n);
+	memcpy(&v->nulls[v->written * v->d.nout], nulls, sizeof(bool) * v->d.nout * n);
 	memcpy(&v->ents[v->written], ents, sizeof(LmSinkEntry *) * n);
 	for (int i = 0; i < n; i++)
 		if (ents[i]->pending == idx[i])
@@ -939,8 +877,7 @@ lm_sink_tid_key(const LmSinkEntry *e)
 {
 	if (!ItemPointerIsValid(&e->tid))
 		return PG_UINT64_MAX;
-	return ((uint64) ItemPointerGetBlockNumberNoCheck(&e->tid) << 16) |
-		   ItemPointerGetOffsetNumberNoCheck(&e->tid);
+	return (uint64) itemptr_encode((ItemPointer) &e->tid);
 }
 
 /* ---------------------------------------------------------------------
@@ -980,11 +917,11 @@ static void
 lm_sink_key_bytes(LmSink *v, Datum *vals, bool *nulls)
 {
 	resetStringInfo(&v->keybuf);
-	for (int k = 0; k < v->nkeyout; k++)
+	for (int k = 0; k < v->d.nkeyout; k++)
 	{
-		int c = v->keyout[k];
+		int c = v->d.keyout[k];
 
-		lm_snap_put_datum(&v->keybuf, vals[c], nulls[c], v->outbyval[c], v->outlen[c]);
+		lm_snap_put_datum(&v->keybuf, vals[c], nulls[c], v->d.outbyval[c], v->d.outlen[c]);
 	}
 }
 
@@ -1043,17 +980,17 @@ lm_sink_add_row(LmSink *v, Datum *vals, bool *nulls, LmSinkEntry *e)
 	{
 		int ncap = Max(256, v->cap * 2);
 
-		v->vals = v->vals ? repalloc_huge(v->vals, sizeof(Datum) * v->nout * ncap)
-						  : MemoryContextAllocHuge(v->op.cxt, sizeof(Datum) * v->nout * ncap);
-		v->nulls = v->nulls ? repalloc_huge(v->nulls, sizeof(bool) * v->nout * ncap)
-							: MemoryContextAllocHuge(v->op.cxt, sizeof(bool) * v->nout * ncap);
+		v->vals = v->vals ? repalloc_huge(v->vals, sizeof(Datum) * v->d.nout * ncap)
+						  : MemoryContextAllocHuge(v->op.cxt, sizeof(Datum) * v->d.nout * ncap);
+		v->nulls = v->nulls ? repalloc_huge(v->nulls, sizeof(bool) * v->d.nout * ncap)
+							: MemoryContextAllocHuge(v->op.cxt, sizeof(bool) * v->d.nout * ncap);
 		v->ents = v->ents ? repalloc_huge(v->ents, sizeof(LmSinkEntry *) * ncap)
 						  : MemoryContextAllocHuge(v->op.cxt, sizeof(LmSinkEntry *) * ncap);
 		v->cap = ncap;
 	}
 	r = v->nrows++;
-	memcpy(&v->vals[r * v->nout], vals, sizeof(Datum) * v->nout);
-	memcpy(&v->nulls[r * v->nout], nulls, sizeof(bool) * v->nout);
+	memcpy(&v->vals[r * v->d.nout], vals, sizeof(Datum) * v->d.nout);
+	memcpy(&v->nulls[r * v->d.nout], nulls, sizeof(bool) * v->d.nout);
 	v->ents[r] = e;
 	return r;
 }
@@ -1065,18 +1002,18 @@ lm_sink_add_row(LmSink *v, Datum *vals, bool *nulls, LmSinkEntry *e)
 static bool
 lm_sink_same_key(LmSink *v, LmBatch *in, int a, int b)
 {
-	if (v->windowed && in->wstart[a] != in->wstart[b])
+	if (v->d.windowed && in->wstart[a] != in->wstart[b])
 		return false;
-	for (int k = 0; k < v->nkeyout; k++)
+	for (int k = 0; k < v->d.nkeyout; k++)
 	{
-		int c = v->keyout[k];
+		int c = v->d.keyout[k];
 		bool na = LM_BATCH_NULL(in, c, a);
 		Datum da = LM_BATCH_VAL(in, c, a);
 		Datum db = LM_BATCH_VAL(in, c, b);
 
 		if (na != LM_BATCH_NULL(in, c, b))
 			return false;
-		if (!na && !(v->outbyval[c] ? da == db : datumIsEqual(da, db, false, v->outlen[c])))
+		if (!na && !(v->d.outbyval[c] ? da == db : datumIsEqual(da, db, false, v->d.outlen[c])))
 			return false;
 	}
 	return true;
@@ -1094,7 +1031,7 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 
 	LmSinkEntry *retracted = NULL; /* the key of the previous row, a -old */
 
-	if (!v->upsert && op->graph->in_step && v->mark < 0)
+	if (!v->d.upsert && op->graph->in_step && v->mark < 0)
 		v->mark = v->nrows;
 	while (in->pos < in->n)
 	{
@@ -1103,16 +1040,16 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 		bool *nulls = &LM_BATCH_NULL(in, 0, i);
 
 		op->rows_in++;
-		if (!v->upsert)
+		if (!v->d.upsert)
 		{
 			if (in->weight[i] > 0)
 			{
 				int r = lm_sink_add_row(v, vals, nulls, NULL);
 				MemoryContext old = MemoryContextSwitchTo(v->rowcxt);
 
-				for (int c = 0; c < v->nout; c++)
-					if (!nulls[c] && !v->outbyval[c])
-						v->vals[r * v->nout + c] = datumCopy(vals[c], false, v->outlen[c]);
+				for (int c = 0; c < v->d.nout; c++)
+					if (!nulls[c] && !v->d.outbyval[c])
+						v->vals[r * v->d.nout + c] = datumCopy(vals[c], false, v->d.outlen[c]);
 				MemoryContextSwitchTo(old);
 				op->groups = v->nrows;
 			}
@@ -1130,8 +1067,8 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 				e = retracted;
 			else
 			{
-				LmSinkWin *w = lm_sink_find_win(v, v->windowed ? in->wstart[i] : 0,
-												v->windowed ? in->wend[i] : 0);
+				LmSinkWin *w = lm_sink_find_win(v, v->d.windowed ? in->wstart[i] : 0,
+												v->d.windowed ? in->wend[i] : 0);
 
 				lm_sink_key_bytes(v, vals, nulls);
 				e = lm_sink_entry(v, w);
@@ -1144,8 +1081,8 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 			}
 			else if (e->pending >= v->written)
 			{
-				memcpy(&v->vals[e->pending * v->nout], vals, sizeof(Datum) * v->nout);
-				memcpy(&v->nulls[e->pending * v->nout], nulls, sizeof(bool) * v->nout);
+				memcpy(&v->vals[e->pending * v->d.nout], vals, sizeof(Datum) * v->d.nout);
+				memcpy(&v->nulls[e->pending * v->d.nout], nulls, sizeof(bool) * v->d.nout);
 			}
 			else
 				e->pending = lm_sink_add_row(v, vals, nulls, e);
@@ -1181,10 +1118,10 @@ lm_sink_columns(LmSink *v, const int *idx, int from, int n, Datum **cols, bool *
 	{
 		int r = idx ? idx[from + i] : from + i;
 
-		for (int c = 0; c < v->nout; c++)
+		for (int c = 0; c < v->d.nout; c++)
 		{
-			cols[c][i] = v->vals[r * v->nout + c];
-			nulls[c][i] = v->nulls[r * v->nout + c];
+			cols[c][i] = v->vals[r * v->d.nout + c];
+			nulls[c][i] = v->nulls[r * v->d.nout + c];
 		}
 	}
 }
@@ -1205,21 +1142,19 @@ lm_sink_careful_chunk(LmSink *v, const int *idx, int from, int n, Datum **cols, 
 	lm_sink_columns(v, idx, from, n, cols, nulls);
 	for (int i = 0; i < n; i++)
 		ents[i] = v->ents[idx ? idx[from + i] : from + i];
-	lm_sink_sub_begin(&cxt, &owner);
+	lm_graph_sub_begin(&cxt, &owner);
 	PG_TRY();
 	{
-		lm_sink_flush_arrays(v, cols, nulls, n, v->upsert ? ents : NULL);
-		lm_sink_sub_end(cxt, owner);
+		lm_sink_flush_arrays(v, cols, nulls, n, v->d.upsert ? ents : NULL);
+		lm_graph_sub_end(cxt, owner);
 	}
 	PG_CATCH();
 	{
-		ErrorData *edata = lm_sink_sub_abort(v, cxt, owner);
+		ErrorData *edata = lm_graph_sub_abort(cxt, owner);
 
 		ok = false;
-		if (n == 1 && (ents[0] == NULL || !ents[0]->failed))
-			lm_graph_skip_row(v->op.graph, edata->message);
-		else if (n == 1 && v->op.graph->stats)
-			lm_set_view_skip(v->op.graph->stats, edata->message);
+		if (n == 1)
+			lm_graph_skip_row(v->op.graph, edata->message, ents[0] != NULL && ents[0]->failed);
 		if (n == 1 && ents[0] != NULL && !ents[0]->failed)
 		{
 			ents[0]->failed = true;
@@ -1293,13 +1228,14 @@ lm_sink_write_upsert(LmSink *v, int from, int n, Datum **cols, bool **nulls)
 		if (i + 8 < n)
 			__builtin_prefetch(v->ents[idx[i + 8]]);
 
-		for (int c = 0; c < v->nout; c++)
+		for (int c = 0; c < v->d.nout; c++)
 		{
-			cols[c][nb] = v->vals[r * v->nout + c];
-			nulls[c][nb] = v->nulls[r * v->nout + c];
+			cols[c][nb] = v->vals[r * v->d.nout + c];
+			nulls[c][nb] = v->nulls[r * v->d.nout + c];
 		}
-		if (direct && (e->in_table ? lm_sink_try_direct(v, &d, e, cols, nulls, nb)
-								   : v->fresh && lm_sink_direct_insert(v, &d, e, cols, nulls, nb)))
+		if (direct &&
+			(e->in_table ? lm_sink_try_direct(v, &d, e, cols, nulls, nb)
+						 : v->d.fresh && lm_sink_direct_insert(v, &d, e, cols, nulls, nb)))
 		{
 			ndirect++;
 			continue;
@@ -1354,11 +1290,11 @@ lm_sink_flush(LmOp *op, int budget)
 	bool **nulls;
 	int n;
 
-	if (v->written == 0 && v->upsert)
+	if (v->written == 0 && v->d.upsert)
 		lm_sink_requeue_kept(v);
 	if (v->written >= v->nrows)
 		return false;
-	if (v->global)
+	if (v->d.global)
 	{
 		/* one row: its newest value */
 		v->written = v->nrows - 1;
@@ -1366,12 +1302,12 @@ lm_sink_flush(LmOp *op, int budget)
 	}
 	n = Min(budget, v->nrows - v->written);
 	old = MemoryContextSwitchTo(op->graph->stepcxt);
-	if (v->upsert && !v->global && !op->graph->careful && v->sorted < v->nrows)
+	if (v->d.upsert && !v->d.global && !op->graph->careful && v->sorted < v->nrows)
 		lm_sink_order_rows(v);
 	lm_sink_check(v, RowExclusiveLock, true);
 	lm_sink_prepare(v);
 	lm_sink_alloc_cols(v, Min(n, LM_EMIT_CHUNK), &cols, &nulls);
-	if (v->upsert)
+	if (v->d.upsert)
 		lm_sink_write_upsert(v, v->written, n, cols, nulls);
 	else
 		lm_sink_write_append(v, v->written, n, cols, nulls);
@@ -1401,7 +1337,7 @@ lm_sink_watermark(LmOp *op, int64 wm)
 {
 	LmSink *v = (LmSink *) op;
 
-	if (!v->windowed || wm == LM_NO_TIME)
+	if (!v->d.windowed || wm == LM_NO_TIME)
 		return;
 	for (int i = 0; i < v->nwins; i++)
 		if (v->wins[i]->head.end <= wm)
@@ -1416,21 +1352,22 @@ static void
 lm_sink_keep(LmSink *v, LmSinkEntry *e, LmSinkWin *w, int r)
 {
 	MemoryContext old;
-	Datum *vals = &v->vals[r * v->nout];
-	bool *nulls = &v->nulls[r * v->nout];
+	Datum *vals = &v->vals[r * v->d.nout];
+	bool *nulls = &v->nulls[r * v->d.nout];
 
 	if (e->keptvals == vals)
 		return;
 	old = MemoryContextSwitchTo(w->cxt);
 	if (e->keptvals == NULL)
 	{
-		e->keptvals = palloc(sizeof(Datum) * v->nout);
-		e->keptnulls = palloc(sizeof(bool) * v->nout);
+		e->keptvals = palloc(sizeof(Datum) * v->d.nout);
+		e->keptnulls = palloc(sizeof(bool) * v->d.nout);
 	}
-	for (int c = 0; c < v->nout; c++)
+	for (int c = 0; c < v->d.nout; c++)
 	{
 		e->keptnulls[c] = nulls[c];
-		e->keptvals[c] = nulls[c] ? (Datum) 0 : datumCopy(vals[c], v->outbyval[c], v->outlen[c]);
+		e->keptvals[c] =
+			nulls[c] ? (Datum) 0 : datumCopy(vals[c], v->d.outbyval[c], v->d.outlen[c]);
 	}
 	MemoryContextSwitchTo(old);
 }
@@ -1464,7 +1401,7 @@ lm_sink_settle(LmOp *op, bool committed)
 	LmSink *v = (LmSink *) op;
 	int keep = 0;
 
-	if (v->upsert)
+	if (v->d.upsert)
 	{
 		for (int r = 0; r < v->nrows; r++)
 		{
@@ -1498,7 +1435,7 @@ lm_sink_settle(LmOp *op, bool committed)
 	v->written = 0;
 	v->sorted = 0;
 	v->mark = -1;
-	if (!v->upsert)
+	if (!v->d.upsert)
 		op->groups = v->nrows;
 	if (!committed)
 		v->tid_gen++; /* rows written in the rolled-back work are gone */
@@ -1566,13 +1503,14 @@ static void
 lm_sink_explain(LmOp *op, StringInfo line)
 {
 	LmSink *v = (LmSink *) op;
-	char *name = get_rel_name(v->result_relid);
+	char *name = get_rel_name(v->d.result_relid);
 
-	if (v->global)
+	if (v->d.global)
 		appendStringInfo(line, "Sink update of the one row of %s", name ? name : "?");
-	else if (v->upsert)
+	else if (v->d.upsert)
 		appendStringInfo(line, "Sink upsert into %s on (%s%s)", name ? name : "?",
-						 v->nkeycols > 0 ? v->keycols[0] : "", v->nkeycols > 1 ? ", ..." : "");
+						 v->d.nkeycols > 0 ? v->d.keycols[0] : "",
+						 v->d.nkeycols > 1 ? ", ..." : "");
 	else
 		appendStringInfo(line, "Sink append into %s", name ? name : "?");
 }
@@ -1583,8 +1521,8 @@ lm_sink_explain(LmOp *op, StringInfo line)
 static void
 lm_sink_put_row(LmSink *v, StringInfo buf, Datum *vals, bool *nulls)
 {
-	for (int c = 0; c < v->nout; c++)
-		lm_snap_put_datum(buf, vals[c], nulls[c], v->outbyval[c], v->outlen[c]);
+	for (int c = 0; c < v->d.nout; c++)
+		lm_snap_put_datum(buf, vals[c], nulls[c], v->d.outbyval[c], v->d.outlen[c]);
 }
 
 /*
@@ -1596,8 +1534,8 @@ lm_sink_get_row(LmSink *v, const char **p, const char *end, Datum *vals, bool *n
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
-	for (int c = 0; c < v->nout; c++)
-		vals[c] = lm_snap_get_datum(p, end, &nulls[c], v->outbyval[c], v->outlen[c]);
+	for (int c = 0; c < v->d.nout; c++)
+		vals[c] = lm_snap_get_datum(p, end, &nulls[c], v->d.outbyval[c], v->d.outlen[c]);
 	MemoryContextSwitchTo(old);
 }
 
@@ -1611,11 +1549,11 @@ lm_sink_snapshot(LmOp *op, StringInfo buf)
 {
 	LmSink *v = (LmSink *) op;
 
-	if (!v->upsert)
+	if (!v->d.upsert)
 	{
 		lm_snap_put_int64(buf, v->nrows);
 		for (int r = 0; r < v->nrows; r++)
-			lm_sink_put_row(v, buf, &v->vals[r * v->nout], &v->nulls[r * v->nout]);
+			lm_sink_put_row(v, buf, &v->vals[r * v->d.nout], &v->nulls[r * v->d.nout]);
 		return;
 	}
 	lm_snap_put_int64(buf, v->nwins);
@@ -1655,10 +1593,10 @@ lm_sink_restore(LmOp *op, const char *data, Size len)
 
 	lm_sink_reset(op);
 	n = lm_snap_get_int64(&p, end);
-	if (!v->upsert)
+	if (!v->d.upsert)
 	{
-		Datum *vals = palloc(sizeof(Datum) * v->nout);
-		bool *nulls = palloc(sizeof(bool) * v->nout);
+		Datum *vals = palloc(sizeof(Datum) * v->d.nout);
+		bool *nulls = palloc(sizeof(bool) * v->d.nout);
 
 		for (int64 r = 0; r < n; r++)
 		{
@@ -1705,8 +1643,8 @@ lm_sink_restore(LmOp *op, const char *data, Size len)
 			}
 			if (flags & 8)
 			{
-				e->keptvals = MemoryContextAlloc(w->cxt, sizeof(Datum) * v->nout);
-				e->keptnulls = MemoryContextAlloc(w->cxt, sizeof(bool) * v->nout);
+				e->keptvals = MemoryContextAlloc(w->cxt, sizeof(Datum) * v->d.nout);
+				e->keptnulls = MemoryContextAlloc(w->cxt, sizeof(bool) * v->d.nout);
 				lm_sink_get_row(v, &p, end, e->keptvals, e->keptnulls, w->cxt);
 			}
 		}
@@ -1748,25 +1686,7 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 	LmSink *v = MemoryContextAllocZero(g->cxt, sizeof(LmSink));
 
 	lm_op_init(&v->op, g, d->upsert ? LM_OP_SINK_UPSERT : LM_OP_SINK_APPEND, &lm_sink_methods, 0);
-	v->id = d->view_id;
-	v->result_relid = d->result_relid;
-	v->upsert = d->upsert;
-	v->global = d->global;
-	v->windowed = d->windowed;
-	v->fresh = d->fresh;
-	v->nout = d->nout;
-	v->outtypes = d->outtypes;
-	v->outtypmods = d->outtypmods;
-	v->outlen = d->outlen;
-	v->outbyval = d->outbyval;
-	v->outalign = d->outalign;
-	v->outarraytypes = d->outarraytypes;
-	v->outfuncs = d->outfuncs;
-	v->outnames = d->outnames;
-	v->nkeycols = d->nkeycols;
-	v->keycols = d->keycols;
-	v->keyout = d->keyout;
-	v->nkeyout = d->nkeyout;
+	v->d = *d;
 	v->outattnum = MemoryContextAllocZero(v->op.cxt, sizeof(AttrNumber) * Max(d->nout, 1));
 	v->tid_gen = 1;
 	v->mark = -1;
@@ -1777,29 +1697,29 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 		initStringInfo(&v->keybuf);
 		MemoryContextSwitchTo(old);
 	}
-	if (v->upsert && v->nkeycols > 0)
+	if (v->d.upsert && v->d.nkeycols > 0)
 	{
 		/* the unique index's columns are the key columns, in their order */
-		v->sortcols = MemoryContextAlloc(v->op.cxt, sizeof(int) * v->nkeycols);
-		v->sortsup = MemoryContextAllocZero(v->op.cxt, sizeof(SortSupportData) * v->nkeycols);
-		for (int k = 0; k < v->nkeycols; k++)
-			for (int c = 0; c < v->nout; c++)
-				if (strcmp(v->outnames[c], v->keycols[k]) == 0)
+		v->sortcols = MemoryContextAlloc(v->op.cxt, sizeof(int) * v->d.nkeycols);
+		v->sortsup = MemoryContextAllocZero(v->op.cxt, sizeof(SortSupportData) * v->d.nkeycols);
+		for (int k = 0; k < v->d.nkeycols; k++)
+			for (int c = 0; c < v->d.nout; c++)
+				if (strcmp(v->d.outnames[c], v->d.keycols[k]) == 0)
 				{
 					Oid lt;
 
-					get_sort_group_operators(v->outtypes[c], false, false, false, &lt, NULL, NULL,
+					get_sort_group_operators(v->d.outtypes[c], false, false, false, &lt, NULL, NULL,
 											 NULL);
 					if (!OidIsValid(lt))
 						break;
 					v->sortsup[v->nsortkeys].ssup_cxt = v->op.cxt;
 					v->sortsup[v->nsortkeys].ssup_collation =
-						type_is_collatable(v->outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
+						type_is_collatable(v->d.outtypes[c]) ? DEFAULT_COLLATION_OID : InvalidOid;
 					PrepareSortSupportFromOrderingOp(lt, &v->sortsup[v->nsortkeys]);
 					if (v->nsortkeys == 0)
-						v->k0int = lm_sink_int_type(v->outtypes[c]);
+						v->k0int = lm_sink_int_type(v->d.outtypes[c]);
 					if (v->nsortkeys == 1)
-						v->k1int = v->k0int && lm_sink_int_type(v->outtypes[c]);
+						v->k1int = v->k0int && lm_sink_int_type(v->d.outtypes[c]);
 					v->sortcols[v->nsortkeys++] = c;
 					break;
 				}
