@@ -501,8 +501,9 @@ lm_graph_publish(LmGraph *g)
 
 	if (s)
 	{
-		if (g->pend_events)
-			pg_atomic_fetch_add_u64(&s->events_in, g->pend_events);
+		/* the view's events are the Source's rows in */
+		if (g->nops > 0 && g->ops[0]->rows_in)
+			pg_atomic_fetch_add_u64(&s->events_in, g->ops[0]->rows_in);
 		if (g->pend_late)
 			pg_atomic_fetch_add_u64(&s->late_events, g->pend_late);
 		if (g->pend_null)
@@ -519,7 +520,7 @@ lm_graph_publish(LmGraph *g)
 			lm_graph_publish_state(op, &s->ops[i]);
 		}
 	}
-	g->pend_events = g->pend_late = g->pend_null = 0;
+	g->pend_late = g->pend_null = 0;
 }
 
 /*

@@ -193,7 +193,6 @@ typedef struct LmGraph
 	int stack_port[LM_MAX_OPS];
 
 	/* counters of the source not yet published */
-	uint64 pend_events;
 	uint64 pend_late;
 	uint64 pend_null;
 	uint64 nskipped; /* events and rows skipped on this worker */

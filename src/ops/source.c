@@ -62,7 +62,6 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 		slot->tts_isnull = &LM_BATCH_NULL(out, 0, j);
 		ExecStoreMinimalTuple(in->tuples[i], slot, false);
 		slot_getsomeattrs(slot, natts);
-		g->pend_events++;
 		op->rows_in++;
 		in->pos++;
 		if (s->ts_attnum > 0)
