@@ -250,10 +250,13 @@ lm_prod_push(int w, const void *data, uint32 len)
 }
 
 /*
- * lm_prod_maybe_wake sets worker w's latch only when our ring to it is a
- * quarter full.  Otherwise the worker finds the records on its next poll
- * (at most laminar.flush_interval / 2 away), which saves a system call per
- * small transaction; flush() and a blocked producer always wake it.
+ * lm_prod_maybe_wake sets worker w's latch only when our ring to it is half
+ * full.  Otherwise the worker finds the records on its next poll (at most
+ * laminar.flush_interval / 2 away), which saves a system call per small
+ * transaction; flush() and a blocked producer always wake it.  Half, not
+ * less: a woken worker copies half a ring out in microseconds while the
+ * producer takes far longer to fill the other half, and every wake-up is
+ * two context switches on a core the producer may share.
  */
 static inline void
 lm_prod_maybe_wake(int w)
@@ -262,9 +265,9 @@ lm_prod_maybe_wake(int w)
 	uint64 used = pg_atomic_read_u64(&r->head) - r->tail_cache;
 
 	/* the cached tail only moves when we run short: refresh it first */
-	if (used >= r->capacity / 4)
+	if (used >= r->capacity / 2)
 		used = r->capacity - lm_ring_free(r, pg_atomic_read_u64(&r->head));
-	if (used >= r->capacity / 4)
+	if (used >= r->capacity / 2)
 		lm_wake_worker(w);
 }
 

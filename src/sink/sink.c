@@ -159,7 +159,16 @@ typedef struct LmSinkDirect
 	CommandId cid;
 	Snapshot snapshot;
 	BlockNumber last_pruned;
+	/* first rows of new keys, inserted LM_SINK_MULTI at a time */
+	TupleTableSlot **ins;
+	LmSinkEntry **insents;
+	TupleDesc insdesc;
+	int nins;
+	int slotsmade;
 } LmSinkDirect;
+
+/* rows per heap_multi_insert: one WAL record and one buffer lock per page */
+#define LM_SINK_MULTI 512
 
 #define LM_SINK_RECREATE_HINT                                                                      \
 	"Drop and re-create the materialized view: its result table must keep the names "              \
@@ -591,6 +600,9 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 static void
 lm_sink_direct_end(LmSinkDirect *d)
 {
+	Assert(d->nins == 0);
+	for (int i = 0; i < d->slotsmade; i++)
+		ExecDropSingleTupleTableSlot(d->ins[i]);
 	ExecDropSingleTupleTableSlot(d->oldslot);
 	ExecDropSingleTupleTableSlot(d->newslot);
 	ExecCloseIndices(d->rri);
@@ -702,22 +714,55 @@ lm_sink_try_direct(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, boo
 }
 
 /*
- * lm_sink_direct_insert inserts the first row of a key of a fresh view (no
- * row can exist for it: see LmSinkDesc.fresh).  The unique index still
- * checks; a violation is an error that stops the view, never a duplicate.
+ * lm_sink_direct_insert_flush inserts the rows lm_sink_direct_insert has
+ * gathered with one heap_multi_insert (as COPY does), then their index
+ * entries one by one, and remembers each row's TID.
+ */
+static void
+lm_sink_direct_insert_flush(LmSink *v, LmSinkDirect *d)
+{
+	if (d->nins == 0)
+		return;
+	table_multi_insert(d->rel, d->ins, d->nins, d->cid, 0, NULL);
+	for (int i = 0; i < d->nins; i++)
+	{
+		LmSinkEntry *e = d->insents[i];
+
+		if (d->rri->ri_NumIndices > 0)
+			(void) ExecInsertIndexTuples(d->rri, d->ins[i], d->estate, false, false, NULL, NIL);
+		e->tid = d->ins[i]->tts_tid;
+		e->tid_gen = v->tid_gen;
+		e->in_table = true;
+		ExecClearTuple(d->ins[i]);
+	}
+	d->nins = 0;
+}
+
+/*
+ * lm_sink_direct_insert queues the first row of a key of a fresh view (no
+ * row can exist for it: see LmSinkDesc.fresh) for
+ * lm_sink_direct_insert_flush.  The unique index still checks; a violation
+ * is an error that stops the view, never a duplicate.
  */
 static bool
 lm_sink_direct_insert(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, bool **nulls, int i)
 {
-	TupleTableSlot *slot = d->newslot;
+	TupleTableSlot *slot;
 
+	if (d->ins == NULL)
+	{
+		d->ins = palloc(sizeof(TupleTableSlot *) * LM_SINK_MULTI);
+		d->insents = palloc(sizeof(LmSinkEntry *) * LM_SINK_MULTI);
+		/* an unpinned copy: hundreds of pins of one descriptor cost O(n) each */
+		d->insdesc = CreateTupleDescCopy(RelationGetDescr(d->rel));
+	}
+	if (d->nins == d->slotsmade)
+		d->ins[d->slotsmade++] = MakeSingleTupleTableSlot(d->insdesc, table_slot_callbacks(d->rel));
+	slot = d->ins[d->nins];
 	lm_sink_fill_slot(v, slot, cols, nulls, i);
-	table_tuple_insert(d->rel, slot, d->cid, 0, NULL);
-	if (d->rri->ri_NumIndices > 0)
-		(void) ExecInsertIndexTuples(d->rri, slot, d->estate, false, false, NULL, NIL);
-	e->tid = slot->tts_tid;
-	e->tid_gen = v->tid_gen;
-	e->in_table = true;
+	d->insents[d->nins++] = e;
+	if (d->nins == LM_SINK_MULTI)
+		lm_sink_direct_insert_flush(v, d);
 	return true;
 }
 
@@ -1244,10 +1289,14 @@ lm_sink_write_upsert(LmSink *v, int from, int n, Datum **cols, bool **nulls)
 		batch[nb++] = e;
 		if (nb == LM_EMIT_CHUNK)
 		{
+			if (direct)
+				lm_sink_direct_insert_flush(v, &d);
 			lm_sink_flush_arrays(v, cols, nulls, nb, batch);
 			nb = 0;
 		}
 	}
+	if (direct)
+		lm_sink_direct_insert_flush(v, &d);
 	lm_sink_flush_arrays(v, cols, nulls, nb, batch);
 	if (direct)
 		lm_sink_direct_end(&d);
