@@ -215,6 +215,8 @@ lm_prod_wait_space(int w, uint64 need)
 	for (;;)
 	{
 		pg_atomic_write_u32(&r->producer_waiting, 1);
+		/* the store before the load of tail: see lm_worker_release */
+		pg_memory_barrier();
 		if (lm_ring_free(r, head) >= need)
 			break;
 		lm_wake_worker(w);

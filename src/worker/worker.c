@@ -26,8 +26,10 @@
  *	    emit     changed results, when due (the emit cadence: every
  *	             laminar.flush_interval, stretched under load up to
  *	             laminar.max_flush_delay, lm_worker_emit_gap) or when
- *	             laminar.flush() asked; long emits absorb in-progress events
- *	             from the rings every 1024 rows, so that producers keep moving;
+ *	             laminar.flush() asked; long emits and closes absorb ring
+ *	             input every 1024 rows (in-progress events are staged,
+ *	             published commits set aside for their turn: lm_worker_pend),
+ *	             so that producers keep moving;
  *	    publish  counters; commit; tell flush() its generation is done;
  *	- WAIT: WaitLatch until a producer, flush(), a signal or the timer wakes us;
  *	- EXIT after SIGTERM: the pass that sees it runs in full (it drains what
@@ -88,6 +90,24 @@
 #include "worker/view.h"
 #include "util/clock.h"
 
+/*
+ * A committed transaction that lm_worker_absorb read past (its COMMIT and
+ * WATERMARK records), staged and waiting for its turn in commit order; its
+ * ring space is back with the producer, which writes its next transaction
+ * meanwhile.
+ */
+typedef struct LmPending
+{
+	uint64 seq;		/* its commit number */
+	bool committed; /* it has a COMMIT for us (else only WATERMARKs) */
+	bool skip;		/* its events were dropped (resync) */
+	char *buf;		/* its staged events */
+	Size len;
+	Size cap;
+	int nwm;
+	LmRecSeq *wm; /* its WATERMARK records */
+} LmPending;
+
 typedef struct LmStaging
 {
 	char *buf;
@@ -96,6 +116,11 @@ typedef struct LmStaging
 	bool skip;	 /* resync: drop records up to the next end */
 	char *spare; /* the buffer of the transaction applied last, reused next */
 	Size spare_cap;
+	/* committed transactions absorbed, oldest first: pend[pendhead, npend) */
+	LmPending *pend;
+	int pendhead;
+	int npend;
+	int pendcap;
 } LmStaging;
 
 /* where one drain (or absorb) stands in one ring */
@@ -125,7 +150,8 @@ typedef struct LmWorker
 	LmStaging *staging; /* events of a transaction not yet committed */
 	LmRecSeq *wmbuf;	/* the WATERMARK records of the commit being applied */
 	int nwmbuf;
-	LmCursor *cursors; /* where the running drain (or absorb) stands */
+	LmCursor *cursors;	   /* where the running drain (or absorb) stands */
+	uint64 absorb_horizon; /* lm_worker_commit_horizon as the absorb began */
 
 	/* the loaded views and the streams they read */
 	List *views;			 /* LmView *, in id order */
@@ -1264,6 +1290,91 @@ lm_worker_set_txn_open(LmRing *r, uint32 open)
 }
 
 /*
+ * lm_worker_pend reads the commit records of transaction seq at ring p's
+ * cursor (its COMMIT, then its WATERMARKs) into a new LmPending with the
+ * events staged for it, and gives the producer's next transaction a fresh
+ * staging buffer.
+ */
+static void
+lm_worker_pend(int p, LmRing *r, LmCursor *c, uint64 seq)
+{
+	LmStaging *st = &lm_worker.staging[p];
+	LmPending *e;
+
+	if (st->npend == st->pendcap)
+	{
+		int ncap = Max(4, st->pendcap * 2);
+
+		st->pend = st->pend ? repalloc(st->pend, sizeof(LmPending) * ncap)
+							: MemoryContextAlloc(lm_worker.cxt, sizeof(LmPending) * ncap);
+		st->pendcap = ncap;
+	}
+	e = &st->pend[st->npend];
+	memset(e, 0, sizeof(*e));
+	e->seq = seq;
+	while (c->pos < c->end)
+	{
+		LmRecSeq rec;
+
+		lm_worker_read_rec(p, r, c, &rec);
+		if (rec.hdr.type == LM_REC_COMMIT && rec.seq == seq && !e->committed)
+			e->committed = true;
+		else if (rec.hdr.type == LM_REC_WATERMARK && rec.seq == seq)
+		{
+			e->wm = e->wm ? repalloc(e->wm, sizeof(LmRecSeq) * (e->nwm + 1))
+						  : MemoryContextAlloc(lm_worker.cxt, sizeof(LmRecSeq));
+			e->wm[e->nwm++] = rec;
+		}
+		else
+			break;
+		c->pos += rec.hdr.len;
+	}
+	e->skip = st->skip;
+	e->buf = st->buf;
+	e->len = st->len;
+	e->cap = st->cap;
+	st->npend++;
+	st->buf = st->spare;
+	st->cap = st->spare_cap;
+	st->spare = NULL;
+	st->spare_cap = 0;
+	st->len = 0;
+	st->skip = false;
+	lm_worker_set_txn_open(r, 0);
+}
+
+/*
+ * lm_worker_apply_pending applies the oldest transaction that absorbing
+ * set aside for producer p (as lm_worker_apply_commit would have); returns
+ * whether a watermark moved.
+ */
+static bool
+lm_worker_apply_pending(int p)
+{
+	LmStaging *st = &lm_worker.staging[p];
+	/* a copy: absorbing while it is applied may move the array */
+	LmPending e = st->pend[st->pendhead++];
+	bool moved = false;
+
+	if (st->pendhead == st->npend)
+		st->pendhead = st->npend = 0;
+	if (e.committed && !e.skip)
+		lm_worker_commit_staged(e.buf, e.len);
+	for (int i = 0; i < e.nwm; i++)
+		moved |= lm_worker_raise_wm(e.wm[i].hdr.aux, e.wm[i].value);
+	if (e.wm)
+		pfree(e.wm);
+	if (e.buf != NULL && st->spare == NULL)
+	{
+		st->spare = e.buf;
+		st->spare_cap = e.cap;
+	}
+	else if (e.buf != NULL)
+		pfree(e.buf);
+	return moved;
+}
+
+/*
  * lm_worker_scan consumes ring p's records from its cursor up to the next
  * COMMIT or WATERMARK record (the start of a transaction's commit records,
  * which lm_worker_drain applies in commit order) or the end: EVENT records
@@ -1285,6 +1396,15 @@ lm_worker_scan(int p, bool events_only)
 		lm_worker_read_rec(p, r, c, &rec);
 		if (rec.hdr.type == LM_REC_COMMIT || rec.hdr.type == LM_REC_WATERMARK)
 		{
+			/*
+			 * Absorbing: a transaction whose records are all published is
+			 * set aside until its turn, and the producer's next one staged.
+			 */
+			if (events_only && rec.seq < lm_worker.absorb_horizon)
+			{
+				lm_worker_pend(p, r, c, rec.seq);
+				continue;
+			}
 			c->at_seq = true;
 			c->seq = rec.seq;
 			return;
@@ -1331,6 +1451,15 @@ lm_worker_release(int p)
 		return;
 	lm_ring_release(r, c->pos);
 	c->tail = c->pos;
+
+	/*
+	 * Store tail, then load producer_waiting; the producer stores
+	 * producer_waiting, then loads tail.  Without a full barrier on both
+	 * sides each load may pass the other's store (x86 reorders a store
+	 * with a later load), both see the old values, and the producer sleeps
+	 * its whole timeout on a ring with room: a lost wake-up.
+	 */
+	pg_memory_barrier();
 	if (pg_atomic_read_u32(&r->producer_waiting))
 	{
 		int procno = r->producer_procno;
@@ -1492,27 +1621,45 @@ lm_worker_drain(void)
 	for (;;)
 	{
 		int next = -1;
+		uint64 nextseq = 0;
 
 		for (int p = 0; p < lm_shared->nproducers; p++)
 		{
 			LmCursor *c = &lm_worker.cursors[p];
+			LmStaging *st = &lm_worker.staging[p];
+			uint64 seq;
 
-			if (c->at_seq && c->seq < horizon && (next < 0 || c->seq < lm_worker.cursors[next].seq))
+			/* a producer's transactions set aside come before its ring's */
+			if (st->pendhead < st->npend)
+				seq = st->pend[st->pendhead].seq;
+			else if (c->at_seq)
+				seq = c->seq;
+			else
+				continue;
+			if (seq < horizon && (next < 0 || seq < nextseq))
+			{
 				next = p;
+				nextseq = seq;
+			}
 		}
 		if (next < 0)
 			break;
-		moved |= lm_worker_apply_commit(next);
+		if (lm_worker.staging[next].pendhead < lm_worker.staging[next].npend)
+			moved |= lm_worker_apply_pending(next);
+		else
+			moved |= lm_worker_apply_commit(next);
 	}
 	return moved;
 }
 
 /*
  * lm_worker_absorb moves the events of transactions still in progress from
- * the rings to the staging buffers, stopping at any COMMIT, ABORT or
- * WATERMARK, which must wait for the next pass.  Long emits call it so
- * that a producer in the middle of a large COPY is not left waiting for
- * ring space while we write results.
+ * the rings to the staging buffers, and sets aside the transactions whose
+ * commit records it reaches if every lower commit number is published
+ * (lm_worker_pend; the drain applies them at their turn); it stops at an
+ * ABORT and at a commit at or above the horizon.  Long emits, closes and
+ * applies call it so that a producer is not left waiting for ring space
+ * while we work.
  */
 void
 lm_worker_absorb(void)
@@ -1520,6 +1667,7 @@ lm_worker_absorb(void)
 	lm_hold_seq++; /* 1024 more rows written: progress (laminar.view_timeout) */
 	if (lm_worker.me < 0 || lm_worker.staging == NULL)
 		return;
+	lm_worker.absorb_horizon = lm_worker_commit_horizon();
 	for (int p = 0; p < lm_shared->nproducers; p++)
 	{
 		lm_worker_open_cursor(p, true);
@@ -1662,9 +1810,9 @@ lm_worker_view_failed(LmView *v, ErrorData *edata, bool timed_out)
 
 /*
  * lm_worker_close_view delivers the stream's watermark to the view's
- * graph, which emits what the windows it closes hold, and writes those
- * rows; when that moves the view's horizon, it is saved in the same
- * subtransaction.
+ * graph, which marks the windows it closes, then emits and writes what
+ * they hold a budget at a time, absorbing ring input in between; when that
+ * moves the view's horizon, it is saved in the same subtransaction.
  */
 static void
 lm_worker_close_view(LmView *v)
