@@ -158,8 +158,7 @@ typedef struct LmWindow
 	LmGroup *dirty;		  /* groups changed since the last emit */
 	LmGroup *pending;	  /* emitted in the running step */
 	int64 ngroups;
-	bool closing;		 /* the running step closed it: freed when it commits */
-	LmGroup *close_next; /* ON WINDOW CLOSE: the next group its close emits */
+	bool closing; /* the running step closed it: freed when it commits */
 } LmWindow;
 
 /* rows whose groups are found before their transitions run */
@@ -992,29 +991,14 @@ static bool
 lm_agg_flush(LmOp *op, int budget)
 {
 	LmAggOp *a = (LmAggOp *) op;
-	bool closed_only = op->graph->flush_closed_only;
 	int done = 0;
 
+	if (a->d.emit_close)
+		return false;
 	for (int w = 0; w < a->nwins; w++)
 	{
 		LmWindow *win = a->wins[w];
 
-		if (closed_only && !win->closing)
-			continue;
-		if (a->d.emit_close)
-		{
-			/* a group whose only events failed has no row */
-			for (; win->close_next != NULL; win->close_next = win->close_next->next_in_win)
-			{
-				if (!win->close_next->seen)
-					continue;
-				if (done >= budget)
-					return true;
-				(void) lm_agg_emit_group(a, win, win->close_next);
-				done++;
-			}
-			continue;
-		}
 		while (win->dirty != NULL)
 		{
 			LmGroup *g = win->dirty;
@@ -1062,10 +1046,9 @@ lm_agg_has_closable(LmOp *op, int64 wm)
 }
 
 /*
- * lm_agg_watermark closes the windows wm passes; lm_agg_flush then emits
- * what they hold, a budget at a time (ON WINDOW CLOSE every group that saw
- * an event, ON UPDATE the changed ones), so that the worker absorbs ring
- * input in between.  The windows are freed when the step commits.
+ * lm_agg_watermark closes the windows wm passes: ON WINDOW CLOSE emits
+ * every group that saw an event, ON UPDATE the changed ones.  The windows
+ * are freed when the step commits.
  */
 static void
 lm_agg_watermark(LmOp *op, int64 wm)
@@ -1081,7 +1064,25 @@ lm_agg_watermark(LmOp *op, int64 wm)
 		if (win->head.end > wm || win->closing)
 			continue;
 		win->closing = true;
-		win->close_next = win->groups;
+		if (a->d.emit_close)
+		{
+			/* a group whose only events failed has no row */
+			for (LmGroup *g = win->groups; g != NULL; g = g->next_in_win)
+				if (g->seen)
+					(void) lm_agg_emit_group(a, win, g);
+		}
+		else
+		{
+			while (win->dirty != NULL)
+			{
+				LmGroup *g = win->dirty;
+
+				win->dirty = g->next_dirty;
+				g->next_dirty = win->pending;
+				win->pending = g;
+				(void) lm_agg_emit_group(a, win, g);
+			}
+		}
 	}
 }
 
@@ -1130,7 +1131,6 @@ lm_agg_settle(LmOp *op, bool committed)
 			continue;
 		}
 		win->closing = false;
-		win->close_next = NULL;
 		a->wins[keep++] = win;
 	}
 	a->nwins = keep;

@@ -259,30 +259,29 @@ lm_graph_watermark(LmGraph *g, int64 wm)
 }
 
 /*
- * lm_graph_flush asks every operator, in order, to emit what is pending, at
- * most budget rows each; returns whether any has more to do.  With
- * closed_only (the close step, after lm_graph_watermark) the Aggregate
- * emits only what the windows being closed hold.
+ * lm_graph_flush asks every operator (or only the sinks), in order, to
+ * emit what is pending, at most budget rows each; returns whether any has
+ * more to do.
  */
 bool
-lm_graph_flush(LmGraph *g, int budget, bool closed_only)
+lm_graph_flush(LmGraph *g, int budget, bool sinks_only)
 {
 	bool more = false;
 
 	g->depth = 0;
 	g->in_step = true;
-	g->flush_closed_only = closed_only;
 	for (int i = 0; i < g->nops; i++)
 	{
 		LmOp *op = g->ops[i];
 
+		if (sinks_only && op->kind != LM_OP_SINK_UPSERT && op->kind != LM_OP_SINK_APPEND)
+			continue;
 		if (op->methods->flush)
 		{
 			more |= op->methods->flush(op, budget);
 			lm_op_forward(op);
 		}
 	}
-	g->flush_closed_only = false;
 	return more;
 }
 

@@ -171,20 +171,19 @@ typedef struct LmGraph
 	int nops;
 	LmOp *ops[LM_MAX_OPS]; /* in topological order: sources first */
 	MemoryContext cxt;
-	EState *estate;			/* expression evaluation for every operator */
-	ExprContext *econtext;	/* its per-tuple memory: reset per batch */
-	ParamExecData *params;	/* PARAM_EXEC values: aggregates, keys, window */
-	int param_ws;			/* window_start's parameter */
-	int param_we;			/* window_end's parameter */
-	LmBatch input;			/* stream events waiting to be pushed */
-	MemoryContext stepcxt;	/* rows made by a step, reset when it settles */
-	int64 *wm;				/* the worker's watermark of the input stream */
-	int64 horizon;			/* windows ending at or before it are closed for
-							 * good (laminar._horizons); LM_NO_TIME if none */
-	int64 window_us;		/* the view's TUMBLE size, 0 if none */
-	bool careful;			/* steps write row by row where a batch fails */
-	bool in_step;			/* a step (watermark, flush) is running */
-	bool flush_closed_only; /* lm_graph_flush of the close step is running */
+	EState *estate;		   /* expression evaluation for every operator */
+	ExprContext *econtext; /* its per-tuple memory: reset per batch */
+	ParamExecData *params; /* PARAM_EXEC values: aggregates, keys, window */
+	int param_ws;		   /* window_start's parameter */
+	int param_we;		   /* window_end's parameter */
+	LmBatch input;		   /* stream events waiting to be pushed */
+	MemoryContext stepcxt; /* rows made by a step, reset when it settles */
+	int64 *wm;			   /* the worker's watermark of the input stream */
+	int64 horizon;		   /* windows ending at or before it are closed for
+							* good (laminar._horizons); LM_NO_TIME if none */
+	int64 window_us;	   /* the view's TUMBLE size, 0 if none */
+	bool careful;		   /* steps write row by row where a batch fails */
+	bool in_step;		   /* a step (watermark, flush) is running */
 	struct LmViewShared *stats;
 
 	/* a push interrupted by an error: the operators it ran through */
@@ -212,7 +211,7 @@ extern void lm_graph_abandon(LmGraph *g);
 extern void lm_graph_resume(LmGraph *g);
 extern bool lm_graph_running(LmGraph *g);
 extern void lm_graph_watermark(LmGraph *g, int64 wm);
-extern bool lm_graph_flush(LmGraph *g, int budget, bool closed_only);
+extern bool lm_graph_flush(LmGraph *g, int budget, bool sinks_only);
 extern int64 lm_graph_settle(LmGraph *g, bool committed);
 extern void lm_graph_end_batch(LmGraph *g);
 extern void lm_graph_reset(LmGraph *g);
