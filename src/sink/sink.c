@@ -163,6 +163,7 @@ typedef struct LmSinkDirect
 	TupleTableSlot **ins;
 	LmSinkEntry **insents;
 	TupleDesc insdesc;
+	MemoryContext inscxt; /* what one lm_sink_direct_insert_flush allocates */
 	int nins;
 	int slotsmade;
 } LmSinkDirect;
@@ -603,6 +604,8 @@ lm_sink_direct_end(LmSinkDirect *d)
 	Assert(d->nins == 0);
 	for (int i = 0; i < d->slotsmade; i++)
 		ExecDropSingleTupleTableSlot(d->ins[i]);
+	if (d->inscxt)
+		MemoryContextDelete(d->inscxt);
 	ExecDropSingleTupleTableSlot(d->oldslot);
 	ExecDropSingleTupleTableSlot(d->newslot);
 	ExecCloseIndices(d->rri);
@@ -721,8 +724,11 @@ lm_sink_try_direct(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, boo
 static void
 lm_sink_direct_insert_flush(LmSink *v, LmSinkDirect *d)
 {
+	MemoryContext old;
+
 	if (d->nins == 0)
 		return;
+	old = MemoryContextSwitchTo(d->inscxt);
 	table_multi_insert(d->rel, d->ins, d->nins, d->cid, 0, NULL);
 	for (int i = 0; i < d->nins; i++)
 	{
@@ -735,6 +741,8 @@ lm_sink_direct_insert_flush(LmSink *v, LmSinkDirect *d)
 		e->in_table = true;
 		ExecClearTuple(d->ins[i]);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(d->inscxt);
 	d->nins = 0;
 }
 
@@ -755,9 +763,16 @@ lm_sink_direct_insert(LmSink *v, LmSinkDirect *d, LmSinkEntry *e, Datum **cols, 
 		d->insents = palloc(sizeof(LmSinkEntry *) * LM_SINK_MULTI);
 		/* an unpinned copy: hundreds of pins of one descriptor cost O(n) each */
 		d->insdesc = CreateTupleDescCopy(RelationGetDescr(d->rel));
+		d->inscxt = AllocSetContextCreate(CurrentMemoryContext, "laminar sink inserts",
+										  ALLOCSET_DEFAULT_SIZES);
 	}
+	/*
+	 * Virtual slots: heap_multi_insert forms each tuple from the values, and
+	 * the index entries read the same values without deforming the tuple
+	 * again (the tuples it forms live in inscxt until the flush ends).
+	 */
 	if (d->nins == d->slotsmade)
-		d->ins[d->slotsmade++] = MakeSingleTupleTableSlot(d->insdesc, table_slot_callbacks(d->rel));
+		d->ins[d->slotsmade++] = MakeSingleTupleTableSlot(d->insdesc, &TTSOpsVirtual);
 	slot = d->ins[d->nins];
 	lm_sink_fill_slot(v, slot, cols, nulls, i);
 	d->insents[d->nins++] = e;

@@ -1263,6 +1263,18 @@ lm_worker_stage(LmStaging *st, LmRing *r, uint64 pos, uint32 len)
 }
 
 /*
+ * lm_worker_check_len ends the process if a record's length does not fit
+ * what ring p holds at cursor c.
+ */
+static inline void
+lm_worker_check_len(int p, const LmRecHeader *h, const LmCursor *c)
+{
+	if (c->end - c->pos < sizeof(LmRecHeader) || h->len < sizeof(LmRecHeader) ||
+		h->len > c->end - c->pos || h->len % 8 != 0)
+		elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_worker.me, p);
+}
+
+/*
  * lm_worker_read_rec reads the header (and value, seq) of the record at
  * ring p's cursor into rec, checking its length.
  */
@@ -1271,9 +1283,7 @@ lm_worker_read_rec(int p, LmRing *r, LmCursor *c, LmRecSeq *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	lm_ring_read(r, c->pos, rec, Min(sizeof(*rec), c->end - c->pos));
-	if (rec->hdr.len < sizeof(LmRecHeader) || rec->hdr.len > c->end - c->pos ||
-		rec->hdr.len % 8 != 0)
-		elog(FATAL, "laminar worker %d: corrupt record in ring of producer %d", lm_worker.me, p);
+	lm_worker_check_len(p, &rec->hdr, c);
 }
 
 /*
@@ -1393,6 +1403,31 @@ lm_worker_scan(int p, bool events_only)
 	{
 		LmRecSeq rec;
 
+		/*
+		 * A run of EVENT records is staged with one copy: only their
+		 * headers are read one by one.
+		 */
+		if (!st->skip)
+		{
+			uint64 run = c->pos;
+
+			while (c->pos < c->end)
+			{
+				LmRecHeader h;
+
+				lm_ring_read(r, c->pos, &h, Min(sizeof(h), c->end - c->pos));
+				if (c->end - c->pos < sizeof(h) || h.type != LM_REC_EVENT)
+					break;
+				lm_worker_check_len(p, &h, c);
+				c->pos += h.len;
+			}
+			if (c->pos > run)
+			{
+				lm_worker_stage(st, r, run, c->pos - run);
+				lm_worker_set_txn_open(r, 1);
+				continue;
+			}
+		}
 		lm_worker_read_rec(p, r, c, &rec);
 		if (rec.hdr.type == LM_REC_COMMIT || rec.hdr.type == LM_REC_WATERMARK)
 		{
@@ -1415,11 +1450,7 @@ lm_worker_scan(int p, bool events_only)
 		switch (rec.hdr.type)
 		{
 			case LM_REC_EVENT:
-				if (!st->skip)
-				{
-					lm_worker_stage(st, r, c->pos, rec.hdr.len);
-					lm_worker_set_txn_open(r, 1);
-				}
+				/* skipped (resync): staged runs are handled above */
 				break;
 			case LM_REC_TRUNCATE:
 				if (!st->skip && rec.value >= 0 && (Size) rec.value < st->len)
