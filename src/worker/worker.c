@@ -1300,6 +1300,43 @@ lm_worker_set_txn_open(LmRing *r, uint32 open)
 }
 
 /*
+ * lm_worker_keep_buffer takes back a staging buffer whose transaction has
+ * been applied: it becomes the one staging goes on in if that one is still
+ * empty and smaller (so that a run of large transactions does not grow a
+ * buffer from scratch, copying it at every doubling, each time), else the
+ * spare, unless there is one already.
+ */
+static void
+lm_worker_keep_buffer(LmStaging *st, char *buf, Size cap)
+{
+	if (st->len == 0 && st->cap < cap)
+	{
+		char *small = st->buf;
+		Size small_cap = st->cap;
+
+		st->buf = buf;
+		st->cap = cap;
+		buf = small;
+		cap = small_cap;
+	}
+	if (buf == NULL)
+		return;
+	if (st->spare == NULL)
+	{
+		st->spare = buf;
+		st->spare_cap = cap;
+	}
+	else if (st->spare_cap < cap)
+	{
+		pfree(st->spare);
+		st->spare = buf;
+		st->spare_cap = cap;
+	}
+	else
+		pfree(buf);
+}
+
+/*
  * lm_worker_pend reads the commit records of transaction seq at ring p's
  * cursor (its COMMIT, then its WATERMARKs) into a new LmPending with the
  * events staged for it, and gives the producer's next transaction a fresh
@@ -1374,13 +1411,8 @@ lm_worker_apply_pending(int p)
 		moved |= lm_worker_raise_wm(e.wm[i].hdr.aux, e.wm[i].value);
 	if (e.wm)
 		pfree(e.wm);
-	if (e.buf != NULL && st->spare == NULL)
-	{
-		st->spare = e.buf;
-		st->spare_cap = e.cap;
-	}
-	else if (e.buf != NULL)
-		pfree(e.buf);
+	if (e.buf != NULL)
+		lm_worker_keep_buffer(st, e.buf, e.cap);
 	return moved;
 }
 
@@ -1584,8 +1616,7 @@ lm_worker_apply_commit(int p)
 		lm_worker_set_txn_open(r, 0);
 		if (!skip)
 			lm_worker_commit_staged(buf, len);
-		st->spare = buf;
-		st->spare_cap = cap;
+		lm_worker_keep_buffer(st, buf, cap);
 		if (st->len > 0)
 			lm_worker_set_txn_open(r, 1);
 	}
