@@ -1729,7 +1729,13 @@ lm_worker_absorb(void)
 	lm_hold_seq++; /* 1024 more rows written: progress (laminar.view_timeout) */
 	if (lm_worker.me < 0 || lm_worker.staging == NULL)
 		return;
-	lm_worker.absorb_horizon = lm_worker_commit_horizon();
+	/*
+	 * The last pass sets nothing aside: what it set aside would be lost
+	 * with the process, while what stays in the ring is the next worker's.
+	 * What earlier passes set aside is below this pass's horizon (horizons
+	 * never decrease), so its drain applies it.
+	 */
+	lm_worker.absorb_horizon = lm_worker.stopping ? 0 : lm_worker_commit_horizon();
 	for (int p = 0; p < lm_shared->nproducers; p++)
 	{
 		lm_worker_open_cursor(p, true);
