@@ -108,6 +108,14 @@ typedef struct LmPending
 	LmRecSeq *wm; /* its WATERMARK records */
 } LmPending;
 
+/*
+ * At most this many transactions set aside per producer: each holds a
+ * staging buffer (64 kB at least), and a producer committing small
+ * transactions faster than we get to them would otherwise pile them up in
+ * our memory instead of in its bounded ring.
+ */
+#define LM_MAX_PENDING 8
+
 typedef struct LmStaging
 {
 	char *buf;
@@ -1467,7 +1475,8 @@ lm_worker_scan(int p, bool events_only)
 			 * Absorbing: a transaction whose records are all published is
 			 * set aside until its turn, and the producer's next one staged.
 			 */
-			if (events_only && rec.seq < lm_worker.absorb_horizon)
+			if (events_only && rec.seq < lm_worker.absorb_horizon &&
+				st->npend - st->pendhead < LM_MAX_PENDING)
 			{
 				lm_worker_pend(p, r, c, rec.seq);
 				continue;
