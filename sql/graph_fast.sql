@@ -52,3 +52,47 @@ SELECT laminar.flush();
 SELECT k, ag FROM gf_v WHERE k = 20;
 SELECT skipped_events, last_skip_error FROM laminar.views WHERE view = 'gf_v'::regclass;
 SELECT laminar.execute('DROP STREAM gf CASCADE');
+-- sum and avg over int2, int4 and int8 (int2/int4_sum, int2/int4_avg_accum,
+-- int8_avg_accum's int128 state), against the functions: NULLs, a group
+-- whose values are all NULL, the types' extremes, and int8 sums far beyond
+-- the int8 range.
+SELECT laminar.execute($$
+  CREATE STREAM gi (k int4, i2 int2, i4 int4, i8 int8);
+  CREATE MATERIALIZED VIEW gi_v AS
+    SELECT k, sum(i2) AS s2, avg(i2) AS a2, sum(i4) AS s4, avg(i4) AS a4,
+           sum(i8) AS s8, avg(i8) AS a8, count(i8) AS n8
+    FROM gi GROUP BY k;
+$$);
+CREATE TEMP TABLE gi_in AS
+  SELECT (i % 3)::int4 AS k,
+         (CASE WHEN i % 11 = 0 THEN NULL WHEN i % 13 = 0 THEN 32767 WHEN i % 17 = 0 THEN -32768 ELSE i % 300 - 150 END)::int2 AS i2,
+         (CASE WHEN i % 7 = 0 THEN NULL WHEN i % 19 = 0 THEN 2147483647 WHEN i % 23 = 0 THEN -2147483648 ELSE i * 7919 % 100000 - 50000 END)::int4 AS i4,
+         (CASE WHEN i % 5 = 0 THEN NULL WHEN i % 3 = 0 THEN 9223372036854775807 WHEN i % 29 = 0 THEN -9223372036854775808 ELSE i * 104729 END)::int8 AS i8
+  FROM generate_series(1, 3000) i;
+INSERT INTO gi_in VALUES (9, NULL, NULL, NULL), (9, NULL, NULL, NULL);
+INSERT INTO gi SELECT * FROM gi_in;
+SELECT laminar.flush();
+SELECT count(*) AS differences FROM (
+  (SELECT * FROM gi_v EXCEPT ALL
+   SELECT k, sum(i2), avg(i2), sum(i4), avg(i4), sum(i8), avg(i8), count(i8) FROM gi_in GROUP BY k)
+  UNION ALL
+  (SELECT k, sum(i2), avg(i2), sum(i4), avg(i4), sum(i8), avg(i8), count(i8) FROM gi_in GROUP BY k
+   EXCEPT ALL SELECT * FROM gi_v)) d;
+SELECT k, s2, s4, s8, round(a8, 3) AS a8, n8 FROM gi_v ORDER BY k;
+SELECT laminar.execute('DROP STREAM gi CASCADE');
+-- An event that fails in a later aggregate's transition is skipped whole:
+-- the states that earlier aggregates updated in place (avg of int4, int8
+-- and float8) are put back.  The second event's sum(g) overflows.
+SELECT laminar.execute($$
+  CREATE STREAM gu (k int4, i4 int4, i8 int8, f float8, g float8);
+  CREATE MATERIALIZED VIEW gu_v AS
+    SELECT k, avg(i4) AS a4, avg(i8) AS a8, avg(f) AS af, sum(i8) AS s8, count(*) AS n, sum(g) AS sg
+    FROM gu GROUP BY k;
+$$);
+INSERT INTO gu VALUES (1, 5, 50, 0.5, 1e308);
+INSERT INTO gu VALUES (1, 700, 7000, 70.5, 1e308);
+INSERT INTO gu VALUES (1, 9, 90, 0.9, -1e308);
+SELECT laminar.flush();
+SELECT k, a4, a8, af, s8, n, sg FROM gu_v;
+SELECT skipped_events, last_skip_error FROM laminar.views WHERE view = 'gu_v'::regclass;
+SELECT laminar.execute('DROP STREAM gu CASCADE');

@@ -189,6 +189,15 @@ typedef struct LmAggOp
 	/* undo of the event whose transitions are running */
 	LmGroup *cur_group;
 	LmAggVal *savevals;
+	/*
+	 * The bytes of an inline state that is updated in place (float8_accum's
+	 * and int4_avg_accum's arrays, int8_avg_accum's struct), saved before
+	 * its transition when a later aggregate of the event could still fail:
+	 * LM_AGG_INPLACE_MAX bytes per aggregate, inplace_len[k] of them used
+	 * (0: nothing saved for this event).
+	 */
+	char *inplace_save;
+	int *inplace_len;
 	Datum *deferred; /* replaced by-reference states, freed after them */
 	int *deferred_agg;
 	int ndeferred;
@@ -435,6 +444,70 @@ lm_agg_float8_accum(LmAggVal *val, float8 newval)
 	return true;
 }
 
+/* the largest inline state saved byte for byte (lm_agg_save_in_place) */
+#define LM_AGG_INPLACE_MAX 64
+
+/*
+ * lm_agg_fast_in_place says whether a specialised transition updates its
+ * by-reference state in place.
+ */
+static inline bool
+lm_agg_fast_in_place(int fast)
+{
+	return fast == LM_AGGFAST_FLOAT8_ACCUM || fast == LM_AGGFAST_AVG_INT ||
+		   fast == LM_AGGFAST_INT8_ACCUM;
+}
+
+/*
+ * lm_agg_save_in_place keeps the bytes of aggregate k's state before its
+ * transition updates them in place, for lm_agg_undo.
+ */
+static inline void
+lm_agg_save_in_place(LmAggOp *a, LmAggSpec *s, int k, Datum state)
+{
+	Size len;
+
+	if (s->fast == LM_AGGFAST_INT8_ACCUM)
+	{
+#ifdef HAVE_INT128
+		len = sizeof(LmInt128AggState);
+#else
+		return;
+#endif
+	}
+	else
+	{
+		if (VARATT_IS_EXTENDED(DatumGetPointer(state)))
+			return; /* the transition calls the function, which copies */
+		len = VARSIZE(DatumGetPointer(state));
+	}
+	if (len > LM_AGG_INPLACE_MAX)
+		return;
+	memcpy(a->inplace_save + k * LM_AGG_INPLACE_MAX, DatumGetPointer(state), len);
+	a->inplace_len[k] = (int) len;
+}
+
+/*
+ * lm_agg_int_avg_accum is int2/int4_avg_accum on an int8[2] state {count,
+ * sum}, in place, as the function does in an aggregate; returns false, to
+ * have the function called (and raise its own error), for a state of
+ * another shape.
+ */
+static inline bool
+lm_agg_int_avg_accum(LmAggVal *val, int64 newval)
+{
+	ArrayType *arr = (ArrayType *) DatumGetPointer(val->value);
+	LmInt8TransData *t;
+
+	if (VARATT_IS_EXTENDED(arr) || ARR_HASNULL(arr) ||
+		ARR_SIZE(arr) != ARR_OVERHEAD_NONULLS(1) + sizeof(LmInt8TransData))
+		return false;
+	t = (LmInt8TransData *) ARR_DATA_PTR(arr);
+	t->count++;
+	t->sum += newval;
+	return true;
+}
+
 /*
  * lm_agg_fast runs a specialised transition (LmAggFast, picked by
  * lm_aggfn_pick_fast) on one event whose arguments are in the call info:
@@ -450,7 +523,23 @@ lm_agg_fast(LmAggSpec *s, LmAggVal *val, FunctionCallInfo fc)
 
 	for (int i = 0; i < s->nargs; i++)
 		if (fc->args[i + 1].isnull)
-			return true;
+		{
+			/*
+			 * A strict function is not called; int2/int4_sum return the
+			 * state as it was; int8_avg_accum makes an empty state first.
+			 */
+			return !(s->fast == LM_AGGFAST_INT8_ACCUM && val->isnull);
+		}
+	if (s->fast == LM_AGGFAST_SUM_INT && val->isnull)
+	{
+		/* int4_sum: a NULL state becomes the first input, as int8 */
+		val->value = Int64GetDatum(lm_agg_signed(x, s->arglen[0]));
+		val->isnull = false;
+		val->notrans = false;
+		return true;
+	}
+	if (s->fast == LM_AGGFAST_INT8_ACCUM && val->isnull)
+		return false; /* the function makes the state */
 	if (val->notrans)
 	{
 		/* the first input becomes the state (by value: no copy) */
@@ -491,6 +580,28 @@ lm_agg_fast(LmAggSpec *s, LmAggVal *val, FunctionCallInfo fc)
 			break;
 		case LM_AGGFAST_FLOAT8_ACCUM:
 			return lm_agg_float8_accum(val, DatumGetFloat8(x));
+		case LM_AGGFAST_SUM_INT:
+			/* int4_sum adds without an overflow check: so do we */
+			val->value = Int64GetDatum(DatumGetInt64(val->value) + lm_agg_signed(x, s->arglen[0]));
+			break;
+		case LM_AGGFAST_AVG_INT:
+			return lm_agg_int_avg_accum(val, lm_agg_signed(x, s->arglen[0]));
+		case LM_AGGFAST_INT8_ACCUM:
+#ifdef HAVE_INT128
+		{
+			/* do_int128_accum of utils/adt/numeric.c */
+			LmInt128AggState *st = (LmInt128AggState *) DatumGetPointer(val->value);
+			int128 v = (int128) DatumGetInt64(x);
+
+			if (st->calcSumX2)
+				st->sumX2 += v * v;
+			st->sumX += v;
+			st->N++;
+		}
+		break;
+#else
+			return false;
+#endif
 		default:
 			return false;
 	}
@@ -523,6 +634,10 @@ lm_agg_undo(LmOp *op)
 			(was->isnull || was->notrans ||
 			 DatumGetPointer(cur->value) != DatumGetPointer(was->value)))
 			lm_agg_free_state(s, cur->value);
+		/* an inline state the event updated in place: its bytes back */
+		else if (a->inplace_len[i] > 0)
+			memcpy(DatumGetPointer(was->value), a->inplace_save + i * LM_AGG_INPLACE_MAX,
+				   a->inplace_len[i]);
 		*cur = *was;
 	}
 	a->cur_group = NULL;
@@ -596,7 +711,10 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 {
 	/* an error from here on is undone by lm_agg_undo */
 	for (int k = 0; k < a->d.naggs; k++)
+	{
 		a->savevals[k] = g->vals[k];
+		a->inplace_len[k] = 0;
+	}
 	a->ndeferred = 0;
 	a->cur_group = g;
 	for (int k = 0; k < a->d.naggs; k++)
@@ -614,6 +732,9 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 		}
 		if (s->retain)
 			lm_agg_retain(a, s, &g->retained[k], fc, win->cxt);
+		if (k < a->d.naggs - 1 && lm_agg_fast_in_place(s->fast) && !g->vals[k].isnull &&
+			!g->vals[k].notrans)
+			lm_agg_save_in_place(a, s, k, g->vals[k].value);
 		if (s->fast == LM_AGGFAST_NONE || !lm_agg_fast(s, &g->vals[k], fc))
 			lm_agg_advance(a, s, &g->vals[k], win->cxt);
 	}
@@ -1505,6 +1626,8 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 	a->lastread = MakeSingleTupleTableSlot(desc->outdesc, &TTSOpsMinimalTuple);
 	a->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * desc->naggs;
 	a->savevals = palloc0(sizeof(LmAggVal) * Max(desc->naggs, 1));
+	a->inplace_save = palloc0(LM_AGG_INPLACE_MAX * Max(desc->naggs, 1));
+	a->inplace_len = palloc0(sizeof(int) * Max(desc->naggs, 1));
 	a->deferred = palloc0(sizeof(Datum) * Max(desc->naggs, 1));
 	a->deferred_agg = palloc0(sizeof(int) * Max(desc->naggs, 1));
 	for (int i = 0; i < desc->naggs; i++)

@@ -129,8 +129,54 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
 	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
 	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation, fake_agg,
 							 NULL);
-	lm_aggfn_pick_fast(a);
+	lm_aggfn_pick_fast(a, (AggState *) fake_agg);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * lm_aggfn_int128_ok says whether int8_avg_accum's state is laid out as
+ * LmInt128AggState says: it runs the function on two values (in a
+ * throw-away context) and reads the state back.
+ */
+static bool
+lm_aggfn_int128_ok(LmAggSpec *a, AggState *fake_agg)
+{
+#ifdef HAVE_INT128
+	MemoryContext cxt;
+	MemoryContext saved = fake_agg->curaggcontext->ecxt_per_tuple_memory;
+	FunctionCallInfo fc = a->transcall;
+	LmInt128AggState *st;
+	Datum d;
+	bool ok;
+
+	if (a->nargs != 1)
+		return false;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "laminar int8 state check",
+								ALLOCSET_SMALL_SIZES);
+	fake_agg->curaggcontext->ecxt_per_tuple_memory = cxt;
+	fc->args[0].value = (Datum) 0;
+	fc->args[0].isnull = true;
+	fc->args[1].value = Int64GetDatum(-5);
+	fc->args[1].isnull = false;
+	fc->isnull = false;
+	d = FunctionCallInvoke(fc);
+	ok = !fc->isnull;
+	if (ok)
+	{
+		fc->args[0].value = d;
+		fc->args[0].isnull = false;
+		fc->args[1].value = Int64GetDatum(PG_INT64_MAX);
+		d = FunctionCallInvoke(fc);
+		st = (LmInt128AggState *) DatumGetPointer(d);
+		ok = !fc->isnull && st != NULL && !st->calcSumX2 && st->N == 2 &&
+			 st->sumX == (int128) PG_INT64_MAX - 5 && st->sumX2 == 0;
+	}
+	fake_agg->curaggcontext->ecxt_per_tuple_memory = saved;
+	MemoryContextDelete(cxt);
+	return ok;
+#else
+	return false;
+#endif
 }
 
 /*
@@ -138,19 +184,44 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
  * if it has one: its transition function is one of PostgreSQL's own whose
  * arithmetic ops/agg.c repeats inline (the same comparisons, the same
  * float8_pl and float8_gt/lt of utils/float.h, float8_accum's Youngs-Cramer
- * update), it is strict, and its state is by value or float8_accum's
- * array.  Anything else keeps calling the function.
+ * update, int4_sum's int8 addition, int4_avg_accum's count and sum,
+ * int8_avg_accum's int128 count and sum), on the same state.  numeric
+ * aggregates keep their functions: their cost is numeric arithmetic itself,
+ * which no inline copy could make cheaper and still be provably identical.
+ * Anything else keeps calling the function.
  */
 void
-lm_aggfn_pick_fast(LmAggSpec *a)
+lm_aggfn_pick_fast(LmAggSpec *a, AggState *fake_agg)
 {
 	a->fast = LM_AGGFAST_NONE;
+	switch (a->transfn.fn_oid)
+	{
+		case F_INT2_SUM:
+		case F_INT4_SUM:
+			/* not strict: a NULL state takes the first input */
+			if (a->transbyval && a->translen == 8)
+				a->fast = LM_AGGFAST_SUM_INT;
+			return;
+		case F_INT8_AVG_ACCUM:
+			/* not strict: the function makes the state on its first call */
+			if (lm_aggfn_int128_ok(a, fake_agg))
+				a->fast = LM_AGGFAST_INT8_ACCUM;
+			return;
+		default:
+			break;
+	}
 	if (!a->transstrict)
 		return;
 	/* its state is a float8[3] it updates in place, as the function does */
 	if (a->transfn.fn_oid == F_FLOAT8_ACCUM)
 	{
 		a->fast = LM_AGGFAST_FLOAT8_ACCUM;
+		return;
+	}
+	/* an int8[2] {count, sum}, likewise */
+	if (a->transfn.fn_oid == F_INT2_AVG_ACCUM || a->transfn.fn_oid == F_INT4_AVG_ACCUM)
+	{
+		a->fast = LM_AGGFAST_AVG_INT;
 		return;
 	}
 	if (!a->transbyval)

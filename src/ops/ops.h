@@ -61,19 +61,45 @@ typedef struct LmAggSpec
 
 /*
  * A specialised transition (ops/agg.c, lm_agg_fast): the same arithmetic as
- * the transition function, inline, for strict by-value states.
+ * the transition function, inline, on the same state.
  */
 typedef enum LmAggFast
 {
 	LM_AGGFAST_NONE,
-	LM_AGGFAST_COUNT,		/* int8inc, int8inc_any: count(*), count(x) */
-	LM_AGGFAST_SUM_FLOAT8,	/* float8pl: sum(float8) */
-	LM_AGGFAST_MAX_INT,		/* int2/int4/int8/date/timestamp[tz]larger */
-	LM_AGGFAST_MIN_INT,		/* ... smaller */
-	LM_AGGFAST_MAX_FLOAT8,	/* float8larger */
-	LM_AGGFAST_MIN_FLOAT8,	/* float8smaller */
-	LM_AGGFAST_FLOAT8_ACCUM /* float8_accum: avg, variance, stddev of float8 */
+	LM_AGGFAST_COUNT,		 /* int8inc, int8inc_any: count(*), count(x) */
+	LM_AGGFAST_SUM_FLOAT8,	 /* float8pl: sum(float8) */
+	LM_AGGFAST_MAX_INT,		 /* int2/int4/int8/date/timestamp[tz]larger */
+	LM_AGGFAST_MIN_INT,		 /* ... smaller */
+	LM_AGGFAST_MAX_FLOAT8,	 /* float8larger */
+	LM_AGGFAST_MIN_FLOAT8,	 /* float8smaller */
+	LM_AGGFAST_FLOAT8_ACCUM, /* float8_accum: avg, variance, stddev of float8 */
+	LM_AGGFAST_SUM_INT,		 /* int2_sum, int4_sum: sum(int2), sum(int4) as int8 */
+	LM_AGGFAST_AVG_INT,		 /* int2/int4_avg_accum: avg(int2), avg(int4), int8[2] */
+	LM_AGGFAST_INT8_ACCUM	 /* int8_avg_accum: sum(int8), avg(int8), LmInt128AggState */
 } LmAggFast;
+
+#ifdef HAVE_INT128
+/*
+ * The state of int8_avg_accum (sum and avg of int8) where the platform has
+ * int128: PostgreSQL 15's Int128AggState, which utils/adt/numeric.c keeps
+ * to itself.  lm_aggfn_pick_fast checks the layout against the function
+ * itself before the inline transition may use it.
+ */
+typedef struct LmInt128AggState
+{
+	bool calcSumX2; /* int8_avg_accum: false */
+	int64 N;
+	int128 sumX;
+	int128 sumX2;
+} LmInt128AggState;
+#endif
+
+/* int2/int4_avg_accum's state: an int8[2] array of these */
+typedef struct LmInt8TransData
+{
+	int64 count;
+	int64 sum;
+} LmInt8TransData;
 
 /* what the Aggregate needs to know of a view, filled by the planner */
 typedef struct LmAggDesc
@@ -112,7 +138,7 @@ extern bool lm_agg_has_closable(LmOp *op, int64 wm);
 
 /* ops/aggfn.c */
 extern void lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt);
-extern void lm_aggfn_pick_fast(LmAggSpec *a);
+extern void lm_aggfn_pick_fast(LmAggSpec *a, AggState *fake_agg);
 extern void lm_aggfn_put_state(LmAggSpec *a, StringInfo buf, Datum value, bool isnull,
 							   MemoryContext aggcxt, AggState *fake_agg);
 extern Datum lm_aggfn_get_state(LmAggSpec *a, const char **p, const char *end, bool *isnull,
