@@ -96,3 +96,31 @@ SELECT laminar.flush();
 SELECT k, a4, a8, af, s8, n, sg FROM gu_v;
 SELECT skipped_events, last_skip_error FROM laminar.views WHERE view = 'gu_v'::regclass;
 SELECT laminar.execute('DROP STREAM gu CASCADE');
+-- The producer lays out a row of a stream whose columns all have a fixed
+-- length at fixed offsets when it has no NULL (heap_fill_tuple otherwise):
+-- every alignment, by-value and by-reference fixed-length types, rows with
+-- and without NULLs, read back through a stateless view.
+SELECT laminar.execute($$
+  CREATE STREAM gx (b bool, s int2, c "char", u uuid, i interval, m macaddr, f4 float4,
+                    n name, f8 float8, ts timestamptz, k int8, p point);
+  CREATE MATERIALIZED VIEW gx_v AS SELECT b, s, c, u, i, m, f4, n, f8, ts, k, p FROM gx;
+$$);
+CREATE TEMP TABLE gx_in AS
+  SELECT (i % 2 = 0) AS b, (i * 31 % 65536 - 32768)::int2 AS s, chr(65 + i % 26)::"char" AS c,
+         md5(i::text)::uuid AS u, make_interval(days => i, secs => i * 0.5) AS i,
+         ('08:00:2b:01:02:' || lpad(to_hex(i % 256), 2, '0'))::macaddr AS m, (i / 7.0)::float4 AS f4,
+         ('name' || i)::name AS n, i * 1.25 AS f8, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' AS ts,
+         i * 1000003::int8 AS k, point(i, -i) AS p
+  FROM generate_series(1, 500) i;
+UPDATE gx_in SET u = NULL WHERE k % 7 = 0;
+UPDATE gx_in SET n = NULL, s = NULL WHERE k % 11 = 0;
+INSERT INTO gx SELECT * FROM gx_in;
+SELECT laminar.flush();
+SELECT count(*) AS differences FROM (
+  (SELECT b, s, c, u, i, m, f4, n, f8, ts, k, p::text FROM gx_v EXCEPT ALL
+   SELECT b, s, c, u, i, m, f4, n, f8, ts, k, p::text FROM gx_in)
+  UNION ALL
+  (SELECT b, s, c, u, i, m, f4, n, f8, ts, k, p::text FROM gx_in EXCEPT ALL
+   SELECT b, s, c, u, i, m, f4, n, f8, ts, k, p::text FROM gx_v)) d;
+SELECT count(*) AS rows, count(u) AS with_u, count(n) AS with_n FROM gx_v;
+SELECT laminar.execute('DROP STREAM gx CASCADE');

@@ -376,11 +376,22 @@ lm_prod_load_route(Oid relid)
 	route->natts = desc->natts;
 	route->varlena_atts = palloc(sizeof(int) * desc->natts);
 	route->notnull_atts = palloc(sizeof(int) * desc->natts);
+	route->fixoff = palloc(sizeof(int32) * Max(desc->natts, 1));
+	route->fixed = desc->natts > 0;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		/* the copy drops attnotnull: read it from the relation */
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
 
+		if (att->attisdropped || att->attlen <= 0)
+			route->fixed = false;
+		else
+		{
+			/* heap_compute_data_size's offsets for a fixed-length column */
+			route->fixlen = att_align_nominal(route->fixlen, att->attalign);
+			route->fixoff[i] = (int32) route->fixlen;
+			route->fixlen += att->attlen;
+		}
 		if (att->attisdropped)
 			continue;
 		if (att->attlen == -1)
@@ -443,6 +454,27 @@ lm_prod_begin_statement(Oid relid)
 	if (route->nviews > 0)
 		lm_prod_attach();
 	return route;
+}
+
+/*
+ * lm_prod_form_fixed writes the values of a row without NULLs of a stream
+ * whose columns all have a fixed length at the offsets heap_fill_tuple
+ * would use (data is MAXALIGNed and zeroed, so the padding is too; the
+ * infomask bits heap_fill_tuple would set are all clear for such a row).
+ */
+static inline void
+lm_prod_form_fixed(LmStreamRoute *route, Datum *values, char *data)
+{
+	for (int i = 0; i < route->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(route->desc, i);
+		char *p = data + route->fixoff[i];
+
+		if (att->attbyval)
+			store_att_byval(p, values[i], att->attlen);
+		else
+			memcpy(p, DatumGetPointer(values[i]), att->attlen);
+	}
 }
 
 /*
@@ -513,7 +545,8 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	if (hasnull)
 		hoff += BITMAPLEN(route->natts);
 	hoff = MAXALIGN(hoff);
-	data_len = heap_compute_data_size(desc, values, isnull);
+	data_len =
+		route->fixed && !hasnull ? route->fixlen : heap_compute_data_size(desc, values, isnull);
 	tup_len = hoff + data_len;
 	rec_len = MAXALIGN(sizeof(LmRecHeader) + tup_len);
 	/* one row must fit in a ring on its own: report this row's size */
@@ -543,8 +576,11 @@ lm_prod_insert(LmStreamRoute *route, TupleTableSlot *slot)
 	tup->t_len = tup_len;
 	HeapTupleHeaderSetNatts(tup, route->natts);
 	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;
-	heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len, &tup->t_infomask,
-					hasnull ? tup->t_bits : NULL);
+	if (route->fixed && !hasnull)
+		lm_prod_form_fixed(route, values, (char *) tup + hoff);
+	else
+		heap_fill_tuple(desc, values, isnull, (char *) tup + hoff, data_len, &tup->t_infomask,
+						hasnull ? tup->t_bits : NULL);
 	hdr->len = rec_len;
 	hdr->type = LM_REC_EVENT;
 	hdr->aux = route->relid; /* lets the worker check the row type */

@@ -27,6 +27,14 @@ typedef struct LmStreamRoute
 	int *varlena_atts;
 	int nnotnull;
 	int *notnull_atts;
+	/*
+	 * Every column of fixed length (no varlena, no dropped column): a row
+	 * without NULLs is laid out at fixed offsets (heap_fill_tuple's own
+	 * alignment), fixlen bytes of data, formed by lm_prod_form_fixed.
+	 */
+	bool fixed;
+	Size fixlen;
+	int32 *fixoff;
 	int txn_index; /* cached index into the xact's streams */
 	int nviews;
 	LmViewRoute *views;
