@@ -99,6 +99,7 @@ typedef struct LmStreamShared
 	Oid relid;				 /* InvalidOid: slot free */
 	pg_atomic_uint64 max_ts; /* largest committed event time (int64) */
 	pg_atomic_uint64 events_in;
+	uint64 created; /* lm_shared->slot_clock when claimed (under slots_lock) */
 } LmStreamShared;
 
 /* most operators a view's graph holds (their counters are in LmViewShared) */
@@ -120,7 +121,8 @@ typedef struct LmOpShared
 typedef struct LmViewShared
 {
 	Oid dboid;
-	int32 view_id; /* 0: slot free */
+	int32 view_id;	/* 0: slot free */
+	uint64 created; /* lm_shared->slot_clock when claimed (under slots_lock) */
 	pg_atomic_uint64 events_in;
 	pg_atomic_uint64 late_events;
 	pg_atomic_uint64 null_time_events;
@@ -161,6 +163,7 @@ typedef struct LmShared
 	pg_atomic_uint64 flush_gen;	  /* bumped by laminar.flush() */
 	pg_atomic_uint64 commit_seq;  /* next commit sequence number */
 	pg_atomic_uint32 paused;	  /* DROP DATABASE in progress */
+	pg_atomic_uint64 slot_clock;  /* counts stream and view slots claimed */
 	LWLock *slots_lock;
 	LWLock *producers_lock;
 	LmWorkerShared workers[LM_MAX_WORKERS];
@@ -177,8 +180,8 @@ extern void lm_require_loaded(void);
 extern LmRing *lm_ring_get(int producer, int worker);
 extern LmStreamShared *lm_stream_slot(Oid relid, bool create);
 extern LmViewShared *lm_view_slot(int32 view_id, bool create);
-extern void lm_view_slot_release_missing(int32 *live_ids, int nlive);
-extern void lm_stream_slot_release_missing(Oid *live, int nlive);
+extern void lm_view_slot_release_missing(int32 *live_ids, int nlive, uint64 before);
+extern void lm_stream_slot_release_missing(Oid *live, int nlive, uint64 before);
 extern void lm_slots_release_database(Oid dboid);
 extern void lm_wake_worker(int worker);
 extern void lm_wake_all_workers(void);

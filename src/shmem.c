@@ -115,6 +115,7 @@ lm_shmem_startup(void)
 		pg_atomic_init_u64(&lm_shared->flush_gen, 0);
 		pg_atomic_init_u64(&lm_shared->commit_seq, 0);
 		pg_atomic_init_u32(&lm_shared->paused, 0);
+		pg_atomic_init_u64(&lm_shared->slot_clock, 0);
 		lm_shared->slots_lock = &locks[0].lock;
 		lm_shared->producers_lock = &locks[1].lock;
 		for (int i = 0; i < LM_MAX_WORKERS; i++)
@@ -238,6 +239,7 @@ lm_stream_slot(Oid relid, bool create)
 	{
 		free_slot->dboid = MyDatabaseId;
 		free_slot->relid = relid;
+		free_slot->created = pg_atomic_fetch_add_u64(&lm_shared->slot_clock, 1);
 		pg_atomic_write_u64(&free_slot->max_ts, (uint64) LM_NO_TIME);
 		pg_atomic_write_u64(&free_slot->events_in, 0);
 	}
@@ -276,6 +278,7 @@ lm_view_slot(int32 view_id, bool create)
 	{
 		free_slot->dboid = MyDatabaseId;
 		free_slot->view_id = view_id;
+		free_slot->created = pg_atomic_fetch_add_u64(&lm_shared->slot_clock, 1);
 		pg_atomic_write_u64(&free_slot->events_in, 0);
 		pg_atomic_write_u64(&free_slot->late_events, 0);
 		pg_atomic_write_u64(&free_slot->null_time_events, 0);
@@ -303,11 +306,13 @@ lm_view_slot(int32 view_id, bool create)
 }
 
 /*
- * lm_view_slot_release_missing frees the view and stream slots of this
- * database whose views are no longer in the catalog (live_ids).
+ * lm_view_slot_release_missing frees the view slots of this database
+ * whose views are no longer in the catalog (live_ids, read in a snapshot
+ * taken after slot_clock was `before`); a slot claimed since (another
+ * worker loaded a newer view) is kept.
  */
 void
-lm_view_slot_release_missing(int32 *live_ids, int nlive)
+lm_view_slot_release_missing(int32 *live_ids, int nlive, uint64 before)
 {
 	LWLockAcquire(lm_shared->slots_lock, LW_EXCLUSIVE);
 	for (int i = 0; i < LM_MAX_VIEWS; i++)
@@ -316,6 +321,9 @@ lm_view_slot_release_missing(int32 *live_ids, int nlive)
 		bool live = false;
 
 		if (v->view_id == 0 || v->dboid != MyDatabaseId)
+			continue;
+		/* claimed (by another worker) after our list was read */
+		if (v->created >= before)
 			continue;
 		for (int j = 0; j < nlive; j++)
 			if (live_ids[j] == v->view_id)
@@ -328,10 +336,14 @@ lm_view_slot_release_missing(int32 *live_ids, int nlive)
 
 /*
  * lm_stream_slot_release_missing frees the stream slots of this database
- * whose streams are no longer in the catalog (live relids).
+ * whose streams are no longer in the catalog (live relids, read in a
+ * snapshot taken after slot_clock was `before`).  A slot claimed since is
+ * kept: a producer claims it once its own snapshot sees the stream, which
+ * may be after the list's snapshot was taken (it was released wrongly
+ * before, and laminar.views showed no watermark for such a stream).
  */
 void
-lm_stream_slot_release_missing(Oid *live, int nlive)
+lm_stream_slot_release_missing(Oid *live, int nlive, uint64 before)
 {
 	LWLockAcquire(lm_shared->slots_lock, LW_EXCLUSIVE);
 	for (int i = 0; i < LM_MAX_STREAMS; i++)
@@ -340,6 +352,9 @@ lm_stream_slot_release_missing(Oid *live, int nlive)
 		bool found = false;
 
 		if (st->relid == InvalidOid || st->dboid != MyDatabaseId)
+			continue;
+		/* claimed after the list was read: its stream may be too new for it */
+		if (st->created >= before)
 			continue;
 		for (int j = 0; j < nlive && !found; j++)
 			found = (live[j] == st->relid);

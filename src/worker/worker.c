@@ -893,6 +893,7 @@ lm_worker_load_views(void)
 	int nseeds = 0;
 	LmViewCatalog *cats;
 	int ncats;
+	uint64 before; /* slot_clock before the catalog read: see lm_view_slot_release_missing */
 
 	seeds = lm_worker_read_seeds(&nseeds);
 	/*
@@ -902,6 +903,8 @@ lm_worker_load_views(void)
 	 * pass (a producer routed to a view we do not know yet) sees a view
 	 * that committed after the pass's snapshot was taken.
 	 */
+	before = pg_atomic_read_u64(&lm_shared->slot_clock);
+	pg_memory_barrier();
 	cats = lm_cat_views_read(InvalidOid, LM_CAT_LATEST | LM_CAT_RUNNABLE, &ncats);
 	live = palloc(sizeof(int32) * Max(ncats, 1));
 	live_streams = palloc(sizeof(Oid) * Max(ncats, 1));
@@ -1026,16 +1029,23 @@ lm_worker_load_views(void)
 		lm_worker.views = list_copy(keep);
 		MemoryContextSwitchTo(old);
 	}
-	lm_view_slot_release_missing(live, nlive);
+	lm_view_slot_release_missing(live, nlive, before);
 	lm_worker_forget_wms(live_streams, nlive);
 
 	/* stream slots of dropped streams (worker 0 does it for everyone) */
 	if (lm_worker.me == 0)
 	{
 		int nstreams;
-		Oid *streams = lm_cat_stream_list(0, &nstreams);
+		uint64 before = pg_atomic_read_u64(&lm_shared->slot_clock);
+		Oid *streams;
 
-		lm_stream_slot_release_missing(streams, nstreams);
+		/*
+		 * A fresh snapshot, taken after reading the clock: a slot claimed
+		 * before belongs to a stream committed before, which it sees.
+		 */
+		pg_memory_barrier();
+		streams = lm_cat_stream_list(LM_CAT_LATEST, &nstreams);
+		lm_stream_slot_release_missing(streams, nstreams, before);
 	}
 }
 
