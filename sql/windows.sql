@@ -44,3 +44,41 @@ INSERT INTO w VALUES ('g', 1, '2027-06-01 13:10:00+00'), ('h', 1, '2027-06-01 12
 SELECT laminar.flush();
 SELECT * FROM w_tag ORDER BY k;
 SELECT laminar.execute('DROP STREAM w CASCADE');
+-- LaminarDB's spelling: the window in GROUP BY.  GROUP BY k, TUMBLE(ts, size)
+-- is the view FROM TUMBLE(s, ts, size) GROUP BY k, window_start, window_end:
+-- the same result table, the same rows.
+SELECT laminar.execute($$
+  CREATE STREAM wg (k text, v int, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '5 seconds');
+  CREATE MATERIALIZED VIEW wg_from AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total
+    FROM TUMBLE(wg, ts, INTERVAL '1 minute') GROUP BY k, window_start, window_end;
+  CREATE MATERIALIZED VIEW wg_group AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total
+    FROM wg GROUP BY k, TUMBLE(ts, INTERVAL '1 minute');
+  CREATE MATERIALIZED VIEW wg_alias AS
+    SELECT e.k, window_start, count(*) AS n
+    FROM public.wg AS e GROUP BY TUMBLE(e.ts, INTERVAL '1 minute'), e.k
+    EMIT ON WINDOW CLOSE;
+$$);
+\d wg_group
+INSERT INTO wg SELECT chr(97 + i % 3), i, timestamptz '2026-01-01 00:00:00+00' + (i * 7 % 300) * interval '1 second'
+  FROM generate_series(1, 200) i;
+INSERT INTO wg VALUES (NULL, 5, '2026-01-01 00:04:00+00'), ('a', NULL, '2026-01-01 00:04:01+00'),
+                      ('b', 1, NULL), ('c', 1, '2026-01-01 00:10:00+00');
+SELECT laminar.flush();
+SELECT count(*) AS differences FROM (
+  (SELECT * FROM wg_from EXCEPT ALL SELECT * FROM wg_group)
+  UNION ALL (SELECT * FROM wg_group EXCEPT ALL SELECT * FROM wg_from)) d;
+SELECT count(*) AS rows, sum(n) AS events FROM wg_group;
+SELECT k, window_start, n FROM wg_alias ORDER BY 2, 1 NULLS FIRST;
+-- malformed: no window column selected, a window other than TUMBLE, two
+-- windows, the wrong arguments, a bad size, a window in both FROM and GROUP
+-- BY, a time column the stream lacks
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, count(*) FROM wg GROUP BY k, TUMBLE(ts, INTERVAL '1 minute') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, count(*) FROM wg GROUP BY k, HOP(ts, INTERVAL '1 minute', INTERVAL '5 minutes') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, count(*) FROM wg GROUP BY TUMBLE(ts, INTERVAL '1 minute'), TUMBLE(ts, INTERVAL '1 hour') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, count(*) FROM wg GROUP BY k, TUMBLE(wg, ts, INTERVAL '1 minute') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, window_start, count(*) FROM wg GROUP BY k, TUMBLE(ts, INTERVAL '-1 minute') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, count(*) FROM TUMBLE(wg, ts, INTERVAL '1 minute') GROUP BY k, TUMBLE(ts, INTERVAL '1 minute') $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW wg_bad AS SELECT k, window_start, count(*) FROM wg GROUP BY k, TUMBLE(nosuch, INTERVAL '1 minute') $$);
+SELECT laminar.execute('DROP STREAM wg CASCADE');

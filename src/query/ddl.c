@@ -959,6 +959,142 @@ lm_ddl_check_stream_not_temp(Oid stream)
 }
 
 /*
+ * lm_ddl_window_call returns the name of a window function call (tumble,
+ * hop, session, cumulate) that n is, or NULL.
+ */
+static const char *
+lm_ddl_window_call(Node *n)
+{
+	const char *fname;
+
+	if (n == NULL || !IsA(n, FuncCall) || list_length(((FuncCall *) n)->funcname) != 1)
+		return NULL;
+	fname = strVal(linitial(((FuncCall *) n)->funcname));
+	if (strcmp(fname, "tumble") == 0 || strcmp(fname, "hop") == 0 ||
+		strcmp(fname, "session") == 0 || strcmp(fname, "cumulate") == 0)
+		return fname;
+	return NULL;
+}
+
+/*
+ * lm_ddl_rewrite_group_window accepts LaminarDB's spelling of a window, in
+ * GROUP BY: SELECT ... FROM s GROUP BY k, TUMBLE(ts, size) is the view
+ * SELECT ... FROM TUMBLE(s, ts, size) GROUP BY k, window_start, window_end,
+ * so it is rewritten into that before anything else looks at the query.
+ */
+static void
+lm_ddl_rewrite_group_window(SelectStmt *s)
+{
+	ListCell *lc;
+	FuncCall *win = NULL;
+	List *group = NIL;
+	RangeVar *rv;
+	RangeFunction *rf;
+	FuncCall *fc;
+	ColumnRef *sref;
+	ColumnRef *tsref;
+	const char *fname;
+	int nwin = 0;
+
+	foreach (lc, s->groupClause)
+	{
+		Node *item = (Node *) lfirst(lc);
+
+		fname = lm_ddl_window_call(item);
+		if (fname == NULL)
+		{
+			group = lappend(group, item);
+			continue;
+		}
+		if (strcmp(fname, "tumble") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s windows are not supported yet", asc_toupper(fname, strlen(fname))),
+					 errhint("Laminar 0.2 supports TUMBLE(ts, size) in GROUP BY, or FROM "
+							 "TUMBLE(stream, ts, size).")));
+		if (win != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_GROUPING_ERROR), errmsg("GROUP BY has more than one window"),
+					 errhint("Group by one TUMBLE(ts, size).")));
+		win = (FuncCall *) item;
+	}
+	if (win == NULL)
+		return;
+	if (list_length(win->args) != 2 || win->agg_star || win->agg_distinct || win->agg_order ||
+		win->agg_filter || win->over)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE in GROUP BY takes two arguments"),
+				 errhint("Write GROUP BY ..., TUMBLE(ts_column, INTERVAL '10 seconds').")));
+	if (list_length(s->fromClause) != 1 || !IsA(linitial(s->fromClause), RangeVar))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE in GROUP BY needs FROM one stream"),
+				 errhint("Write FROM stream ... GROUP BY ..., TUMBLE(ts, size), or FROM "
+						 "TUMBLE(stream, ts, size) ... GROUP BY ..., window_start.")));
+	rv = (RangeVar *) linitial(s->fromClause);
+	lm_ddl_check_stream_rv(rv);
+	/* the time column may be qualified by the stream's alias or name */
+	tsref = (ColumnRef *) linitial(win->args);
+	if (IsA(tsref, ColumnRef) && list_length(tsref->fields) == 2 &&
+		IsA(linitial(tsref->fields), String) &&
+		strcmp(strVal(linitial(tsref->fields)), rv->alias ? rv->alias->aliasname : rv->relname) ==
+			0)
+	{
+		ColumnRef *bare = makeNode(ColumnRef);
+
+		bare->fields = list_make1(lsecond(tsref->fields));
+		bare->location = tsref->location;
+		tsref = bare;
+	}
+
+	/* FROM TUMBLE(stream, ts, size) [AS alias] */
+	sref = makeNode(ColumnRef);
+	sref->fields = rv->schemaname ? list_make2(makeString(rv->schemaname), makeString(rv->relname))
+								  : list_make1(makeString(rv->relname));
+	sref->location = rv->location;
+	fc = makeFuncCall(list_make1(makeString("tumble")), list_make3(sref, tsref, lsecond(win->args)),
+					  COERCE_EXPLICIT_CALL, win->location);
+	rf = makeNode(RangeFunction);
+	rf->functions = list_make1(list_make2(fc, NIL));
+	rf->alias = rv->alias;
+	s->fromClause = list_make1(rf);
+
+	/*
+	 * ... GROUP BY the other items and the window columns the select list
+	 * has (a group key is a column of the result table; window_end follows
+	 * from window_start, so either one identifies the window)
+	 */
+	foreach (lc, list_make2("window_start", "window_end"))
+	{
+		const char *col = (const char *) lfirst(lc);
+		bool selected = false;
+		ListCell *lt;
+
+		foreach (lt, s->targetList)
+		{
+			ResTarget *rt = (ResTarget *) lfirst(lt);
+
+			if (IsA(rt->val, ColumnRef) && IsA(llast(((ColumnRef *) rt->val)->fields), String) &&
+				strcmp(strVal(llast(((ColumnRef *) rt->val)->fields)), col) == 0)
+				selected = true;
+		}
+		if (selected)
+		{
+			ColumnRef *c = makeNode(ColumnRef);
+
+			c->fields = list_make1(makeString(pstrdup(col)));
+			c->location = win->location;
+			group = lappend(group, c);
+			nwin++;
+		}
+	}
+	if (nwin == 0)
+		ereport(ERROR, (errcode(ERRCODE_GROUPING_ERROR),
+						errmsg("a view grouped by TUMBLE must select window_start or window_end"),
+						errhint("Add window_start (and window_end) to the select list.")));
+	s->groupClause = group;
+}
+
+/*
  * lm_ddl_rewrite_from checks the FROM item and, for TUMBLE, replaces it by
  * a subquery that adds window_start and window_end.
  */
@@ -1027,13 +1163,15 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 		def->window_us = lm_ddl_interval_us(def->window_iv, "TUMBLE size");
 		if (def->window_us <= 0)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("TUMBLE size must be positive")));
+							errmsg("TUMBLE size must be positive"),
+							errhint("Write a positive interval, such as INTERVAL '1 minute'.")));
 		tscol = strVal(linitial(tsname));
 		def->ts_attnum = get_attnum(def->stream, tscol);
 		if (def->ts_attnum == InvalidAttrNumber)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
 							errmsg("column \"%s\" of TUMBLE does not exist in stream \"%s\"", tscol,
-								   get_rel_name(def->stream))));
+								   get_rel_name(def->stream)),
+							errhint("Name the stream's timestamptz or timestamp column.")));
 		tstype = get_atttype(def->stream, def->ts_attnum);
 		if (tstype == TIMESTAMPTZOID)
 			origin = "'1970-01-01 00:00:00+00'::pg_catalog.timestamptz";
@@ -1042,7 +1180,8 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 		else
 			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
 							errmsg("TUMBLE time column \"%s\" is of type %s, not timestamptz",
-								   tscol, format_type_be(tstype))));
+								   tscol, format_type_be(tstype)),
+							errhint("Window on a column of type timestamptz or timestamp.")));
 		alias = rf->alias ? rf->alias->aliasname : get_rel_name(def->stream);
 		ivtext =
 			quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out, def->window_iv)));
@@ -1234,6 +1373,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	rs = (RawStmt *) linitial(raw);
 	sel = (SelectStmt *) rs->stmt;
 	lm_ddl_check_select(sel);
+	lm_ddl_rewrite_group_window(sel);
 	lm_ddl_rewrite_from(sel, &def);
 	lm_ddl_check_stream_not_temp(def.stream);
 	if (!lm_ddl_is_stream(def.stream))
