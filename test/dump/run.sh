@@ -83,8 +83,8 @@ SELECT laminar.execute($$
      GROUP BY auction, window_start, window_end EMIT ON WINDOW CLOSE;
   CREATE MATERIALIZED VIEW public."WinUpdate" AS
     SELECT window_start, max("Price") AS hi
-      FROM TUMBLE("Dump Sch"."Bids", ts, INTERVAL '10 seconds') AS b
-     WHERE channel <> 'x' GROUP BY window_start;
+      FROM "Dump Sch"."Bids" AS b
+     WHERE channel <> 'x' GROUP BY TUMBLE(b.ts, INTERVAL '10 seconds');
   CREATE MATERIALIZED VIEW public.glob AS
     SELECT count(*) AS n, sum("Price") AS total FROM "Dump Sch"."Bids";
   CREATE MATERIALIZED VIEW public.stl AS
