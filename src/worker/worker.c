@@ -155,9 +155,7 @@ typedef struct LmWorker
 	MemoryContext cxt;	  /* lives as long as the process: views, staging */
 
 	/* the rings, one entry per producer */
-	LmStaging *staging; /* events of a transaction not yet committed */
-	LmRecSeq *wmbuf;	/* the WATERMARK records of the commit being applied */
-	int nwmbuf;
+	LmStaging *staging;	   /* events of a transaction not yet committed */
 	LmCursor *cursors;	   /* where the running drain (or absorb) stands */
 	uint64 absorb_horizon; /* lm_worker_commit_horizon as the absorb began */
 
@@ -1356,9 +1354,11 @@ lm_worker_keep_buffer(LmStaging *st, char *buf, Size cap)
 
 /*
  * lm_worker_pend reads the commit records of transaction seq at ring p's
- * cursor (its COMMIT, then its WATERMARKs) into a new LmPending with the
- * events staged for it, and gives the producer's next transaction a fresh
- * staging buffer.
+ * cursor (its COMMIT, then its WATERMARKs) into a new LmPending at the end
+ * of the producer's queue; with a COMMIT the entry takes the events staged
+ * for it, and the producer's next transaction gets a fresh staging buffer.
+ * Absorbing calls it for a transaction whose turn has not come, and
+ * lm_worker_apply_commit for the one it applies now.
  */
 static void
 lm_worker_pend(int p, LmRing *r, LmCursor *c, uint64 seq)
@@ -1394,11 +1394,19 @@ lm_worker_pend(int p, LmRing *r, LmCursor *c, uint64 seq)
 			break;
 		c->pos += rec.hdr.len;
 	}
+	st->npend++;
+	if (!e->committed)
+		return; /* only WATERMARKs: no events of ours, staging goes on */
+
+	/*
+	 * The staged events go with it and are applied from their buffer, while
+	 * the producer's next transaction is staged in the spare one: the
+	 * buffer applied never moves.
+	 */
 	e->skip = st->skip;
 	e->buf = st->buf;
 	e->len = st->len;
 	e->cap = st->cap;
-	st->npend++;
 	st->buf = st->spare;
 	st->cap = st->spare_cap;
 	st->spare = NULL;
@@ -1581,67 +1589,16 @@ lm_worker_apply_commit(int p)
 {
 	LmRing *r = lm_ring_get(p, lm_worker.me);
 	LmCursor *c = &lm_worker.cursors[p];
-	LmStaging *st = &lm_worker.staging[p];
-	uint64 seq = c->seq;
-	bool moved = false;
-	bool committed = false;
-	int nwm = 0;
+	bool moved;
 
-	/* the transaction's commit records: its COMMIT, then its WATERMARKs */
-	while (c->pos < c->end)
-	{
-		LmRecSeq rec;
-
-		lm_worker_read_rec(p, r, c, &rec);
-		if (rec.hdr.type == LM_REC_COMMIT && rec.seq == seq && !committed)
-			committed = true;
-		else if (rec.hdr.type == LM_REC_WATERMARK && rec.seq == seq)
-		{
-			if (nwm == lm_worker.nwmbuf)
-			{
-				int ncap = Max(8, nwm * 2);
-
-				lm_worker.wmbuf = lm_worker.wmbuf
-									  ? repalloc(lm_worker.wmbuf, sizeof(LmRecSeq) * ncap)
-									  : MemoryContextAlloc(lm_worker.cxt, sizeof(LmRecSeq) * ncap);
-				lm_worker.nwmbuf = ncap;
-			}
-			lm_worker.wmbuf[nwm++] = rec;
-		}
-		else
-			break;
-		c->pos += rec.hdr.len;
-	}
-	/* their ring space goes back now: the producer may go on meanwhile */
+	/*
+	 * Its commit records become the producer's queued transaction (none is
+	 * queued before it: lm_worker_drain takes those first), and their ring
+	 * space goes back now: the producer may go on meanwhile.
+	 */
+	lm_worker_pend(p, r, c, c->seq);
 	lm_worker_release(p);
-	if (committed)
-	{
-		char *buf = st->buf;
-		Size len = st->len;
-		Size cap = st->cap;
-		bool skip = st->skip;
-
-		/*
-		 * The staged events are applied from their buffer, while what the
-		 * producer writes meanwhile is staged in the spare one
-		 * (lm_worker_absorb): the buffer applied never moves.
-		 */
-		st->buf = st->spare;
-		st->cap = st->spare_cap;
-		st->len = 0;
-		st->skip = false;
-		st->spare = NULL;
-		st->spare_cap = 0;
-		lm_worker_set_txn_open(r, 0);
-		if (!skip)
-			lm_worker_commit_staged(buf, len);
-		lm_worker_keep_buffer(st, buf, cap);
-		if (st->len > 0)
-			lm_worker_set_txn_open(r, 1);
-	}
-	/* the watermarks, as of this transaction's events */
-	for (int i = 0; i < nwm; i++)
-		moved |= lm_worker_raise_wm(lm_worker.wmbuf[i].hdr.aux, lm_worker.wmbuf[i].value);
+	moved = lm_worker_apply_pending(p);
 	lm_worker_scan(p, false);
 	lm_worker_release(p);
 	return moved;
