@@ -8,6 +8,8 @@
 #   (a) UNLOGGED table, no index                      (ingest ceiling)
 #   (b) Laminar stream + one tumbling-window view     (until laminar.flush returns)
 #   (b2) the same view with EMIT ON WINDOW CLOSE      (rows written once per window)
+#   (h) the same aggregates over HOP(2 s, 10 s) windows, EMIT ON WINDOW CLOSE
+#       (each event in 5 windows), and (h2) the same with EMIT ON UPDATE
 #   (c) plain table + statement-level trigger rollup  (best hand-written rollup)
 #   (d) plain table + row-level plpgsql trigger rollup
 # and checks that (b)'s view equals (c)'s rollup.  Then:
@@ -40,8 +42,9 @@
 #   BENCH_SKIP             space-separated parts to skip, e.g. "d f"
 #   BENCH_ONLY             space-separated parts to run, all others skipped;
 #                          e.g. BENCH_ONLY=throughput make bench (parts: f a b
-#                          b2 c d verify_bc verify_cd e_table e_stream g
-#                          throughput; "copy" means a b b2 c d and the checks)
+#                          b2 h h2 c d verify_bc verify_cd e_table e_stream g
+#                          throughput; "copy" means a b b2 h h2 c d and the
+#                          checks)
 #   BENCH_RESULTS          where results and figures go (default bench/results
 #                          for a full run; $BENCH_DIR/out when BENCH_ONLY or
 #                          BENCH_SKIP is set, so a partial run never overwrites
@@ -76,7 +79,7 @@ LAT_PROBES=${BENCH_LAT_PROBES:-300}
 LAT_RATE=${BENCH_LAT_RATE:-2000}
 SKIP=" ${BENCH_SKIP:-} "
 ONLY=" ${BENCH_ONLY:-} "
-ONLY=${ONLY// copy / a b b2 c d verify_bc verify_cd }
+ONLY=${ONLY// copy / a b b2 h h2 c d verify_bc verify_cd }
 TP_EVENTS=${BENCH_TP_EVENTS:-4000000}
 TP_ROUNDS=${BENCH_TP_ROUNDS:-3}
 TP_WORKERS=${BENCH_TP_WORKERS:-2 1}
@@ -257,7 +260,7 @@ say "synchronous_commit = $(q 'SHOW synchronous_commit') for every variant; fsyn
 # ---------------------------------------------------------------------------
 # generated events: 1M rows, 100 CSV files of 10k rows
 # ---------------------------------------------------------------------------
-copy_wanted() { wanted a || wanted b || wanted b2 || wanted c || wanted d; }
+copy_wanted() { wanted a || wanted b || wanted b2 || wanted h || wanted h2 || wanted c || wanted d; }
 if copy_wanted; then
 	hdr "data"
 	T0=$(now)
@@ -335,6 +338,13 @@ STREAM_DDL="CREATE STREAM ev (k int8, v float8, ts timestamptz, WATERMARK FOR ts
    FROM TUMBLE(ev, ts, INTERVAL '10 seconds')
    GROUP BY k, window_start, window_end"
 
+# the same view over HOP windows: each event in size / slide = 5 of them
+HOP_DDL="CREATE STREAM ev (k int8, v float8, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '1 second');
+ CREATE MATERIALIZED VIEW ev_stats AS
+   SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total, avg(v) AS mean
+   FROM HOP(ev, ts, INTERVAL '2 seconds', INTERVAL '10 seconds')
+   GROUP BY k, window_start, window_end"
+
 # ---------------------------------------------------------------------------
 # (a) unlogged table
 # ---------------------------------------------------------------------------
@@ -352,14 +362,14 @@ part_a() {
 # ---------------------------------------------------------------------------
 # (b) Laminar stream + tumbling-window view
 # ---------------------------------------------------------------------------
-part_b() { run_stream_view b "EMIT ON UPDATE" ""; }
+part_b() { run_stream_view b "TUMBLE 10 s, EMIT ON UPDATE" ""; }
 
-# run_stream_view NAME EMIT_LABEL EMIT_CLAUSE: ingest into the stream with
+# run_stream_view NAME LABEL EMIT_CLAUSE [DDL]: ingest into the stream with
 # ev_stats attached until laminar.flush() returns
 run_stream_view() {
-	local name=$1 label=$2 clause=$3
-	hdr "($name) Laminar stream -> ev_stats (TUMBLE 10 s, $label), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
-	recreate_stream "$clause"
+	local name=$1 label=$2 clause=$3 ddl=${4:-$STREAM_DDL}
+	hdr "($name) Laminar stream -> ev_stats ($label), until laminar.flush('10min') returns [round $ROUND/$REPEAT]"
+	recreate_stream "$clause" "$ddl"
 	echo "SELECT laminar.flush('10min');" > "$SQLDIR/flush.sql"
 	ingest "$name" ev "$SQLDIR/flush.sql"
 	if [ "$name" = b ] && [ "$ROUND" = "$REPEAT" ]; then
@@ -494,13 +504,29 @@ part_e_table() {
 recreate_stream() {
 	psql_ -d bench -At -c "SET client_min_messages = warning" \
 		-c "SELECT laminar.execute(\$\$ DROP STREAM IF EXISTS ev CASCADE \$\$)" >/dev/null
-	q "SELECT laminar.execute(\$\$ $STREAM_DDL ${1:-} \$\$)" >/dev/null
+	q "SELECT laminar.execute(\$\$ ${2:-$STREAM_DDL} ${1:-} \$\$)" >/dev/null
 }
 
 # (b2) the same view with EMIT ON WINDOW CLOSE: each window's rows are
 # written once, so this isolates ingest + aggregation from keeping the
 # result table current every flush_interval
-part_b2() { run_stream_view b2 "EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE"; }
+part_b2() { run_stream_view b2 "TUMBLE 10 s, EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE"; }
+
+# (h) HOP(2 s, 10 s): every event is aggregated into 5 windows; issue 11's
+# target is h >= b2 / 2 (printed, never enforced). (h2) the same with EMIT
+# ON UPDATE, which rewrites about 5 x the rows of (b).
+part_h() { run_stream_view h "HOP 2 s / 10 s, EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE" "$HOP_DDL"; }
+part_h2() {
+	run_stream_view h2 "HOP 2 s / 10 s, EMIT ON UPDATE" "" "$HOP_DDL" || return 1
+	# the last round's view against plain SQL over the same events
+	if [ "$ROUND" = "$REPEAT" ]; then
+		compare_rollups h2_vs_sql \
+			"SELECT k, window_start::timestamptz AS window_start, n::int8 AS n, total::float8 AS total FROM ev_stats" \
+			"SELECT k, s AS window_start, count(*) AS n, sum(v) AS total FROM gen,
+			   generate_series(date_bin('2 seconds', ts - interval '10 seconds', timestamptz 'epoch')
+			                   + interval '2 seconds', ts, interval '2 seconds') s GROUP BY 1, 2"
+	fi
+}
 
 part_e_stream() {
 	hdr "(e) pgbench: $PGB_CLIENTS clients x ${PGB_SECONDS} s single-row INSERT into the stream (view ev_stats attached, -M $PGB_MODE)"
@@ -767,12 +793,13 @@ part f part_f
 if copy_wanted; then
 	for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
 		part a part_a
-		if [ "$LAMINAR" = 1 ]; then part b2 part_b2; part b part_b; fi
+		# HOP first: (b) must be the last to fill ev_stats, which verify_bc reads
+		if [ "$LAMINAR" = 1 ]; then part h part_h; part h2 part_h2; part b2 part_b2; part b part_b; fi
 		part c part_c
 		part d part_d
 	done
 fi
-for v in a b b2 c d; do summarize_ingest "$v"; done
+for v in a b b2 h h2 c d; do summarize_ingest "$v"; done
 if [ "$LAMINAR" = 1 ]; then part verify_bc part_verify_bc; fi
 part verify_cd part_verify_cd
 part e_table part_e_table
@@ -804,10 +831,13 @@ hdr "summary"
 		printf '  %-53s %9s rows/s  [%s]\n' "(a) UNLOGGED table, no index" "$(get rps_a)" "$(get all_a)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(b) Laminar stream + 10 s TUMBLE view, until flush()" "$(get rps_b)" "$(get all_b)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(b2) same view, EMIT ON WINDOW CLOSE" "$(get rps_b2)" "$(get all_b2)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(h) HOP 2 s / 10 s view, EMIT ON WINDOW CLOSE" "$(get rps_h)" "$(get all_h)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(h2) HOP 2 s / 10 s view, EMIT ON UPDATE" "$(get rps_h2)" "$(get all_h2)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(c) table + statement trigger upsert rollup" "$(get rps_c)" "$(get all_c)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(d) table + row trigger upsert rollup" "$(get rps_d)" "$(get all_d)"
 		say "  b/a = $(fdiv "$(get rps_b)" "$(get rps_a)")   b/c = $(fdiv "$(get rps_b)" "$(get rps_c)")   b/d = $(fdiv "$(get rps_b)" "$(get rps_d)")   b2/a = $(fdiv "$(get rps_b2)" "$(get rps_a)")"
-		say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d)"
+		say "  h/b2 = $(fdiv "$(get rps_h)" "$(get rps_b2)")   h2/b = $(fdiv "$(get rps_h2)" "$(get rps_b)")   (target, issue 11: h/b2 >= 0.5)"
+		say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d);  (h2) HOP view = plain SQL: $(get match_h2_vs_sql)"
 		say "  target (issue 10): b/a >= 1.0 for EMIT ON UPDATE on this stream (printed, never enforced)"
 	fi
 	if wanted e_table || wanted e_stream; then
@@ -853,7 +883,8 @@ cp "$BENCH_DIR/summary.txt" "$OUT/summary.txt"
 	printf 'laminar_version\t%s\t\n' "$VERSION"
 	printf 'postgres_version\t%s\t\n' "$PGVERSION"
 	printf 'cpus\t%s\t\n' "$(nproc)"
-	for v in a b b2 c d; do printf 'copy_%s\t%s\trows/s\n' "$v" "$(get "rps_$v")"; done
+	for v in a b b2 h h2 c d; do printf 'copy_%s\t%s\trows/s\n' "$v" "$(get "rps_$v")"; done
+	printf 'copy_h_over_b2\t%s\tratio\n' "$(fdiv "$(get rps_h)" "$(get rps_b2)")"
 	printf 'copy_b_over_a\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_a)")"
 	printf 'copy_b_over_c\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_c)")"
 	printf 'copy_b2_over_a\t%s\tratio\n' "$(fdiv "$(get rps_b2)" "$(get rps_a)")"
@@ -891,6 +922,7 @@ bar() {
 	bar "(a) UNLOGGED table" "$(get rps_a)" 0
 	bar "(b) stream, ON UPDATE" "$(get rps_b)" 1
 	bar "(b2) stream, ON WINDOW CLOSE" "$(get rps_b2)" 1
+	bar "(h) HOP, ON WINDOW CLOSE" "$(get rps_h)" 1
 	bar "(c) statement trigger" "$(get rps_c)" 0
 	bar "(d) row trigger" "$(get rps_d)" 0
 	printf '\n\n# (e): pgbench single-row INSERTs, %s clients [TPS]\n' "$PGB_CLIENTS"

@@ -34,6 +34,7 @@ int lm_max_producers = 32;
 int lm_view_timeout_ms = 10000;
 int lm_work_mem_kb = 1024 * 1024;
 bool lm_debug_snapshot_cycle = false;
+int lm_max_windows_per_event = 100;
 
 static const struct config_enum_entry lm_backpressure_options[] = {
 	{"block", LM_BACKPRESSURE_BLOCK, false},
@@ -135,6 +136,19 @@ lm_guc_define(void)
 		"A view whose state (groups, windows, buffered rows) grows beyond this "
 		"is stopped and its state freed.",
 		&lm_work_mem_kb, 1024 * 1024, 1024, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+
+	/*
+	 * Checked when a view is created, so a role must not raise it for
+	 * itself: every window an event belongs to costs the stream worker a row
+	 * of state.  At most the batch size, so that one event's windows always
+	 * fit in one batch (ops/window.c).
+	 */
+	DefineCustomIntVariable("laminar.max_windows_per_event",
+							"Most windows one event may belong to in a new HOP or CUMULATE view.",
+							"CREATE MATERIALIZED VIEW refuses a HOP whose size / slide, or a "
+							"CUMULATE whose max_size / step, exceeds it.",
+							&lm_max_windows_per_event, 100, 1, 1024, PGC_SUSET, 0, NULL, NULL,
+							NULL);
 
 	DefineCustomBoolVariable(
 		"laminar.debug_snapshot_cycle",

@@ -36,6 +36,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
@@ -48,6 +49,7 @@ PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(laminar_execute);
 PG_FUNCTION_INFO_V1(laminar_flush);
+PG_FUNCTION_INFO_V1(laminar_advance_watermark);
 
 void _PG_init(void);
 
@@ -509,5 +511,34 @@ laminar_flush(PG_FUNCTION_ARGS)
 	gen = pg_atomic_add_fetch_u64(&lm_shared->flush_gen, 1);
 	while (lm_flush_emit_behind(gen, nw))
 		lm_flush_wait(start, timeout_us, "emit results");
+	PG_RETURN_VOID();
+}
+
+/*
+ * laminar_advance_watermark moves a stream's watermark forward by hand, at
+ * the commit of the calling transaction: laminar.advance_watermark(stream
+ * regclass, ts timestamptz).  It needs ownership of the stream and never
+ * moves a watermark back.
+ */
+Datum
+laminar_advance_watermark(PG_FUNCTION_ARGS)
+{
+	Oid relid = PG_GETARG_OID(0);
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
+
+	lm_require_loaded();
+	if (!lm_cat_stream_read(relid, 0, &(LmStreamCatalog){0}))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a laminar stream",
+						get_rel_name(relid) ? get_rel_name(relid) : "?"),
+				 errhint("Pass a stream created with laminar.execute('CREATE STREAM ...').")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+						errmsg("laminar.advance_watermark() needs a finite timestamp"),
+						errhint("Pass the time every window before it should close at.")));
+	lm_prod_advance_watermark(relid, ts);
 	PG_RETURN_VOID();
 }

@@ -62,6 +62,7 @@ extern int lm_max_producers;
 extern int lm_view_timeout_ms;
 extern int lm_work_mem_kb;
 extern bool lm_debug_snapshot_cycle;
+extern int lm_max_windows_per_event;
 extern int lm_max_flush_delay_ms;
 
 extern void lm_guc_define(void);
@@ -200,6 +201,7 @@ extern void lm_prod_register_callbacks(void);
 extern struct LmStreamRoute *lm_prod_begin_statement(Oid relid);
 extern void lm_prod_insert(struct LmStreamRoute *route, struct TupleTableSlot *slot);
 extern bool lm_prod_xact_has_events(void);
+extern void lm_prod_advance_watermark(Oid relid, int64 wm);
 
 /* ---------------------------------------------------------------------
  * Catalog (catalog/catalog.c): every query Laminar runs for itself pins
@@ -234,5 +236,29 @@ extern int64 lm_clock_now_us(void); /* util/clock.c, a seam for tests */
 
 /* stored timestamp value for "no event time seen" */
 #define LM_NO_TIME PG_INT64_MIN
+
+/*
+ * A view's window (ops/window.c; stored in laminar._views as window_kind,
+ * window_size, window_slide and window_offset).  Windows are aligned to the
+ * UTC epoch plus offset: TUMBLE and HOP windows start at epoch + offset +
+ * k * slide (TUMBLE: slide = size), CUMULATE windows at epoch + offset +
+ * k * size and end at every step (slide) after that, up to size.
+ */
+typedef enum LmWindowKind
+{
+	LM_WINDOW_NONE = 0,
+	LM_WINDOW_TUMBLE,
+	LM_WINDOW_HOP,
+	LM_WINDOW_CUMULATE
+} LmWindowKind;
+
+typedef struct LmWindowSpec
+{
+	LmWindowKind kind;
+	int64 size;		/* TUMBLE, HOP: the window's length; CUMULATE: max_size */
+	int64 slide;	/* HOP: slide; CUMULATE: step; TUMBLE: = size */
+	int64 offset;	/* 0 <= offset < the alignment unit (lm_window_unit) */
+	int64 lateness; /* ALLOW LATENESS, microseconds (0: none) */
+} LmWindowSpec;
 
 #endif /* LAMINAR_H */

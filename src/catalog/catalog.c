@@ -141,7 +141,15 @@ lm_cat_view_kind_text(LmViewKind kind)
 LmEmitMode
 lm_cat_emit_from_text(const char *s)
 {
-	return strcmp(s, "on window close") == 0 ? LM_EMIT_ON_WINDOW_CLOSE : LM_EMIT_ON_UPDATE;
+	if (strcmp(s, "on window close") == 0)
+		return LM_EMIT_ON_WINDOW_CLOSE;
+	if (strcmp(s, "after watermark") == 0)
+		return LM_EMIT_AFTER_WATERMARK;
+	if (strcmp(s, "final") == 0)
+		return LM_EMIT_FINAL;
+	if (strcmp(s, "every") == 0)
+		return LM_EMIT_EVERY;
+	return LM_EMIT_ON_UPDATE;
 }
 
 /*
@@ -150,7 +158,55 @@ lm_cat_emit_from_text(const char *s)
 const char *
 lm_cat_emit_text(LmEmitMode emit)
 {
-	return emit == LM_EMIT_ON_WINDOW_CLOSE ? "on window close" : "on update";
+	switch (emit)
+	{
+		case LM_EMIT_ON_WINDOW_CLOSE:
+			return "on window close";
+		case LM_EMIT_AFTER_WATERMARK:
+			return "after watermark";
+		case LM_EMIT_FINAL:
+			return "final";
+		case LM_EMIT_EVERY:
+			return "every";
+		case LM_EMIT_ON_UPDATE:
+			break;
+	}
+	return "on update";
+}
+
+/*
+ * lm_cat_window_kind_from_text converts laminar._views.window_kind to its
+ * enum (an unknown text is TUMBLE, what every older row means).
+ */
+LmWindowKind
+lm_cat_window_kind_from_text(const char *s)
+{
+	if (strcmp(s, "hop") == 0)
+		return LM_WINDOW_HOP;
+	if (strcmp(s, "cumulate") == 0)
+		return LM_WINDOW_CUMULATE;
+	return LM_WINDOW_TUMBLE;
+}
+
+/*
+ * lm_cat_window_kind_text returns how a window kind is stored (NULL for
+ * none).
+ */
+const char *
+lm_cat_window_kind_text(LmWindowKind kind)
+{
+	switch (kind)
+	{
+		case LM_WINDOW_TUMBLE:
+			return "tumble";
+		case LM_WINDOW_HOP:
+			return "hop";
+		case LM_WINDOW_CUMULATE:
+			return "cumulate";
+		case LM_WINDOW_NONE:
+			break;
+	}
+	return NULL;
 }
 
 /*
@@ -194,11 +250,16 @@ lm_cat_route_char(LmRouteMode mode)
  * ---------------------------------------------------------------------
  */
 
-/* a column: its name in the table, and how the module's queries select it */
+/*
+ * a column: its name in the table, how the module's queries select it, and
+ * for a column added after 0.2.0, what they select instead from a catalog
+ * that has not been updated to it yet (NULL: every catalog has it)
+ */
 typedef struct LmCatCol
 {
 	const char *name;
 	const char *expr;
+	const char *absent;
 } LmCatCol;
 
 /* laminar._streams AS s */
@@ -208,6 +269,8 @@ static const LmCatCol lm_streams_cols[Natts_lm_streams] = {
 	[Anum_lm_streams_ts_attnum - 1] = {"ts_attnum", "s.ts_attnum"},
 	[Anum_lm_streams_watermark_delay - 1] = {"watermark_delay", "s.watermark_delay"},
 	[Anum_lm_streams_watermark_delay_us - 1] = {"watermark_delay_us", "s.watermark_delay_us"},
+	[Anum_lm_streams_idle_timeout - 1] = {"idle_timeout", "s.idle_timeout",
+										  "NULL::pg_catalog.interval"},
 };
 
 /* laminar._views AS v */
@@ -227,6 +290,14 @@ static const LmCatCol lm_views_cols[Natts_lm_views] = {
 	[Anum_lm_views_datestyle - 1] = {"datestyle", "v.datestyle"},
 	[Anum_lm_views_intervalstyle - 1] = {"intervalstyle", "v.intervalstyle"},
 	[Anum_lm_views_created_at - 1] = {"created_at", "v.created_at"},
+	[Anum_lm_views_window_kind - 1] = {"window_kind", "v.window_kind", "NULL::pg_catalog.text"},
+	[Anum_lm_views_window_slide - 1] = {"window_slide", "v.window_slide",
+										"NULL::pg_catalog.interval"},
+	[Anum_lm_views_window_offset - 1] = {"window_offset", "v.window_offset",
+										 "NULL::pg_catalog.interval"},
+	[Anum_lm_views_allowed_lateness - 1] = {"allowed_lateness", "v.allowed_lateness",
+											"NULL::pg_catalog.interval"},
+	[Anum_lm_views_emit_every - 1] = {"emit_every", "v.emit_every", "NULL::pg_catalog.interval"},
 };
 
 /*
@@ -269,18 +340,27 @@ static const LmCatCol lm_horizon_seed_cols[Natts_lm_horizons] = {
 #define LM_CAT_VIEW_INPUT_OFF (LM_CAT_VIEW_STREAM_OFF + Natts_lm_streams)
 #define LM_CAT_VIEW_OWNER_COL (LM_CAT_VIEW_INPUT_OFF + Natts_lm_view_inputs + 1)
 
+static Oid lm_cat_table(const char *name);
+
 /*
  * lm_cat_append_cols appends a select list, comma first if buf is not at
- * the start of one.
+ * the start of one; a column that table laminar.<table> does not have yet
+ * is selected as its `absent` expression.
  */
 static void
-lm_cat_append_cols(StringInfo buf, const LmCatCol *cols, int n)
+lm_cat_append_cols(StringInfo buf, const LmCatCol *cols, int n, const char *table)
 {
+	Oid rel = table ? lm_cat_table(table) : InvalidOid;
+
 	for (int i = 0; i < n; i++)
 	{
 		if (buf->len > 0 && buf->data[buf->len - 1] != ' ')
 			appendStringInfoString(buf, ", ");
-		appendStringInfoString(buf, cols[i].expr);
+		if (cols[i].absent != NULL &&
+			(!OidIsValid(rel) || get_attnum(rel, cols[i].name) == InvalidAttrNumber))
+			appendStringInfoString(buf, cols[i].absent);
+		else
+			appendStringInfoString(buf, cols[i].expr);
 	}
 }
 
@@ -305,7 +385,9 @@ lm_cat_cols_by_name(TupleDesc reldesc, const LmCatCol *cols, int n, int *map)
 	for (int i = 0; i < n; i++)
 	{
 		map[i] = SPI_fnumber(reldesc, cols[i].name);
-		if (map[i] <= 0)
+		if (map[i] <= 0 && cols[i].absent != NULL)
+			map[i] = 0; /* not there yet: read as NULL (lm_cat_get) */
+		else if (map[i] <= 0)
 			elog(ERROR, "laminar: catalog column \"%s\" is missing", cols[i].name);
 	}
 }
@@ -346,6 +428,32 @@ lm_cat_window_us(Datum iv)
 }
 
 /*
+ * lm_cat_get_text returns column col (0: a column the catalog does not have
+ * yet, NULL) as a C string, or NULL.
+ */
+static char *
+lm_cat_get_text(HeapTuple tup, TupleDesc td, int col)
+{
+	return col > 0 ? lm_cat_text(tup, td, col) : NULL;
+}
+
+/*
+ * lm_cat_get_interval returns a copy of interval column col (0: a column
+ * the catalog does not have yet), or (Datum) 0 when NULL.
+ */
+static Datum
+lm_cat_get_interval(HeapTuple tup, TupleDesc td, int col)
+{
+	bool isnull;
+	Datum d;
+
+	if (col <= 0)
+		return (Datum) 0;
+	d = SPI_getbinval(tup, td, col, &isnull);
+	return isnull ? (Datum) 0 : datumCopy(d, false, sizeof(Interval));
+}
+
+/*
  * lm_cat_stream_from_tuple fills s from the laminar._streams columns of a
  * row, found at the column numbers in map (by Anum) (relid 0: the columns are NULL).
  */
@@ -369,6 +477,8 @@ lm_cat_stream_from_tuple(HeapTuple tup, TupleDesc td, const int *map, LmStreamCa
 	d = SPI_getbinval(tup, td, map[Anum_lm_streams_watermark_delay_us - 1], &isnull);
 	s->has_wm = !isnull;
 	s->delay_us = isnull ? 0 : DatumGetInt64(d);
+	s->idle_iv = lm_cat_get_interval(tup, td, map[Anum_lm_streams_idle_timeout - 1]);
+	s->idle_us = s->idle_iv ? lm_cat_window_us(s->idle_iv) : 0;
 }
 
 /*
@@ -431,6 +541,21 @@ lm_cat_view_from_tuple(HeapTuple tup, TupleDesc td, const int *map, LmViewCatalo
 	v->intervalstyle = lm_cat_text(tup, td, map[Anum_lm_views_intervalstyle - 1]);
 	d = SPI_getbinval(tup, td, map[Anum_lm_views_created_at - 1], &isnull);
 	v->created_at = isnull ? 0 : DatumGetTimestampTz(d);
+
+	/* the window (0.3.0 columns; a catalog without them has TUMBLE windows) */
+	s = lm_cat_get_text(tup, td, map[Anum_lm_views_window_kind - 1]);
+	v->window.kind = !v->windowed ? LM_WINDOW_NONE
+					 : s == NULL  ? LM_WINDOW_TUMBLE
+								  : lm_cat_window_kind_from_text(s);
+	v->window.size = v->window_us;
+	v->slide_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_window_slide - 1]);
+	v->offset_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_window_offset - 1]);
+	v->lateness_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_allowed_lateness - 1]);
+	v->window.slide = v->slide_iv ? lm_cat_window_us(v->slide_iv) : v->window.size;
+	v->window.offset = v->offset_iv ? lm_cat_window_us(v->offset_iv) : 0;
+	v->window.lateness = v->lateness_iv ? lm_cat_window_us(v->lateness_iv) : 0;
+	v->every_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_emit_every - 1]);
+	v->emit_every_us = v->every_iv ? lm_cat_window_us(v->every_iv) : 0;
 }
 
 /*
@@ -611,7 +736,7 @@ lm_cat_stream_read(Oid relid, int flags, LmStreamCatalog *s)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams);
+	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams, "_streams");
 	appendStringInfoString(&sql, " FROM laminar._streams s WHERE s.stream OPERATOR(pg_catalog.=) "
 								 "$1::pg_catalog.regclass");
 	lm_cat_select(sql.data, 1, types, values, (flags & LM_CAT_LATEST) != 0);
@@ -648,7 +773,7 @@ lm_cat_stream_list(int flags, int *n)
 	cxt = lm_cat_connect();
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams);
+	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams, "_streams");
 	appendStringInfoString(&sql, " FROM laminar._streams s");
 	lm_cat_select(sql.data, 0, NULL, NULL, (flags & LM_CAT_LATEST) != 0);
 	streams = MemoryContextAlloc(cxt, sizeof(Oid) * Max(SPI_processed, 1));
@@ -754,10 +879,10 @@ lm_cat_views_read(Oid stream, int flags, int *n)
 	cxt = lm_cat_connect();
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	lm_cat_append_cols(&sql, lm_views_cols, Natts_lm_views);
-	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams);
+	lm_cat_append_cols(&sql, lm_views_cols, Natts_lm_views, "_views");
+	lm_cat_append_cols(&sql, lm_streams_cols, Natts_lm_streams, "_streams");
 	lm_cat_append_cols(&sql, has_inputs ? lm_view_inputs_cols : lm_view_inputs_nulls,
-					   Natts_lm_view_inputs);
+					   Natts_lm_view_inputs, NULL);
 	appendStringInfo(&sql,
 					 ", c.relowner FROM laminar._views v "
 					 "%s JOIN laminar._streams s ON s.stream OPERATOR(pg_catalog.=) v.stream "
@@ -839,7 +964,7 @@ lm_cat_horizon_seeds(int32 worker, TimestampTz started, int *n)
 	cxt = lm_cat_connect();
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	lm_cat_append_cols(&sql, lm_horizon_seed_cols, Natts_lm_horizons);
+	lm_cat_append_cols(&sql, lm_horizon_seed_cols, Natts_lm_horizons, NULL);
 	appendStringInfoString(&sql, " FROM laminar._horizons h GROUP BY h.view_id");
 	lm_cat_select(sql.data, 2, types, values, true);
 	seeds = MemoryContextAlloc(cxt, sizeof(LmHorizonCatalog) * Max(SPI_processed, 1));
@@ -884,10 +1009,30 @@ lm_cat_stream_insert(const LmStreamCatalog *s)
 		nulls[1] = nulls[2] = nulls[3] = nulls[4] = 'n';
 	}
 	(void) lm_cat_connect();
-	(void) lm_cat_write("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
-						"watermark_delay, watermark_delay_us) "
-						"VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2, $3, $4, $5)",
-						5, types, values, nulls);
+	if (s->idle_iv == (Datum) 0)
+		(void) lm_cat_write("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
+							"watermark_delay, watermark_delay_us) "
+							"VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2, $3, $4, $5)",
+							5, types, values, nulls);
+	else
+	{
+		Oid rel = lm_cat_table("_streams");
+		Oid types6[6] = {OIDOID, NAMEOID, INT2OID, INTERVALOID, INT8OID, INTERVALOID};
+		Datum values6[6];
+		char nulls6[7] = "      ";
+
+		if (!OidIsValid(rel) || get_attnum(rel, "idle_timeout") == InvalidAttrNumber)
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							errmsg("stream option idle_timeout needs laminar 0.3.0"),
+							errhint("Run ALTER EXTENSION laminar UPDATE.")));
+		memcpy(values6, values, sizeof(values));
+		memcpy(nulls6, nulls, 5);
+		values6[5] = s->idle_iv;
+		(void) lm_cat_write("INSERT INTO laminar._streams (stream, ts_column, ts_attnum, "
+							"watermark_delay, watermark_delay_us, idle_timeout) "
+							"VALUES ($1::pg_catalog.oid::pg_catalog.regclass, $2, $3, $4, $5, $6)",
+							6, types6, values6, nulls6);
+	}
 	SPI_finish();
 }
 
@@ -913,11 +1058,15 @@ lm_cat_catalog_has_owner(void)
 void
 lm_cat_view_insert(const LmViewCatalog *v)
 {
-	Oid types[14] = {OIDOID,  OIDOID,  OIDOID,		 TEXTOID,	   TEXTOID, INTERVALOID, TEXTOID,
-					 TEXTOID, CHAROID, INT2ARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,	 TEXTOID};
-	Datum values[14];
-	char nulls[15] = "              ";
+	Oid types[19] = {OIDOID,	   OIDOID,		OIDOID,		 TEXTOID,	 TEXTOID,
+					 INTERVALOID,  TEXTOID,		TEXTOID,	 CHAROID,	 INT2ARRAYOID,
+					 TEXTARRAYOID, TEXTOID,		TEXTOID,	 TEXTOID,	 TEXTOID,
+					 INTERVALOID,  INTERVALOID, INTERVALOID, INTERVALOID};
+	Datum values[19];
+	char nulls[20] = "                   ";
 	bool old_catalog = lm_cat_catalog_has_owner();
+	Oid rel = lm_cat_table("_views");
+	bool has_window_kind = OidIsValid(rel) && get_attnum(rel, "window_kind") != InvalidAttrNumber;
 	Datum *rdat = palloc(sizeof(Datum) * Max(v->nroute, 1));
 	Datum *kdat = palloc(sizeof(Datum) * Max(v->nkeycols, 1));
 	bool isnull;
@@ -949,18 +1098,44 @@ lm_cat_view_insert(const LmViewCatalog *v)
 	values[11] = CStringGetTextDatum(v->timezone);
 	values[12] = CStringGetTextDatum(v->datestyle);
 	values[13] = CStringGetTextDatum(v->intervalstyle);
+	/* 0.3.0: the window's kind and parameters, NULL where not set */
+	values[14] = (Datum) 0;
+	if (lm_cat_window_kind_text(v->window.kind) != NULL)
+		values[14] = CStringGetTextDatum(lm_cat_window_kind_text(v->window.kind));
+	values[15] = v->slide_iv;
+	values[16] = v->offset_iv;
+	values[17] = v->lateness_iv;
+	values[18] = v->every_iv;
+	for (int k = 14; k < 19; k++)
+		if (values[k] == (Datum) 0)
+			nulls[k] = 'n';
+	if (!has_window_kind && (v->window.kind > LM_WINDOW_TUMBLE || v->slide_iv || v->offset_iv ||
+							 v->lateness_iv || v->emit > LM_EMIT_ON_WINDOW_CLOSE))
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("this materialized view needs laminar 0.3.0"),
+			 errdetail("HOP and CUMULATE windows, window offsets, ALLOW LATENESS, EMIT "
+					   "AFTER WATERMARK, EMIT FINAL and EMIT EVERY are stored in catalog columns "
+					   "that this database does not have yet."),
+			 errhint("Run ALTER EXTENSION laminar UPDATE.")));
 
 	(void) lm_cat_connect();
 	if (lm_cat_write(
-			psprintf("INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
-					 "definition, query, route, route_attnums, key_columns, timezone, datestyle, "
-					 "intervalstyle) "
-					 "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
-					 "$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
-					 "$11, $12, $13, $14) RETURNING id",
-					 old_catalog ? "owner," : "",
-					 old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : ""),
-			14, types, values, nulls) != SPI_OK_INSERT_RETURNING ||
+			psprintf(
+				"INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
+				"definition, query, route, route_attnums, key_columns, timezone, datestyle, "
+				"intervalstyle%s) "
+				"VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
+				"$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
+				"$11, $12, $13, $14%s) RETURNING id",
+				old_catalog ? "owner," : "",
+				has_window_kind
+					? ", window_kind, window_slide, window_offset, allowed_lateness, emit_every"
+					: "",
+				old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : "",
+				has_window_kind ? ", $15, $16, $17, $18, $19" : ""),
+			has_window_kind ? 19 : 14, types, values, nulls) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "laminar: could not write the catalog row of view \"%s\"",
 			 get_rel_name(v->result_relid));

@@ -44,11 +44,21 @@ typedef enum LmViewKind
 	LM_VIEW_WINDOW
 } LmViewKind;
 
-/* laminar._views.emit: 'on update', 'on window close' */
+/* laminar._views.window_kind: 'tumble', 'hop', 'cumulate' (LmWindowKind) */
+extern LmWindowKind lm_cat_window_kind_from_text(const char *s);
+extern const char *lm_cat_window_kind_text(LmWindowKind kind);
+
+/*
+ * laminar._views.emit: 'on update', 'on window close', 'after watermark',
+ * 'final', 'every' (with emit_every)
+ */
 typedef enum LmEmitMode
 {
 	LM_EMIT_ON_UPDATE,
-	LM_EMIT_ON_WINDOW_CLOSE
+	LM_EMIT_ON_WINDOW_CLOSE,
+	LM_EMIT_AFTER_WATERMARK,
+	LM_EMIT_FINAL,
+	LM_EMIT_EVERY
 } LmEmitMode;
 
 /*
@@ -73,7 +83,9 @@ typedef enum LmRouteMode
 #define Anum_lm_streams_ts_attnum 3
 #define Anum_lm_streams_watermark_delay 4
 #define Anum_lm_streams_watermark_delay_us 5
-#define Natts_lm_streams 5
+/* 0.3.0 (read as NULL from an older catalog) */
+#define Anum_lm_streams_idle_timeout 6
+#define Natts_lm_streams 6
 
 typedef struct LmStreamCatalog
 {
@@ -83,6 +95,8 @@ typedef struct LmStreamCatalog
 	Datum delay;		  /* the interval, if has_wm */
 	bool has_wm;		  /* watermark_delay_us is set */
 	int64 delay_us;
+	Datum idle_iv; /* idle_timeout, or (Datum) 0 */
+	int64 idle_us; /* ... in microseconds (0: none) */
 } LmStreamCatalog;
 
 /* ---------------------------------------------------------------------
@@ -105,7 +119,13 @@ typedef struct LmStreamCatalog
 #define Anum_lm_views_datestyle 13
 #define Anum_lm_views_intervalstyle 14
 #define Anum_lm_views_created_at 15
-#define Natts_lm_views 15
+/* 0.3.0 (read as NULL from an older catalog) */
+#define Anum_lm_views_window_kind 16
+#define Anum_lm_views_window_slide 17
+#define Anum_lm_views_window_offset 18
+#define Anum_lm_views_allowed_lateness 19
+#define Anum_lm_views_emit_every 20
+#define Natts_lm_views 20
 
 /* ---------------------------------------------------------------------
  * laminar._view_inputs: what a view reads, port by port; exactly one of
@@ -134,9 +154,21 @@ typedef struct LmViewCatalog
 	Oid owner; /* pg_class.relowner of the result table (0: table gone) */
 	LmViewKind kind;
 	LmEmitMode emit;
-	bool windowed;	 /* window_size is set (a TUMBLE view) */
+	bool windowed;	 /* window_size is set (a windowed view) */
 	Datum window_iv; /* window_size, if windowed */
 	int64 window_us; /* its size; 0 if none or out of range */
+	/*
+	 * The window in microseconds (kind NONE if not windowed; NULL
+	 * window_kind with a size is TUMBLE, as 0.1 and 0.2 wrote it), and the
+	 * intervals as written: window_slide (HOP slide, CUMULATE step),
+	 * window_offset and allowed_lateness, each (Datum) 0 when NULL.
+	 */
+	LmWindowSpec window;
+	Datum slide_iv;
+	Datum offset_iv;
+	Datum lateness_iv;
+	Datum every_iv;		 /* EMIT EVERY's period, or (Datum) 0 */
+	int64 emit_every_us; /* ... in microseconds (0: none) */
 	char *definition;
 	char *query;
 	LmRouteMode route;

@@ -457,6 +457,42 @@ lm_prod_begin_statement(Oid relid)
 }
 
 /*
+ * lm_prod_advance_watermark makes this transaction raise the watermark of
+ * stream relid to at least wm when it commits, as a transaction whose
+ * largest event time is wm + delay would (laminar.advance_watermark): the
+ * stream's max_time moves there too, and the workers apply it in commit
+ * order with everything else.  A watermark never moves back, since workers
+ * keep the running maximum.
+ */
+void
+lm_prod_advance_watermark(Oid relid, int64 wm)
+{
+	LmStreamRoute *route = lm_prod_begin_statement(relid);
+	LmTxnStream *ts;
+	int64 t;
+
+	if (!route->has_wm)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream \"%s\" has no WATERMARK", get_rel_name(relid)),
+				 errhint("Declare the stream with WATERMARK FOR ts AS ts - INTERVAL '...'.")));
+	/* the event time whose watermark is wm, saturated to the range */
+	if (pg_add_s64_overflow(wm, route->delay, &t) || t >= END_TIMESTAMP)
+		t = END_TIMESTAMP - 1;
+	if (!lm_txn_wrote)
+	{
+		lm_txn_wrote = true;
+		lm_txn_nstreams = 0;
+	}
+	ts = lm_prod_txn_stream(route);
+	if (t > ts->max_ts)
+		ts->max_ts = t;
+	/* views read the stream: the commit sends its WATERMARK records */
+	if (route->nviews > 0)
+		lm_txn_sent = true;
+}
+
+/*
  * lm_prod_form_fixed writes the values of a row without NULLs of a stream
  * whose columns all have a fixed length at the offsets heap_fill_tuple
  * would use (data is MAXALIGNed and zeroed, so the padding is too; the

@@ -159,6 +159,7 @@ typedef struct LmWindow
 	LmGroup *pending;	  /* emitted in the running step */
 	int64 ngroups;
 	bool closing; /* the running step closed it: freed when it commits */
+	bool fired;	  /* the watermark reached its end (AFTER WATERMARK) */
 } LmWindow;
 
 /* rows whose groups are found before their transitions run */
@@ -217,7 +218,7 @@ typedef struct LmAggOp
 static LmWindow *
 lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 {
-	LmWindow *win = lm_windows_find((void **) a->wins, a->nwins, start);
+	LmWindow *win = lm_windows_find((void **) a->wins, a->nwins, start, end);
 	MemoryContext old;
 
 	if (win != NULL)
@@ -768,7 +769,8 @@ lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
 	{
 		int r = i - from;
 
-		if (win == NULL || (windowed && win->head.start != in->wstart[i]))
+		if (win == NULL ||
+			(windowed && (win->head.start != in->wstart[i] || win->head.end != in->wend[i])))
 			win = lm_agg_find_window(a, windowed ? in->wstart[i] : 0, windowed ? in->wend[i] : 0);
 		a->rowwin[r] = win;
 		if (!a->fast)
@@ -1120,6 +1122,8 @@ lm_agg_flush(LmOp *op, int budget)
 	{
 		LmWindow *win = a->wins[w];
 
+		if (a->d.emit_fired && !win->fired)
+			continue;
 		while (win->dirty != NULL)
 		{
 			LmGroup *g = win->dirty;
@@ -1148,33 +1152,65 @@ lm_agg_has_dirty(LmOp *op)
 	if (a->d.emit_close)
 		return false;
 	for (int i = 0; i < a->nwins; i++)
-		if (a->wins[i]->dirty)
+		if (a->wins[i]->dirty && (a->wins[i]->fired || !a->d.emit_fired))
 			return true;
 	return false;
 }
 
 /*
- * lm_agg_has_closable says whether wm passes the end of the oldest window.
+ * lm_agg_has_closable says whether wm closes a window for good (its end
+ * plus the lateness) or, AFTER WATERMARK, fires one (its end).
  */
 bool
 lm_agg_has_closable(LmOp *op, int64 wm)
 {
 	LmAggOp *a = (LmAggOp *) op;
+	int64 done_wm = lm_graph_free_wm(op->graph, wm);
 
-	if (a->d.window_us <= 0 || a->nwins == 0 || wm == LM_NO_TIME)
+	if (a->d.window_us <= 0 || wm == LM_NO_TIME)
 		return false;
-	return a->wins[0]->head.end <= wm;
+	/* windows are ordered by end */
+	for (int w = 0; w < a->nwins && a->wins[w]->head.end <= wm; w++)
+	{
+		if (a->wins[w]->head.end <= done_wm)
+			return true;
+		if (a->d.emit_fired && !a->wins[w]->fired)
+			return true;
+	}
+	return false;
 }
 
 /*
- * lm_agg_watermark closes the windows wm passes: ON WINDOW CLOSE emits
- * every group that saw an event, ON UPDATE the changed ones.  The windows
- * are freed when the step commits.
+ * lm_agg_emit_dirty emits the changed groups of a window (put on its
+ * pending list, settled with the step).
+ */
+static void
+lm_agg_emit_dirty(LmAggOp *a, LmWindow *win)
+{
+	while (win->dirty != NULL)
+	{
+		LmGroup *g = win->dirty;
+
+		win->dirty = g->next_dirty;
+		g->next_dirty = win->pending;
+		win->pending = g;
+		(void) lm_agg_emit_group(a, win, g);
+	}
+}
+
+/*
+ * lm_agg_watermark handles the windows wm passes.  A window is done for
+ * good once wm reaches its end plus the allowed lateness: ON WINDOW CLOSE
+ * and FINAL then emit every group that saw an event, ON UPDATE and AFTER
+ * WATERMARK the changed ones, and the window is freed when the step
+ * commits.  AFTER WATERMARK also fires a window when wm reaches its end:
+ * its groups are emitted then, and updated by late events afterwards.
  */
 static void
 lm_agg_watermark(LmOp *op, int64 wm)
 {
 	LmAggOp *a = (LmAggOp *) op;
+	int64 done_wm = lm_graph_free_wm(op->graph, wm);
 
 	if (a->d.window_us <= 0 || wm == LM_NO_TIME)
 		return;
@@ -1184,7 +1220,18 @@ lm_agg_watermark(LmOp *op, int64 wm)
 
 		if (win->head.end > wm || win->closing)
 			continue;
+		if (win->head.end > done_wm)
+		{
+			/* fired, but late events may still change it */
+			if (a->d.emit_fired && !win->fired)
+			{
+				win->fired = true;
+				lm_agg_emit_dirty(a, win);
+			}
+			continue;
+		}
 		win->closing = true;
+		win->fired = true;
 		if (a->d.emit_close)
 		{
 			/* a group whose only events failed has no row */
@@ -1193,17 +1240,7 @@ lm_agg_watermark(LmOp *op, int64 wm)
 					(void) lm_agg_emit_group(a, win, g);
 		}
 		else
-		{
-			while (win->dirty != NULL)
-			{
-				LmGroup *g = win->dirty;
-
-				win->dirty = g->next_dirty;
-				g->next_dirty = win->pending;
-				win->pending = g;
-				(void) lm_agg_emit_group(a, win, g);
-			}
-		}
+			lm_agg_emit_dirty(a, win);
 	}
 }
 
@@ -1284,7 +1321,16 @@ lm_agg_explain(LmOp *op, StringInfo line)
 {
 	LmAggOp *a = (LmAggOp *) op;
 
-	appendStringInfo(line, "Aggregate %s", a->d.emit_close ? "ON WINDOW CLOSE" : "ON UPDATE");
+	appendStringInfo(line, "Aggregate %s",
+					 a->d.emit_close	 ? (a->d.lateness > 0 ? "FINAL" : "ON WINDOW CLOSE")
+					 : a->d.emit_fired	 ? "AFTER WATERMARK"
+					 : a->d.every_us > 0 ? "EVERY"
+										 : "ON UPDATE");
+	if (a->d.every_us > 0)
+	{
+		appendStringInfoChar(line, ' ');
+		lm_window_interval_text(line, a->d.every_us);
+	}
 	if (a->d.nkeys > 0)
 		appendStringInfo(line, ", %d key%s", a->d.nkeys, a->d.nkeys == 1 ? "" : "s");
 	appendStringInfoString(line, ":");

@@ -524,28 +524,33 @@ lm_graph_publish(LmGraph *g)
 }
 
 /*
- * lm_windows_find returns the window starting at start from an operator's
- * windows (n of them, oldest first), or NULL; most events hit the newest
- * window, so the search starts there.
+ * lm_windows_find returns the window [start, end) from an operator's
+ * windows (n of them, by end), or NULL; most events hit the newest windows,
+ * so the search starts there.
  */
 void *
-lm_windows_find(void **wins, int n, int64 start)
+lm_windows_find(void **wins, int n, int64 start, int64 end)
 {
 	for (int i = n - 1; i >= 0; i--)
-		if (((LmWindowHead *) wins[i])->start == start)
+	{
+		LmWindowHead *h = (LmWindowHead *) wins[i];
+
+		if (h->start == start && h->end == end)
 			return wins[i];
+	}
 	return NULL;
 }
 
 /*
  * lm_windows_add adds a window to an operator's windows, keeping them
- * ordered by start, growing the array (allocated in cxt) as needed; returns
+ * ordered by end, then start (so that the windows a watermark closes come
+ * first, for every kind of window), growing the array (allocated in cxt) as needed; returns
  * the array, which may have moved.
  */
 void **
 lm_windows_add(void **wins, int *n, int *cap, void *win, MemoryContext cxt)
 {
-	int64 start = ((LmWindowHead *) win)->start;
+	LmWindowHead *h = (LmWindowHead *) win;
 	int pos;
 
 	if (*n == *cap)
@@ -557,7 +562,9 @@ lm_windows_add(void **wins, int *n, int *cap, void *win, MemoryContext cxt)
 		*cap = ncap;
 	}
 	pos = *n;
-	while (pos > 0 && ((LmWindowHead *) wins[pos - 1])->start > start)
+	while (pos > 0 && (((LmWindowHead *) wins[pos - 1])->end > h->end ||
+					   (((LmWindowHead *) wins[pos - 1])->end == h->end &&
+						((LmWindowHead *) wins[pos - 1])->start > h->start)))
 	{
 		wins[pos] = wins[pos - 1];
 		pos--;

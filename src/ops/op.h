@@ -54,6 +54,7 @@
 #ifndef LAMINAR_OP_H
 #define LAMINAR_OP_H
 
+#include "common/int.h"
 #include "executor/executor.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
@@ -181,7 +182,8 @@ typedef struct LmGraph
 	int64 *wm;			   /* the worker's watermark of the input stream */
 	int64 horizon;		   /* windows ending at or before it are closed for
 							* good (laminar._horizons); LM_NO_TIME if none */
-	int64 window_us;	   /* the view's TUMBLE size, 0 if none */
+	int64 window_us;	   /* the view's window size, 0 if none */
+	LmWindowSpec window;   /* the view's window (kind NONE if none) */
 	bool careful;		   /* steps write row by row where a batch fails */
 	bool in_step;		   /* a step (watermark, flush) is running */
 	struct LmViewShared *stats;
@@ -197,6 +199,24 @@ typedef struct LmGraph
 	uint64 pend_null;
 	uint64 nskipped; /* events and rows skipped on this worker */
 } LmGraph;
+
+/*
+ * lm_graph_free_wm returns the watermark less the view's allowed lateness:
+ * an event below it is late, and a window ending at or before it is done
+ * for good (its state is freed).  LM_NO_TIME stays LM_NO_TIME; a result
+ * below the int64 range is the smallest time after LM_NO_TIME.
+ */
+static inline int64
+lm_graph_free_wm(const LmGraph *g, int64 wm)
+{
+	int64 r;
+
+	if (wm == LM_NO_TIME || g->window.lateness == 0)
+		return wm;
+	if (pg_sub_s64_overflow(wm, g->window.lateness, &r) || r == LM_NO_TIME)
+		return LM_NO_TIME + 1;
+	return r;
+}
 
 /* ops/graph.c: building and driving a graph */
 extern LmGraph *lm_graph_create(MemoryContext parent);
@@ -243,8 +263,8 @@ lm_graph_input(LmGraph *g, MinimalTuple tup)
 }
 
 /*
- * The windows an operator holds state for, oldest first (ops/graph.c): an
- * array of pointers to structs that start with an LmWindowHead.
+ * The windows an operator holds state for, by end then start (ops/graph.c):
+ * an array of pointers to structs that start with an LmWindowHead.
  */
 typedef struct LmWindowHead
 {
@@ -252,7 +272,7 @@ typedef struct LmWindowHead
 	int64 end;	 /* window_end */
 } LmWindowHead;
 
-extern void *lm_windows_find(void **wins, int n, int64 start);
+extern void *lm_windows_find(void **wins, int n, int64 start, int64 end);
 extern void **lm_windows_add(void **wins, int *n, int *cap, void *win, MemoryContext cxt);
 /* the largest memory block of a window's context (below malloc's mmap threshold) */
 #define LM_WINDOW_MAXBLOCK (64 * 1024)

@@ -112,7 +112,12 @@ typedef struct LmAggDesc
 	AggState *fake_agg; /* makes AggCheckCallContext() succeed */
 	MemoryContext tmpcxt;
 	int64 window_us; /* 0: no window */
-	bool emit_close; /* ON WINDOW CLOSE: emit each group once, at close */
+	bool emit_close; /* ON WINDOW CLOSE, FINAL: emit each group once, when the
+					  * window is done (watermark >= end + lateness) */
+	bool emit_fired; /* AFTER WATERMARK: emit a window's changes only once
+					  * the watermark has reached its end */
+	int64 lateness;	 /* ALLOW LATENESS: windows are kept that much longer */
+	int64 every_us;	 /* EMIT EVERY's period (explain only: the worker times it) */
 	int nout;		 /* the view's output columns */
 	ExprState **outexprs;
 	TupleDesc outdesc;
@@ -123,9 +128,11 @@ extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, 
 							  const char *stream_name);
 
 /* ops/window.c */
-extern LmOp *lm_window_create(LmGraph *g, int64 size, int natts);
-extern bool lm_window_bounds(int64 ts, int64 size, int64 *start, int64 *end);
-extern int64 lm_window_horizon(int64 size, int64 wm);
+extern LmOp *lm_window_create(LmGraph *g, const LmWindowSpec *spec, int natts);
+extern int64 lm_window_unit(const LmWindowSpec *w);
+extern int lm_window_assign(const LmWindowSpec *w, int64 ts, int64 *starts, int64 *ends, int max);
+extern int64 lm_window_horizon(const LmWindowSpec *w, int64 wm);
+extern void lm_window_interval_text(StringInfo line, int64 us);
 
 /* ops/calc.c */
 extern LmOp *lm_calc_create(LmGraph *g, TupleDesc desc, ExprState *qual, int nproj,

@@ -73,8 +73,11 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 				continue;
 			}
 			ts = DatumGetInt64(slot->tts_values[s->ts_attnum - 1]);
-			/* before the horizon: its window was closed, maybe before a restart */
-			if ((*g->wm != LM_NO_TIME && ts < *g->wm) || ts < g->horizon)
+			/*
+			 * behind the watermark less the allowed lateness, or before the
+			 * horizon: its window was closed, maybe before a restart
+			 */
+			if ((*g->wm != LM_NO_TIME && ts < lm_graph_free_wm(g, *g->wm)) || ts < g->horizon)
 			{
 				g->pend_late++;
 				continue;

@@ -4,18 +4,32 @@
  *	  The WindowAssign operator: gives each change the window(s) it belongs
  *	  to, and says which windows a watermark closes for good.
  *
- * TUMBLE(size) assigns the one window [start, start + size) holding the
- * event time, aligned like date_bin(size, ts, '1970-01-01'), with
- * overflow-checked arithmetic; an event whose window would fall outside
- * the timestamp range (where date_bin(...) + size raises "timestamp out of
- * range") is dropped and counted with the NULL-time events.  Windows lie on
- * a grid, so the horizon (the start of the window holding the watermark)
- * is on it too, and an event belongs to a closed window exactly when its
- * time is below the horizon.
+ * Windows are aligned to the UTC epoch plus the view's offset:
+ *
+ *	- TUMBLE(size): the one window [start, start + size) holding the event
+ *	  time, start = date_bin(size, ts, epoch + offset);
+ *	- HOP(slide, size): every window [start, start + size) holding it whose
+ *	  start is epoch + offset + k * slide: about size / slide of them (size
+ *	  need not be a multiple of slide);
+ *	- CUMULATE(step, size): windows [start, start + j * step), j = 1 ..
+ *	  size / step, with start = date_bin(size, ts, epoch + offset): every
+ *	  one of them that holds the event time.
+ *
+ * All arithmetic is overflow-checked; an event one of whose windows would
+ * fall outside the timestamp range (where date_bin(...) + size raises
+ * "timestamp out of range") is dropped and counted with the NULL-time
+ * events, before any of its windows is emitted.
+ *
+ * Window ends lie on a grid (every slide, with the phase offset + size), so
+ * the horizon, the largest window end at or before the watermark, is on it
+ * too: an event belongs to a closed window exactly when its time is below
+ * the horizon.
  *
  * It runs before Calc: the view's WHERE, group keys and aggregate
  * arguments may read window_start and window_end, as they read the output
- * of a window table function.  It holds no state.
+ * of a window table function.  It holds no state, and each event's
+ * windows go into one output batch (the cap on windows per event is at
+ * most the batch size), so that an error downstream never splits an event.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,62 +47,159 @@
 typedef struct LmWindowOp
 {
 	LmOp op;
-	int64 size; /* TUMBLE size, microseconds */
+	LmWindowSpec spec;
+	int64 starts[LM_BATCH_SIZE]; /* one event's windows */
+	int64 ends[LM_BATCH_SIZE];
 } LmWindowOp;
 
 /*
- * lm_window_bounds computes the TUMBLE window [start, end) holding ts;
- * returns false when ts is not finite or the window falls outside the
- * range of timestamps.
+ * lm_window_unit returns the grid window starts are aligned to: the size
+ * for TUMBLE and CUMULATE, the slide for HOP.
  */
-bool
-lm_window_bounds(int64 ts, int64 size, int64 *start, int64 *end)
+int64
+lm_window_unit(const LmWindowSpec *w)
 {
+	return w->kind == LM_WINDOW_HOP ? w->slide : w->size;
+}
+
+/*
+ * lm_window_align returns in *start the largest t <= ts with t = epoch +
+ * phase + k * unit (0 <= phase < unit), like date_bin(unit, ts, epoch +
+ * phase) but without forming ts - origin, which overflows for times in the
+ * range's last ~30 years; false if that falls outside the int64 range.
+ */
+static bool
+lm_window_align(int64 ts, int64 unit, int64 phase, int64 *start)
+{
+	int64 origin = LM_UNIX_EPOCH_US + phase;
 	int64 r;
 	int64 e;
 
-	if (TIMESTAMP_NOT_FINITE(ts) || size <= 0)
-		return false;
-	/* r = (ts - epoch) mod size, floored; one division when ts - epoch fits */
-	if (!pg_sub_s64_overflow(ts, LM_UNIX_EPOCH_US, &r))
-		r %= size;
+	if (!pg_sub_s64_overflow(ts, origin, &r))
+		r %= unit;
 	else
 	{
-		/* times in the range's last ~30 years: combine the two remainders */
-		r = ts % size;
+		/* combine the two remainders */
+		r = ts % unit;
 		if (r < 0)
-			r += size;
-		e = LM_UNIX_EPOCH_US % size;
+			r += unit;
+		e = origin % unit;
 		if (e < 0)
-			e += size;
+			e += unit;
 		r -= e;
 	}
 	if (r < 0)
-		r += size;
-	if (pg_sub_s64_overflow(ts, r, start) || pg_add_s64_overflow(*start, size, end))
-		return false;
-	return IS_VALID_TIMESTAMP(*start) && IS_VALID_TIMESTAMP(*end);
+		r += unit;
+	return !pg_sub_s64_overflow(ts, r, start);
 }
 
 /*
- * lm_window_horizon returns the start of the window holding wm: every
- * window ending at or before it is closed once wm has been delivered.
- * LM_NO_TIME without a watermark and where it lies outside the range of
- * timestamps.
+ * lm_window_in_range says whether [start, end) has valid timestamps as
+ * both bounds.
+ */
+static inline bool
+lm_window_in_range(int64 start, int64 end)
+{
+	return IS_VALID_TIMESTAMP(start) && IS_VALID_TIMESTAMP(end);
+}
+
+/*
+ * lm_window_assign computes the windows holding ts, oldest start first
+ * (CUMULATE: smallest end first), into starts/ends (room for max); returns
+ * how many, or -1 when ts is not finite or a window falls outside the range
+ * of timestamps (or there would be more than max).
+ */
+int
+lm_window_assign(const LmWindowSpec *w, int64 ts, int64 *starts, int64 *ends, int max)
+{
+	int64 s;
+	int64 e;
+	int n = 0;
+
+	if (TIMESTAMP_NOT_FINITE(ts) || w->size <= 0 || w->slide <= 0)
+		return -1;
+	switch (w->kind)
+	{
+		case LM_WINDOW_TUMBLE:
+			if (!lm_window_align(ts, w->size, w->offset, &s) ||
+				pg_add_s64_overflow(s, w->size, &e) || !lm_window_in_range(s, e) || max < 1)
+				return -1;
+			starts[0] = s;
+			ends[0] = e;
+			return 1;
+		case LM_WINDOW_HOP:
+		{
+			int64 last;
+
+			/*
+			 * from the start after the last one at or before ts - size
+			 * (whose window ends at or before ts) to the last one at or
+			 * before ts
+			 */
+			if (!lm_window_align(ts, w->slide, w->offset, &last) ||
+				pg_sub_s64_overflow(ts, w->size, &s) ||
+				!lm_window_align(s, w->slide, w->offset, &s))
+				return -1;
+			while (s < last)
+			{
+				s += w->slide; /* <= last: no overflow */
+				if (n == max || pg_add_s64_overflow(s, w->size, &e) || !lm_window_in_range(s, e))
+					return -1;
+				starts[n] = s;
+				ends[n] = e;
+				n++;
+			}
+			return n;
+		}
+		case LM_WINDOW_CUMULATE:
+		{
+			int64 top;
+
+			/* start: the size grid; ends: every step after ts, up to start + size */
+			if (!lm_window_align(ts, w->size, w->offset, &s) ||
+				pg_add_s64_overflow(s, w->size, &top) ||
+				!lm_window_align(ts, w->slide, w->offset % w->slide, &e) ||
+				pg_add_s64_overflow(e, w->slide, &e))
+				return -1;
+			for (; e <= top; e += w->slide)
+			{
+				if (n == max || !lm_window_in_range(s, e))
+					return -1;
+				starts[n] = s;
+				ends[n] = e;
+				n++;
+				if (e > PG_INT64_MAX - w->slide)
+					break;
+			}
+			return n;
+		}
+		case LM_WINDOW_NONE:
+			break;
+	}
+	return -1;
+}
+
+/*
+ * lm_window_horizon returns the largest window end at or before wm: every
+ * window ending there or before is closed once wm has been delivered, and
+ * an event below it belongs to one of them.  LM_NO_TIME without a
+ * watermark and where it lies outside the range of timestamps.
  */
 int64
-lm_window_horizon(int64 size, int64 wm)
+lm_window_horizon(const LmWindowSpec *w, int64 wm)
 {
-	int64 start;
 	int64 end;
 
-	if (wm == LM_NO_TIME || !lm_window_bounds(wm, size, &start, &end))
+	if (wm == LM_NO_TIME || w->kind == LM_WINDOW_NONE || w->slide <= 0 ||
+		!lm_window_align(wm, w->slide, (w->offset + w->size % w->slide) % w->slide, &end) ||
+		!IS_VALID_TIMESTAMP(end))
 		return LM_NO_TIME;
-	return start;
+	return end;
 }
 
 /*
- * lm_window_push assigns each change its window.
+ * lm_window_push assigns each change its windows: one output row per
+ * window, the event's windows always in one output batch.
  */
 static void
 lm_window_push(LmOp *op, int port, LmBatch *in)
@@ -99,25 +210,47 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 	while (in->pos < in->n)
 	{
 		int i = in->pos;
-		int64 ws;
-		int64 we;
+		int n = lm_window_assign(&w->spec, in->ts[i], w->starts, w->ends, LM_BATCH_SIZE);
 
-		if (out->n == out->cap)
+		if (n > 0 && out->n + n > out->cap)
 			lm_op_forward(op);
 		op->rows_in++;
 		in->pos++;
-		if (!lm_window_bounds(in->ts[i], w->size, &ws, &we))
+		if (n < 0)
 		{
 			op->graph->pend_null++;
 			continue;
 		}
-		lm_batch_copy_row(out, out->n, in, i);
-		out->ts[out->n] = in->ts[i];
-		out->weight[out->n] = in->weight[i];
-		out->wstart[out->n] = ws;
-		out->wend[out->n] = we;
-		out->n++;
+		for (int k = 0; k < n; k++)
+		{
+			lm_batch_copy_row(out, out->n, in, i);
+			out->ts[out->n] = in->ts[i];
+			out->weight[out->n] = in->weight[i];
+			out->wstart[out->n] = w->starts[k];
+			out->wend[out->n] = w->ends[k];
+			out->n++;
+		}
 	}
+}
+
+/*
+ * lm_window_interval_text appends a number of microseconds in the largest
+ * unit that divides it (explain lines).
+ */
+void
+lm_window_interval_text(StringInfo line, int64 us)
+{
+	static const struct
+	{
+		int64 us;
+		const char *unit;
+	} units[] = {{USECS_PER_DAY, "d"}, {USECS_PER_HOUR, "h"}, {USECS_PER_MINUTE, "min"},
+				 {USECS_PER_SEC, "s"}, {1000, "ms"},		  {1, "us"}};
+	int u = 0;
+
+	while (us % units[u].us != 0)
+		u++;
+	appendStringInfo(line, "%lld %s", (long long) (us / units[u].us), units[u].unit);
 }
 
 /*
@@ -126,19 +259,36 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 static void
 lm_window_explain(LmOp *op, StringInfo line)
 {
-	static const struct
-	{
-		int64 us;
-		const char *unit;
-	} units[] = {{USECS_PER_DAY, "d"}, {USECS_PER_HOUR, "h"}, {USECS_PER_MINUTE, "min"},
-				 {USECS_PER_SEC, "s"}, {1000, "ms"},		  {1, "us"}};
-	int64 size = ((LmWindowOp *) op)->size;
-	int u = 0;
+	LmWindowSpec *w = &((LmWindowOp *) op)->spec;
 
-	while (size % units[u].us != 0)
-		u++;
-	appendStringInfo(line, "WindowAssign TUMBLE %lld %s", (long long) (size / units[u].us),
-					 units[u].unit);
+	appendStringInfoString(line, "WindowAssign ");
+	switch (w->kind)
+	{
+		case LM_WINDOW_HOP:
+			appendStringInfoString(line, "HOP slide ");
+			lm_window_interval_text(line, w->slide);
+			appendStringInfoString(line, " size ");
+			break;
+		case LM_WINDOW_CUMULATE:
+			appendStringInfoString(line, "CUMULATE step ");
+			lm_window_interval_text(line, w->slide);
+			appendStringInfoString(line, " size ");
+			break;
+		default:
+			appendStringInfoString(line, "TUMBLE ");
+			break;
+	}
+	lm_window_interval_text(line, w->size);
+	if (w->offset != 0)
+	{
+		appendStringInfoString(line, " offset ");
+		lm_window_interval_text(line, w->offset);
+	}
+	if (w->lateness != 0)
+	{
+		appendStringInfoString(line, " lateness ");
+		lm_window_interval_text(line, w->lateness);
+	}
 }
 
 static const LmOpMethods lm_window_methods = {
@@ -148,15 +298,15 @@ static const LmOpMethods lm_window_methods = {
 };
 
 /*
- * lm_window_create makes the TUMBLE window assignment of size microseconds,
- * for stream rows of natts columns.
+ * lm_window_create makes the window assignment of spec, for stream rows of
+ * natts columns.
  */
 LmOp *
-lm_window_create(LmGraph *g, int64 size, int natts)
+lm_window_create(LmGraph *g, const LmWindowSpec *spec, int natts)
 {
 	LmWindowOp *w = MemoryContextAllocZero(g->cxt, sizeof(LmWindowOp));
 
 	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, natts);
-	w->size = size;
+	w->spec = *spec;
 	return &w->op;
 }

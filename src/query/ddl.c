@@ -58,6 +58,7 @@
 #include "parser/scanner.h"
 #include "parser/parsetree.h"
 #include "catalog/pg_authid.h"
+#include "commands/defrem.h"
 #include "utils/acl.h"
 #include "utils/formatting.h"
 #include "utils/regproc.h"
@@ -75,6 +76,7 @@
 #include "query/ddl.h"
 #include "catalog/catalog.h"
 #include "ingest/route.h"
+#include "ops/ops.h"
 
 typedef struct LmTok
 {
@@ -395,15 +397,33 @@ static Datum
 lm_ddl_const_interval(Node *raw, const char *what)
 {
 	ParseState *ps = make_parsestate(NULL);
-	Node *e;
+	MemoryContext cxt = CurrentMemoryContext;
+	Node *volatile e = NULL;
 
-	e = transformExpr(ps, raw, EXPR_KIND_SELECT_TARGET);
-	e = coerce_to_target_type(ps, e, exprType(e), INTERVALOID, -1, COERCION_ASSIGNMENT,
-							  COERCE_IMPLICIT_CAST, -1);
+	PG_TRY();
+	{
+		e = transformExpr(ps, raw, EXPR_KIND_SELECT_TARGET);
+		e = coerce_to_target_type(ps, e, exprType(e), INTERVALOID, -1, COERCION_ASSIGNMENT,
+								  COERCE_IMPLICIT_CAST, -1);
+		if (e != NULL)
+			e = eval_const_expressions(NULL, e);
+	}
+	PG_CATCH();
+	{
+		/* a bad literal ('soon'): name the clause and say how to write it */
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (edata->hint == NULL)
+			edata->hint = psprintf("Write %s as INTERVAL '10 seconds'.", what);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 	if (e == NULL)
 		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("%s must be an interval", what),
 						errhint("Write it as INTERVAL '10 seconds'.")));
-	e = eval_const_expressions(NULL, e);
 	if (!IsA(e, Const) || ((Const *) e)->constisnull)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("%s must be a constant interval", what),
@@ -618,6 +638,79 @@ lm_ddl_watermark_check(Oid relid, const char *name, const char *col, Node *raw,
 	*delay_iv = c->constvalue;
 }
 
+static List *lm_ddl_parse_select(const char *text);
+
+/*
+ * lm_ddl_stream_options parses CREATE STREAM's WITH (name = value, ...)
+ * from token `from` with the core grammar (as CREATE TABLE's options); the
+ * one option is idle_timeout, a non-negative fixed interval.
+ */
+static void
+lm_ddl_stream_options(LmToks *t, int from, Datum *idle_iv, int64 *idle_us)
+{
+	char *text = lm_ddl_text(t, from, t->n);
+	List *raw = NIL;
+	CreateStmt *cs;
+	ListCell *lc;
+
+	if (!lm_ddl_is_kw(t, from, "with") || !lm_ddl_is_char(t, from + 1, '('))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("unexpected text after the column list of CREATE STREAM: \"%s\"", text),
+				 errhint("Stream options go in WITH (idle_timeout = '5s').")));
+	raw = lm_ddl_parse_select(psprintf("CREATE TABLE lm_options () %s", text));
+	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, CreateStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed stream options: \"%s\"", text),
+				 errhint("Write WITH (idle_timeout = '5s').")));
+	cs = (CreateStmt *) ((RawStmt *) linitial(raw))->stmt;
+	if (cs->options == NIL || cs->oncommit != ONCOMMIT_NOOP || cs->tablespacename != NULL ||
+		cs->accessMethod != NULL || cs->partspec != NULL || cs->inhRelations != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("malformed stream options: \"%s\"", text),
+				 errhint("Write WITH (idle_timeout = '5s').")));
+	foreach (lc, cs->options)
+	{
+		DefElem *de = lfirst_node(DefElem, lc);
+		MemoryContext cxt = CurrentMemoryContext;
+		char *val;
+
+		if (de->defnamespace != NULL || strcmp(de->defname, "idle_timeout") != 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("unrecognized stream option \"%s\"", de->defname),
+							errhint("The stream option is idle_timeout.")));
+		if (de->arg == NULL)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("stream option idle_timeout needs a value"),
+							errhint("Write WITH (idle_timeout = '5s').")));
+		val = defGetString(de);
+		PG_TRY();
+		{
+			*idle_iv = DirectFunctionCall3(interval_in, CStringGetDatum(val),
+										   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		}
+		PG_CATCH();
+		{
+			ErrorData *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			if (edata->hint == NULL)
+				edata->hint = pstrdup("Write WITH (idle_timeout = '5s').");
+			ReThrowError(edata);
+		}
+		PG_END_TRY();
+		*idle_us = lm_ddl_interval_us(*idle_iv, "idle_timeout");
+		if (*idle_us < 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("idle_timeout must not be negative"),
+							errhint("Write WITH (idle_timeout = '5s'), or leave it out.")));
+		if (*idle_us == 0)
+			*idle_iv = (Datum) 0;
+	}
+}
+
 /*
  * lm_ddl_create_stream executes CREATE STREAM.
  */
@@ -637,6 +730,8 @@ lm_ddl_create_stream(LmToks *t)
 	AttrNumber wm_att = InvalidAttrNumber;
 	int64 wm_delay = 0;
 	Datum wm_iv = (Datum) 0;
+	Datum idle_iv = (Datum) 0;
+	int64 idle_us = 0;
 	Oid relid;
 
 	if (lm_ddl_is_kw(t, 2, "if") && lm_ddl_is_kw(t, 3, "not") && lm_ddl_is_kw(t, 4, "exists"))
@@ -695,10 +790,7 @@ lm_ddl_create_stream(LmToks *t)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("unbalanced parentheses in CREATE STREAM")));
 	if (close + 1 < t->n)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-						errmsg("unexpected text after the column list of CREATE STREAM: \"%s\"",
-							   lm_ddl_text(t, close + 1, t->n)),
-						errhint("Stream options are not supported yet.")));
+		lm_ddl_stream_options(t, close + 1, &idle_iv, &idle_us);
 	if (cols.len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("CREATE STREAM needs at least one column")));
@@ -723,6 +815,13 @@ lm_ddl_create_stream(LmToks *t)
 	relid = lm_ddl_resolve_created(rv, false);
 	if (wm_col != NULL)
 		lm_ddl_watermark_check(relid, name, wm_col, wm_raw, wm_text, &wm_att, &wm_delay, &wm_iv);
+	if (idle_us > 0 && wm_col == NULL)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						errmsg("stream option idle_timeout needs a WATERMARK"),
+						errdetail("idle_timeout advances the stream's watermark when no events "
+								  "arrive."),
+						errhint("Declare WATERMARK FOR ts AS ts - INTERVAL '...' in the column "
+								"list.")));
 
 	{
 		LmStreamCatalog s;
@@ -734,6 +833,8 @@ lm_ddl_create_stream(LmToks *t)
 		s.ts_attnum = wm_att;
 		s.delay = wm_iv;
 		s.delay_us = wm_delay;
+		s.idle_iv = idle_iv;
+		s.idle_us = idle_us;
 		lm_cat_stream_insert(&s);
 	}
 	lm_cat_mark_changed();
@@ -922,10 +1023,155 @@ typedef struct LmViewDef
 {
 	Oid stream;
 	bool windowed;
-	Datum window_iv;
+	Datum window_iv; /* window_size: TUMBLE and HOP size, CUMULATE max_size */
+	Datum slide_iv;	 /* HOP slide, CUMULATE step, or (Datum) 0 */
+	Datum offset_iv; /* the offset as written, or (Datum) 0 */
 	int64 window_us;
+	LmWindowSpec spec;
 	AttrNumber ts_attnum;
 } LmViewDef;
+
+/* the window table functions: name, arguments after (stream, ts) */
+typedef struct LmWindowFunc
+{
+	const char *name; /* lower case, as the grammar gives it */
+	const char *upper;
+	LmWindowKind kind;
+	int nparams; /* without the optional offset */
+	const char *usage;
+} LmWindowFunc;
+
+static const LmWindowFunc lm_window_funcs[] = {
+	{"tumble", "TUMBLE", LM_WINDOW_TUMBLE, 1, "TUMBLE(stream, ts, size [, offset])"},
+	{"hop", "HOP", LM_WINDOW_HOP, 2, "HOP(stream, ts, slide, size [, offset])"},
+	{"cumulate", "CUMULATE", LM_WINDOW_CUMULATE, 2,
+	 "CUMULATE(stream, ts, step, max_size [, offset])"},
+};
+
+/*
+ * lm_ddl_window_func returns the window table function called fname, or
+ * NULL (SESSION is refused here: not supported yet).
+ */
+static const LmWindowFunc *
+lm_ddl_window_func(const char *fname)
+{
+	if (strcmp(fname, "session") == 0)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("SESSION windows are not supported yet"),
+						errhint("Laminar supports TUMBLE, HOP and CUMULATE windows.")));
+	for (int i = 0; i < lengthof(lm_window_funcs); i++)
+		if (strcmp(fname, lm_window_funcs[i].name) == 0)
+			return &lm_window_funcs[i];
+	return NULL;
+}
+
+/*
+ * lm_ddl_window_param analyses one interval parameter of a window
+ * function: a positive constant, fixed-length interval.
+ */
+static int64
+lm_ddl_window_param(Node *raw, const LmWindowFunc *wf, const char *param, Datum *iv)
+{
+	char *what = psprintf("%s %s", wf->upper, param);
+	int64 us;
+
+	*iv = lm_ddl_const_interval(raw, what);
+	us = lm_ddl_interval_us(*iv, what);
+	if (us <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be positive", what),
+				 errhint("Write a positive interval, such as INTERVAL '1 minute'.")));
+	return us;
+}
+
+/*
+ * lm_ddl_window_spec checks the parameters of a window function (the
+ * arguments after stream and time column) and fills def's window.
+ */
+static void
+lm_ddl_window_spec(const LmWindowFunc *wf, List *params, LmViewDef *def)
+{
+	LmWindowSpec *w = &def->spec;
+	int64 unit;
+	int64 nwin;
+
+	memset(w, 0, sizeof(*w));
+	w->kind = wf->kind;
+	if (wf->kind == LM_WINDOW_TUMBLE)
+	{
+		w->size = lm_ddl_window_param(linitial(params), wf, "size", &def->window_iv);
+		w->slide = w->size;
+	}
+	else
+	{
+		w->slide = lm_ddl_window_param(
+			linitial(params), wf, wf->kind == LM_WINDOW_HOP ? "slide" : "step", &def->slide_iv);
+		w->size = lm_ddl_window_param(
+			lsecond(params), wf, wf->kind == LM_WINDOW_HOP ? "size" : "max_size", &def->window_iv);
+	}
+	if (wf->kind == LM_WINDOW_HOP && w->slide > w->size)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("HOP slide must not be larger than its size"),
+						errdetail("Events between windows would belong to no window."),
+						errhint("Write HOP(stream, ts, slide, size) with slide <= size, such as "
+								"HOP(s, ts, INTERVAL '2 seconds', INTERVAL '10 seconds').")));
+	if (wf->kind == LM_WINDOW_CUMULATE && w->size % w->slide != 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("CUMULATE max_size must be a multiple of its step"),
+						errhint("Write CUMULATE(stream, ts, step, max_size) with max_size = n * "
+								"step, such as CUMULATE(s, ts, INTERVAL '1 minute', INTERVAL "
+								"'1 hour').")));
+	/* windows per event: HOP ceil(size / slide), CUMULATE size / step */
+	nwin = w->size / w->slide + (w->size % w->slide != 0);
+	if (nwin > lm_max_windows_per_event)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("%s puts each event in %lld windows, more than "
+							   "laminar.max_windows_per_event (%d)",
+							   wf->upper, (long long) nwin, lm_max_windows_per_event),
+						errhint("Use a larger %s, or raise laminar.max_windows_per_event (at most "
+								"%d).",
+								wf->kind == LM_WINDOW_HOP ? "slide" : "step", LM_BATCH_SIZE)));
+	unit = lm_window_unit(w);
+	if (list_length(params) > wf->nparams)
+	{
+		char *what = psprintf("%s offset", wf->upper);
+
+		w->offset =
+			lm_ddl_interval_us(def->offset_iv = lm_ddl_const_interval(llast(params), what), what);
+		if (w->offset <= -unit || w->offset >= unit)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("%s must be smaller than the window's %s", what,
+								   wf->kind == LM_WINDOW_HOP ? "slide" : "size"),
+							errdetail("Windows are aligned to 1970-01-01 00:00 UTC plus the "
+									  "offset, modulo the %s.",
+									  wf->kind == LM_WINDOW_HOP ? "slide" : "size"),
+							errhint("Write an offset between zero and the %s.",
+									wf->kind == LM_WINDOW_HOP ? "slide" : "size")));
+		if (w->offset < 0)
+		{
+			/* stored as the offset in [0, unit) it is equivalent to */
+			Interval *iv = palloc0(sizeof(Interval));
+
+			w->offset += unit;
+			iv->time = w->offset;
+			def->offset_iv = IntervalPGetDatum(iv);
+		}
+		if (w->offset == 0)
+			def->offset_iv = (Datum) 0;
+	}
+	def->window_us = w->size;
+}
+
+/*
+ * lm_ddl_us_literal returns microseconds as an interval literal that
+ * holds no days (so that adding it to a timestamptz is the same in every
+ * time zone).
+ */
+static char *
+lm_ddl_us_literal(int64 us)
+{
+	return psprintf("'%lld microseconds'::pg_catalog.interval", (long long) us);
+}
 
 /*
  * lm_ddl_check_stream_rv refuses a database-qualified stream name in a
@@ -994,6 +1240,8 @@ lm_ddl_rewrite_group_window(SelectStmt *s)
 	ColumnRef *sref;
 	ColumnRef *tsref;
 	const char *fname;
+	const LmWindowFunc *wf;
+	const LmWindowFunc *wfunc = NULL;
 	int nwin = 0;
 
 	foreach (lc, s->groupClause)
@@ -1006,30 +1254,36 @@ lm_ddl_rewrite_group_window(SelectStmt *s)
 			group = lappend(group, item);
 			continue;
 		}
-		if (strcmp(fname, "tumble") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s windows are not supported yet", asc_toupper(fname, strlen(fname))),
-					 errhint("Laminar 0.2 supports TUMBLE(ts, size) in GROUP BY, or FROM "
-							 "TUMBLE(stream, ts, size).")));
+		wf = lm_ddl_window_func(fname);
 		if (win != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_GROUPING_ERROR), errmsg("GROUP BY has more than one window"),
-					 errhint("Group by one TUMBLE(ts, size).")));
+					 errhint("Group by one window, such as TUMBLE(ts, size).")));
 		win = (FuncCall *) item;
+		wfunc = wf;
 	}
 	if (win == NULL)
 		return;
-	if (list_length(win->args) != 2 || win->agg_star || win->agg_distinct || win->agg_order ||
-		win->agg_filter || win->over)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE in GROUP BY takes two arguments"),
-				 errhint("Write GROUP BY ..., TUMBLE(ts_column, INTERVAL '10 seconds').")));
+	wf = wfunc;
+	if (list_length(win->args) < wf->nparams + 1 || list_length(win->args) > wf->nparams + 2 ||
+		win->agg_star || win->agg_distinct || win->agg_order || win->agg_filter || win->over)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("%s in GROUP BY takes %d or %d arguments", wf->upper,
+							   wf->nparams + 1, wf->nparams + 2),
+						errhint("Write GROUP BY ..., %s, naming the time column and not the "
+								"stream.",
+								wf->usage)));
+	if (IsA(lsecond(win->args), ColumnRef))
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("%s in GROUP BY takes the time column, not the stream", wf->upper),
+						errhint("Write GROUP BY ..., %s(ts, ...) after FROM stream, or FROM %s.",
+								wf->upper, wf->usage)));
 	if (list_length(s->fromClause) != 1 || !IsA(linitial(s->fromClause), RangeVar))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE in GROUP BY needs FROM one stream"),
-				 errhint("Write FROM stream ... GROUP BY ..., TUMBLE(ts, size), or FROM "
-						 "TUMBLE(stream, ts, size) ... GROUP BY ..., window_start.")));
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("%s in GROUP BY needs FROM one stream", wf->upper),
+						errhint("Write FROM stream ... GROUP BY ..., %s(ts, ...), or FROM %s ... "
+								"GROUP BY ..., window_start.",
+								wf->upper, wf->usage)));
 	rv = (RangeVar *) linitial(s->fromClause);
 	lm_ddl_check_stream_rv(rv);
 	/* the time column may be qualified by the stream's alias or name */
@@ -1046,12 +1300,13 @@ lm_ddl_rewrite_group_window(SelectStmt *s)
 		tsref = bare;
 	}
 
-	/* FROM TUMBLE(stream, ts, size) [AS alias] */
+	/* FROM TUMBLE(stream, ts, size) [AS alias], and the other windows alike */
 	sref = makeNode(ColumnRef);
 	sref->fields = rv->schemaname ? list_make2(makeString(rv->schemaname), makeString(rv->relname))
 								  : list_make1(makeString(rv->relname));
 	sref->location = rv->location;
-	fc = makeFuncCall(list_make1(makeString("tumble")), list_make3(sref, tsref, lsecond(win->args)),
+	fc = makeFuncCall(list_make1(makeString(pstrdup(wf->name))),
+					  list_concat(list_make2(sref, tsref), list_copy_tail(win->args, 1)),
 					  COERCE_EXPLICIT_CALL, win->location);
 	rf = makeNode(RangeFunction);
 	rf->functions = list_make1(list_make2(fc, NIL));
@@ -1088,9 +1343,10 @@ lm_ddl_rewrite_group_window(SelectStmt *s)
 		}
 	}
 	if (nwin == 0)
-		ereport(ERROR, (errcode(ERRCODE_GROUPING_ERROR),
-						errmsg("a view grouped by TUMBLE must select window_start or window_end"),
-						errhint("Add window_start (and window_end) to the select list.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_GROUPING_ERROR),
+				 errmsg("a view grouped by %s must select window_start or window_end", wf->upper),
+				 errhint("Add window_start (and window_end) to the select list.")));
 	s->groupClause = group;
 }
 
@@ -1125,6 +1381,8 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 		char *alias;
 		char *ivtext;
 		char *tscol;
+		const char *qts;
+		const LmWindowFunc *wf;
 		Oid tstype;
 		const char *origin;
 		char *sub;
@@ -1137,40 +1395,36 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 							   "Write FROM stream or FROM TUMBLE(stream, ts, size).");
 		fc = (FuncCall *) linitial((List *) linitial(rf->functions));
 		fname = strVal(llast(fc->funcname));
-		if (strcmp(fname, "hop") == 0 || strcmp(fname, "session") == 0 ||
-			strcmp(fname, "cumulate") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s windows are not supported yet", asc_toupper(fname, strlen(fname))),
-					 errhint("Laminar 0.1 supports TUMBLE(stream, ts, size).")));
-		if (strcmp(fname, "tumble") != 0)
+		wf = lm_ddl_window_func(fname);
+		if (wf == NULL)
 			lm_ddl_unsupported(psprintf("function %s() in FROM", fname),
 							   "Write FROM stream or FROM TUMBLE(stream, ts, size).");
-		if (list_length(fc->args) != 3)
-			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("TUMBLE takes three arguments"),
-							errhint("Write TUMBLE(stream, ts_column, INTERVAL '10 seconds').")));
-		snames = lm_ddl_colref_names(linitial(fc->args), "TUMBLE's first argument (the stream)");
-		tsname =
-			lm_ddl_colref_names(lsecond(fc->args), "TUMBLE's second argument (the time column)");
+		if (list_length(fc->args) < wf->nparams + 2 || list_length(fc->args) > wf->nparams + 3)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("%s takes %d or %d arguments", wf->upper, wf->nparams + 2, wf->nparams + 3),
+				 errhint("Write %s, with intervals such as INTERVAL '10 seconds'.", wf->usage)));
+		snames = lm_ddl_colref_names(linitial(fc->args),
+									 psprintf("%s's first argument (the stream)", wf->upper));
+		tsname = lm_ddl_colref_names(lsecond(fc->args),
+									 psprintf("%s's second argument (the time column)", wf->upper));
 		if (list_length(tsname) != 1)
-			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-							errmsg("TUMBLE's time column must be an unqualified column name")));
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("%s's time column must be an unqualified column name", wf->upper),
+					 errhint("Write the column's name alone: %s.", wf->usage)));
 		rv = makeRangeVarFromNameList(snames);
 		lm_ddl_check_stream_rv(rv);
 		def->stream = RangeVarGetRelid(rv, AccessShareLock, false);
 		def->windowed = true;
-		def->window_iv = lm_ddl_const_interval(lthird(fc->args), "TUMBLE size");
-		def->window_us = lm_ddl_interval_us(def->window_iv, "TUMBLE size");
-		if (def->window_us <= 0)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("TUMBLE size must be positive"),
-							errhint("Write a positive interval, such as INTERVAL '1 minute'.")));
+		lm_ddl_window_spec(wf, list_copy_tail(fc->args, 2), def);
 		tscol = strVal(linitial(tsname));
 		def->ts_attnum = get_attnum(def->stream, tscol);
 		if (def->ts_attnum == InvalidAttrNumber)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-							errmsg("column \"%s\" of TUMBLE does not exist in stream \"%s\"", tscol,
-								   get_rel_name(def->stream)),
+							errmsg("column \"%s\" of %s does not exist in stream \"%s\"", tscol,
+								   wf->upper, get_rel_name(def->stream)),
 							errhint("Name the stream's timestamptz or timestamp column.")));
 		tstype = get_atttype(def->stream, def->ts_attnum);
 		if (tstype == TIMESTAMPTZOID)
@@ -1179,19 +1433,63 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 			origin = "'1970-01-01 00:00:00'::pg_catalog.timestamp";
 		else
 			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-							errmsg("TUMBLE time column \"%s\" is of type %s, not timestamptz",
-								   tscol, format_type_be(tstype)),
+							errmsg("%s time column \"%s\" is of type %s, not timestamptz",
+								   wf->upper, tscol, format_type_be(tstype)),
 							errhint("Window on a column of type timestamptz or timestamp.")));
+		if (def->spec.offset != 0)
+			origin = psprintf("(%s OPERATOR(pg_catalog.+) %s)", origin,
+							  lm_ddl_us_literal(def->spec.offset));
 		alias = rf->alias ? rf->alias->aliasname : get_rel_name(def->stream);
-		ivtext =
-			quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out, def->window_iv)));
-		sub = psprintf("SELECT * FROM (SELECT *, pg_catalog.date_bin(%s::pg_catalog.interval, %s, "
-					   "%s) AS window_start, "
-					   "pg_catalog.date_bin(%s::pg_catalog.interval, %s, %s) "
-					   "OPERATOR(pg_catalog.+) %s::pg_catalog.interval AS window_end "
-					   "FROM %s) AS %s",
-					   ivtext, quote_identifier(tscol), origin, ivtext, quote_identifier(tscol),
-					   origin, ivtext, lm_ddl_qualified(def->stream), quote_identifier(alias));
+		qts = quote_identifier(tscol);
+		/*
+		 * The subquery says in plain SQL which windows an event belongs to
+		 * (WindowAssign computes the same bounds, in ops/window.c)
+		 */
+		if (wf->kind == LM_WINDOW_TUMBLE && def->spec.offset == 0)
+		{
+			/* as 0.1 and 0.2 wrote it: the interval as the user wrote it */
+			ivtext = quote_literal_cstr(
+				DatumGetCString(DirectFunctionCall1(interval_out, def->window_iv)));
+			sub = psprintf("SELECT * FROM (SELECT *, pg_catalog.date_bin(%s::pg_catalog.interval, "
+						   "%s, %s) AS window_start, "
+						   "pg_catalog.date_bin(%s::pg_catalog.interval, %s, %s) "
+						   "OPERATOR(pg_catalog.+) %s::pg_catalog.interval AS window_end "
+						   "FROM %s) AS %s",
+						   ivtext, qts, origin, ivtext, qts, origin, ivtext,
+						   lm_ddl_qualified(def->stream), quote_identifier(alias));
+		}
+		else
+		{
+			char *size = lm_ddl_us_literal(def->spec.size);
+			char *slide = lm_ddl_us_literal(def->spec.slide);
+			char *ws;
+			char *we;
+
+			if (wf->kind == LM_WINDOW_TUMBLE)
+			{
+				ws = psprintf("pg_catalog.date_bin(%s, %s, %s)", size, qts, origin);
+				we = psprintf("%s OPERATOR(pg_catalog.+) %s", ws, size);
+			}
+			else if (wf->kind == LM_WINDOW_HOP)
+			{
+				/* the starts after date_bin(slide, ts - size), up to ts */
+				ws = psprintf("pg_catalog.generate_series(pg_catalog.date_bin(%s, %s "
+							  "OPERATOR(pg_catalog.-) %s, %s) OPERATOR(pg_catalog.+) %s, %s, %s)",
+							  slide, qts, size, origin, slide, qts, slide);
+				we = psprintf("%s OPERATOR(pg_catalog.+) %s", ws, size);
+			}
+			else
+			{
+				/* one start; the ends from the step after ts up to start + max_size */
+				ws = psprintf("pg_catalog.date_bin(%s, %s, %s)", size, qts, origin);
+				we = psprintf("pg_catalog.generate_series(pg_catalog.date_bin(%s, %s, %s) "
+							  "OPERATOR(pg_catalog.+) %s, %s OPERATOR(pg_catalog.+) %s, %s)",
+							  slide, qts, origin, slide, ws, size, slide);
+			}
+			sub = psprintf("SELECT * FROM (SELECT *, %s AS window_start, %s AS window_end "
+						   "FROM %s) AS %s",
+						   ws, we, lm_ddl_qualified(def->stream), quote_identifier(alias));
+		}
 		raw = raw_parser(sub, RAW_PARSE_DEFAULT);
 		wrapper = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
 		s->fromClause = wrapper->fromClause;
@@ -1275,6 +1573,131 @@ lm_ddl_analyze(RawStmt *rs, const char *text)
 	return q;
 }
 
+/* the clauses after a view's SELECT */
+typedef struct LmViewTail
+{
+	LmEmitMode emit;
+	bool has_emit;
+	Datum lateness_iv; /* ALLOW LATENESS, or (Datum) 0 */
+	int64 lateness_us;
+	Datum every_iv; /* EMIT EVERY's period, or (Datum) 0 */
+	int64 every_us;
+} LmViewTail;
+
+/*
+ * lm_ddl_view_tail parses what follows a view's SELECT, from token `from`:
+ * [EMIT mode] [ALLOW LATENESS interval].
+ */
+static void
+lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
+{
+	int i = from;
+
+	if (lm_ddl_is(t, i, "emit"))
+	{
+		tail->has_emit = true;
+		if (lm_ddl_is(t, i + 1, "on") && lm_ddl_is(t, i + 2, "update"))
+		{
+			tail->emit = LM_EMIT_ON_UPDATE;
+			i += 3;
+		}
+		else if (lm_ddl_is(t, i + 1, "on") && lm_ddl_is(t, i + 2, "window") &&
+				 lm_ddl_is(t, i + 3, "close"))
+		{
+			tail->emit = LM_EMIT_ON_WINDOW_CLOSE;
+			i += 4;
+		}
+		else if (lm_ddl_is(t, i + 1, "after") && lm_ddl_is(t, i + 2, "watermark"))
+		{
+			tail->emit = LM_EMIT_AFTER_WATERMARK;
+			i += 3;
+		}
+		else if (lm_ddl_is(t, i + 1, "final"))
+		{
+			tail->emit = LM_EMIT_FINAL;
+			i += 2;
+		}
+		else if (lm_ddl_is(t, i + 1, "every"))
+		{
+			int end = i + 2;
+			List *raw;
+			SelectStmt *one;
+
+			while (end < t->n && !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")))
+				end++;
+			if (end == i + 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR), errmsg("EMIT EVERY needs an interval"),
+						 errhint("Write EMIT EVERY INTERVAL '5 seconds'.")));
+			raw = lm_ddl_parse_select(psprintf("SELECT %s", lm_ddl_text(t, i + 2, end)));
+			one = list_length(raw) == 1 ? (SelectStmt *) ((RawStmt *) linitial(raw))->stmt : NULL;
+			if (one == NULL || !IsA(one, SelectStmt) || list_length(one->targetList) != 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR), errmsg("EMIT EVERY takes one interval"),
+						 errhint("Write EMIT EVERY INTERVAL '5 seconds'.")));
+			tail->emit = LM_EMIT_EVERY;
+			tail->every_iv =
+				lm_ddl_const_interval(((ResTarget *) linitial(one->targetList))->val, "EMIT EVERY");
+			tail->every_us = lm_ddl_interval_us(tail->every_iv, "EMIT EVERY");
+			if (tail->every_us <= 0)
+				ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								errmsg("EMIT EVERY must be positive"),
+								errhint("Write EMIT EVERY INTERVAL '5 seconds'.")));
+			i = end;
+		}
+		else
+		{
+			int end = i + 1;
+
+			while (end < t->n && !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")))
+				end++;
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("EMIT %s is not supported yet", lm_ddl_text(t, i + 1, Max(end, i + 2))),
+					 errhint("Laminar supports EMIT ON UPDATE, EMIT ON WINDOW CLOSE, EMIT AFTER "
+							 "WATERMARK, EMIT FINAL and EMIT EVERY INTERVAL '...'.")));
+		}
+	}
+	if (lm_ddl_is(t, i, "allow") && lm_ddl_is(t, i + 1, "lateness"))
+	{
+		List *raw;
+		ResTarget *rt;
+
+		if (i + 2 >= t->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR), errmsg("ALLOW LATENESS needs an interval"),
+					 errhint("Write ALLOW LATENESS INTERVAL '10 seconds'.")));
+		for (int j = i + 2; j < t->n; j++)
+			if (t->t[j].tok == IDENT && lm_ddl_is(t, j, "emit"))
+				ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+								errmsg("ALLOW LATENESS must follow the EMIT clause"),
+								errhint("Write EMIT mode ALLOW LATENESS INTERVAL '...'.")));
+		raw = lm_ddl_parse_select(psprintf("SELECT %s", lm_ddl_text(t, i + 2, t->n)));
+		if (list_length(raw) != 1 ||
+			list_length(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR), errmsg("ALLOW LATENESS takes one interval"),
+					 errhint("Write ALLOW LATENESS INTERVAL '10 seconds' at the end of the "
+							 "statement.")));
+		rt = linitial(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList);
+		tail->lateness_iv = lm_ddl_const_interval(rt->val, "ALLOW LATENESS");
+		tail->lateness_us = lm_ddl_interval_us(tail->lateness_iv, "ALLOW LATENESS");
+		if (tail->lateness_us < 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("ALLOW LATENESS must not be negative"),
+							errhint("Write ALLOW LATENESS INTERVAL '10 seconds', or leave it out "
+									"for none.")));
+		if (tail->lateness_us == 0)
+			tail->lateness_iv = (Datum) 0;
+		i = t->n;
+	}
+	if (i < t->n)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("unexpected \"%s\" after the EMIT clause", lm_ddl_text(t, i, t->n)),
+						errhint("Write [EMIT mode] [ALLOW LATENESS INTERVAL '...'] at the end of "
+								"the statement.")));
+}
+
 /*
  * lm_ddl_create_view executes CREATE MATERIALIZED VIEW.
  */
@@ -1288,6 +1711,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	RangeVar *rv;
 	char *select_text;
 	bool emit_close = false;
+	LmViewTail tail;
 	List *raw;
 	RawStmt *rs;
 	SelectStmt *sel;
@@ -1318,12 +1742,15 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			depth--;
 		else if (depth == 0 && as < 0 && lm_ddl_is_kw(t, i, "as"))
 			as = i;
-		else if (depth == 0 && as >= 0 && t->t[i].tok == IDENT && lm_ddl_is(t, i, "emit") &&
-				 (lm_ddl_is(t, i + 1, "on") || lm_ddl_is(t, i + 1, "changes") ||
-				  lm_ddl_is(t, i + 1, "final") || lm_ddl_is(t, i + 1, "after") ||
-				  lm_ddl_is(t, i + 1, "periodically") || lm_ddl_is(t, i + 1, "every")))
+		else if (depth == 0 && as >= 0 && t->t[i].tok == IDENT &&
+				 ((lm_ddl_is(t, i, "emit") &&
+				   (lm_ddl_is(t, i + 1, "on") || lm_ddl_is(t, i + 1, "after") ||
+					lm_ddl_is(t, i + 1, "final") || lm_ddl_is(t, i + 1, "changes") ||
+					lm_ddl_is(t, i + 1, "every") || lm_ddl_is(t, i + 1, "periodically") ||
+					(i + 1 < t->n && t->t[i + 1].tok == IDENT))) ||
+				  (lm_ddl_is(t, i, "allow") && lm_ddl_is(t, i + 1, "lateness"))))
 		{
-			/* a column called emit is not an EMIT clause */
+			/* a column called emit or allow is not an EMIT or ALLOW clause */
 			emit = i;
 			break;
 		}
@@ -1352,19 +1779,11 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		}
 	}
 	select_text = lm_ddl_text(t, as + 1, emit >= 0 ? emit : t->n);
+	memset(&tail, 0, sizeof(tail));
 	if (emit >= 0)
-	{
-		if (lm_ddl_is(t, emit + 1, "on") && lm_ddl_is(t, emit + 2, "update") && emit + 3 == t->n)
-			emit_close = false;
-		else if (lm_ddl_is(t, emit + 1, "on") && lm_ddl_is(t, emit + 2, "window") &&
-				 lm_ddl_is(t, emit + 3, "close") && emit + 4 == t->n)
-			emit_close = true;
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("EMIT %s is not supported yet", lm_ddl_text(t, emit + 1, t->n)),
-					 errhint("Laminar 0.1 supports EMIT ON UPDATE and EMIT ON WINDOW CLOSE.")));
-	}
+		lm_ddl_view_tail(t, emit, &tail);
+	/* ON WINDOW CLOSE and FINAL append each window's rows once */
+	emit_close = tail.emit == LM_EMIT_ON_WINDOW_CLOSE || tail.emit == LM_EMIT_FINAL;
 
 	raw = lm_ddl_parse_select(select_text);
 	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, SelectStmt))
@@ -1399,7 +1818,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 					 errhint("Declare the stream with WATERMARK FOR ts AS ts - INTERVAL '...'.")));
 		if (wm_att != def.ts_attnum)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-							errmsg("TUMBLE must use the stream's WATERMARK column \"%s\"",
+							errmsg("a window must use the stream's WATERMARK column \"%s\"",
 								   get_attname(def.stream, (AttrNumber) wm_att, false)),
 							errhint("Windows close when the watermark passes them, so they must be "
 									"over event time.")));
@@ -1429,15 +1848,41 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		ws_attno = list_length(rte->subquery->targetList) - 1;
 	is_agg = q->hasAggs || q->groupClause != NIL;
 
-	if (emit_close && !(is_agg && def.windowed))
+	if (tail.emit == LM_EMIT_EVERY && !is_agg)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("EMIT EVERY needs an aggregate"),
+				 errdetail("A view without aggregates appends each event's row as it "
+						   "arrives; it has no current values to write periodically."),
+				 errhint("Leave out the EMIT clause, or aggregate with GROUP BY.")));
+	if (tail.emit != LM_EMIT_ON_UPDATE && tail.emit != LM_EMIT_EVERY && !(is_agg && def.windowed))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("EMIT ON WINDOW CLOSE needs a windowed aggregate"),
-						errhint("Use FROM TUMBLE(stream, ts, size) with GROUP BY window_start.")));
+						errmsg("EMIT %s needs a windowed aggregate",
+							   asc_toupper(lm_cat_emit_text(tail.emit),
+										   strlen(lm_cat_emit_text(tail.emit)))),
+						errdetail("It emits a window's rows when the watermark passes the window."),
+						errhint("Use FROM TUMBLE(stream, ts, size) with GROUP BY window_start, "
+								"or EMIT ON UPDATE.")));
+	if (tail.lateness_us > 0 && !(is_agg && def.windowed))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("ALLOW LATENESS needs a windowed aggregate"),
+						errdetail("Lateness keeps a window's state after the watermark passes "
+								  "it; this view keeps no windows."),
+						errhint("Leave out ALLOW LATENESS, or window the view with FROM "
+								"TUMBLE(stream, ts, size).")));
+	if (tail.lateness_us > 0 && tail.emit == LM_EMIT_ON_WINDOW_CLOSE)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("EMIT ON WINDOW CLOSE cannot be combined with ALLOW LATENESS"),
+						errdetail("ON WINDOW CLOSE appends each window's rows once; late events "
+								  "allowed afterwards could not change them."),
+						errhint("Use EMIT AFTER WATERMARK (rows updated by late events) or EMIT "
+								"FINAL (rows written once the lateness has passed).")));
+	def.spec.lateness = tail.lateness_us;
 
 	/* group keys: in the select list; windowed aggregates group by the window */
 	if (is_agg)
 	{
 		bool has_window_key = false;
+		bool has_window_end = false;
 
 		foreach (lc, q->groupClause)
 		{
@@ -1461,6 +1906,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			if (def.windowed && lm_ddl_is_window_var((Node *) tle->expr, ws_attno))
 			{
 				has_window_key = true;
+				if (((Var *) tle->expr)->varattno == ws_attno + 1)
+					has_window_end = true;
 				continue;
 			}
 			{
@@ -1485,6 +1932,11 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				(errcode(ERRCODE_GROUPING_ERROR),
 				 errmsg("a windowed view must GROUP BY window_start or window_end"),
 				 errhint("Add window_start (and window_end) to GROUP BY and to the select list.")));
+		if (def.spec.kind == LM_WINDOW_CUMULATE && !has_window_end)
+			ereport(ERROR, (errcode(ERRCODE_GROUPING_ERROR),
+							errmsg("a CUMULATE view must GROUP BY window_end"),
+							errdetail("CUMULATE windows of one period share their window_start."),
+							errhint("Add window_end to GROUP BY and to the select list.")));
 	}
 	route = lm_route_choose(is_agg, key_atts, &route_atts);
 
@@ -1555,9 +2007,14 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		cat.result_relid = relid;
 		cat.stream_relid = def.stream;
 		cat.kind = !is_agg ? LM_VIEW_STATELESS : def.windowed ? LM_VIEW_WINDOW : LM_VIEW_AGGREGATE;
-		cat.emit = emit_close ? LM_EMIT_ON_WINDOW_CLOSE : LM_EMIT_ON_UPDATE;
+		cat.emit = tail.emit;
 		cat.windowed = def.windowed;
 		cat.window_iv = def.window_iv;
+		cat.window = def.spec;
+		cat.slide_iv = def.windowed && def.spec.kind != LM_WINDOW_TUMBLE ? def.slide_iv : (Datum) 0;
+		cat.offset_iv = def.offset_iv;
+		cat.lateness_iv = tail.lateness_iv;
+		cat.every_iv = tail.every_iv;
 		cat.definition = (char *) stmt_text;
 		cat.query = lm_querydef_deparse(q);
 		cat.route = route;

@@ -292,6 +292,9 @@ lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad
 	ad->naggs = list_length(ctx->aggs);
 	ad->window_us = g->window_us;
 	ad->emit_close = v->emit_close;
+	ad->emit_fired = v->emit == LM_EMIT_AFTER_WATERMARK;
+	ad->lateness = g->window.lateness;
+	ad->every_us = v->emit_every_us;
 	ad->tmpcxt = AllocSetContextCreate(v->cxt, "laminar view scratch", ALLOCSET_DEFAULT_SIZES);
 
 	/* the fake Agg node that aggregate support functions ask for */
@@ -377,7 +380,11 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	v->stream_relid = cat->stream_relid;
 	v->owner = cat->owner;
 	v->kind = cat->kind;
-	v->emit_close = cat->emit == LM_EMIT_ON_WINDOW_CLOSE;
+	v->emit = cat->emit;
+	v->emit_every_us = cat->emit == LM_EMIT_EVERY ? Max(cat->emit_every_us, 1) : 0;
+	/* the first period starts when the view loads */
+	v->next_every = lm_clock_now_us() + v->emit_every_us;
+	v->emit_close = cat->emit == LM_EMIT_ON_WINDOW_CLOSE || cat->emit == LM_EMIT_FINAL;
 	/* a size 0.1.0 accepted and wrapped: the worker reads it as NULL (0) */
 	if (v->kind == LM_VIEW_WINDOW && cat->window_us <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -389,6 +396,17 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	v->intervalstyle = pstrdup(cat->intervalstyle);
 	g = v->graph = lm_graph_create(cxt);
 	g->window_us = cat->window_us;
+	g->window = cat->window;
+	if (cat->window.kind != LM_WINDOW_NONE &&
+		(cat->window.slide <= 0 || cat->window.offset < 0 ||
+		 cat->window.offset >= lm_window_unit(&cat->window) || cat->window.lateness < 0 ||
+		 (cat->window.kind == LM_WINDOW_CUMULATE && cat->window.size % cat->window.slide != 0) ||
+		 cat->window.size / cat->window.slide + (cat->window.size % cat->window.slide != 0) >
+			 LM_BATCH_SIZE))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("window of continuous view \"%s\" is out of range",
+							   get_rel_name(v->result_relid)),
+						errhint("Drop and re-create the view.")));
 	g->wm = &lm_plan_no_wm;
 
 	GetUserIdAndSecContext(&save_uid, &save_sec);
@@ -481,7 +499,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 		lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0, ctx.maxatt, stream_name);
 	lm_graph_add(g, source);
 	if (g->window_us > 0)
-		lm_graph_add(g, lm_window_create(g, g->window_us, source->out.natts));
+		lm_graph_add(g, lm_window_create(g, &g->window, source->out.natts));
 	lm_graph_add(g, calc);
 	if (v->agg)
 		lm_graph_add(g, v->agg);

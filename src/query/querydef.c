@@ -170,10 +170,12 @@ lm_query_check_aggs(Node *node, bool stored)
 
 /*
  * lm_querydef_check refuses an analysed stored query whose shape the
- * worker cannot compile: one stream, read directly, or through the TUMBLE
- * subquery exactly when the view is windowed.  CREATE checked far more;
- * this guards rows that were restored or whose names now resolve to other
- * objects, so that they fail with an error instead of crashing a worker.
+ * worker cannot compile: one stream, read directly, or through the window
+ * subquery exactly when the view is windowed (HOP and CUMULATE compute
+ * their windows with generate_series there; the worker maps only the
+ * subquery's plain columns and takes the window bounds from WindowAssign).  CREATE checked far
+ * more; this guards rows that were restored or whose names now resolve to other objects, so that
+ * they fail with an error instead of crashing a worker.
  */
 static void
 lm_querydef_check(Query *q, bool windowed)
@@ -195,7 +197,7 @@ lm_querydef_check(Query *q, bool windowed)
 				 list_length(rte->subquery->rtable) == 1 &&
 				 rt_fetch(1, rte->subquery->rtable)->rtekind == RTE_RELATION &&
 				 list_length(rte->subquery->targetList) >= 3 && !rte->subquery->hasAggs &&
-				 !rte->subquery->hasSubLinks && !rte->subquery->hasTargetSRFs;
+				 !rte->subquery->hasSubLinks;
 		else
 			ok = rte->rtekind == RTE_RELATION;
 	}

@@ -946,13 +946,13 @@ lm_sink_tid_key(const LmSinkEntry *e)
  */
 
 /*
- * lm_sink_find_win returns the key set of the window starting at start,
+ * lm_sink_find_win returns the key set of the window [start, end),
  * creating it.
  */
 static LmSinkWin *
 lm_sink_find_win(LmSink *v, int64 start, int64 end)
 {
-	LmSinkWin *w = lm_windows_find((void **) v->wins, v->nwins, start);
+	LmSinkWin *w = lm_windows_find((void **) v->wins, v->nwins, start, end);
 
 	if (w != NULL)
 		return w;
@@ -1062,7 +1062,7 @@ lm_sink_add_row(LmSink *v, Datum *vals, bool *nulls, LmSinkEntry *e)
 static bool
 lm_sink_same_key(LmSink *v, LmBatch *in, int a, int b)
 {
-	if (v->d.windowed && in->wstart[a] != in->wstart[b])
+	if (v->d.windowed && (in->wstart[a] != in->wstart[b] || in->wend[a] != in->wend[b]))
 		return false;
 	for (int k = 0; k < v->d.nkeyout; k++)
 	{
@@ -1393,8 +1393,9 @@ lm_sink_has_rows(LmOp *op)
 }
 
 /*
- * lm_sink_watermark marks the windows wm closes: their keys are forgotten
- * when the step commits (their rows are written by then).
+ * lm_sink_watermark marks the windows wm closes for good (after the allowed
+ * lateness): their keys are forgotten when the step commits (their rows are
+ * written by then).
  */
 static void
 lm_sink_watermark(LmOp *op, int64 wm)
@@ -1403,6 +1404,8 @@ lm_sink_watermark(LmOp *op, int64 wm)
 
 	if (!v->d.windowed || wm == LM_NO_TIME)
 		return;
+	/* with ALLOW LATENESS, late events may still update a window's rows */
+	wm = lm_graph_free_wm(op->graph, wm);
 	for (int i = 0; i < v->nwins; i++)
 		if (v->wins[i]->head.end <= wm)
 			v->wins[i]->closing = true;

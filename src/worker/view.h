@@ -24,6 +24,15 @@ typedef struct LmStreamWm
 {
 	Oid relid;
 	int64 wm; /* current watermark, LM_NO_TIME if none */
+	/*
+	 * idle_timeout (CREATE STREAM ... WITH): once no commit to the stream
+	 * has arrived for idle_us, the watermark moves on at wall-clock rate
+	 * from arrived_wm, the watermark at the last arrival (last_arrival_us,
+	 * lm_clock_now_us); 0: never
+	 */
+	int64 idle_us;
+	int64 arrived_wm;
+	int64 last_arrival_us;
 } LmStreamWm;
 
 typedef struct LmView
@@ -35,7 +44,10 @@ typedef struct LmView
 	Query *query; /* the stored analysed query, to re-check rights */
 	int guc_nest; /* GUC nest level while entered (lm_view_enter) */
 	LmViewKind kind;
-	bool emit_close;
+	LmEmitMode emit;
+	bool emit_close;	 /* ON WINDOW CLOSE or FINAL: rows appended once */
+	int64 emit_every_us; /* EMIT EVERY: its period (0: none) */
+	int64 next_every;	 /* ... when its next emit is due (lm_clock_now_us) */
 	bool failed;
 	char *timezone;
 	char *datestyle;

@@ -341,9 +341,10 @@ lm_worker_stream_wm(Oid relid)
 	 * ahead of the events still in our rings.  Every commit to the stream
 	 * sends its watermark behind its events, which is what we wait for.
 	 */
-	e = MemoryContextAlloc(lm_worker.cxt, sizeof(LmStreamWm));
+	e = MemoryContextAllocZero(lm_worker.cxt, sizeof(LmStreamWm));
 	e->relid = relid;
 	e->wm = LM_NO_TIME;
+	e->arrived_wm = LM_NO_TIME;
 	lm_worker.wms[lm_worker.nwms++] = e;
 	return e;
 }
@@ -382,14 +383,54 @@ lm_worker_raise_wm(Oid relid, int64 wm)
 	for (int i = 0; i < lm_worker.nwms; i++)
 		if (lm_worker.wms[i]->relid == relid)
 		{
-			if (lm_worker.wms[i]->wm == LM_NO_TIME || wm > lm_worker.wms[i]->wm)
+			LmStreamWm *e = lm_worker.wms[i];
+			bool moved = false;
+
+			if (e->wm == LM_NO_TIME || wm > e->wm)
 			{
-				lm_worker.wms[i]->wm = wm;
-				return true;
+				e->wm = wm;
+				moved = true;
 			}
-			return false;
+			/* a commit arrived: idle time counts from here */
+			if (e->idle_us > 0)
+			{
+				e->arrived_wm = e->wm;
+				e->last_arrival_us = lm_clock_now_us();
+			}
+			return moved;
 		}
 	return false;
+}
+
+/*
+ * lm_worker_idle_advance moves on the watermark of every stream with an
+ * idle_timeout that has had no commit for that long: to the watermark at
+ * its last arrival plus the wall-clock time since (so the last windows
+ * close).  Returns whether a watermark moved.
+ */
+static bool
+lm_worker_idle_advance(void)
+{
+	int64 now = lm_clock_now_us();
+	bool moved = false;
+
+	for (int i = 0; i < lm_worker.nwms; i++)
+	{
+		LmStreamWm *e = lm_worker.wms[i];
+		int64 idle = now - e->last_arrival_us;
+		int64 wm;
+
+		if (e->idle_us <= 0 || e->arrived_wm == LM_NO_TIME || idle < e->idle_us)
+			continue;
+		if (pg_add_s64_overflow(e->arrived_wm, idle, &wm) || wm >= END_TIMESTAMP)
+			wm = END_TIMESTAMP - 1;
+		if (e->wm == LM_NO_TIME || wm > e->wm)
+		{
+			e->wm = wm;
+			moved = true;
+		}
+	}
+	return moved;
 }
 
 /*
@@ -687,7 +728,12 @@ lm_worker_seed_view(LmView *v, LmSeed *seeds, int nseeds)
 			v->graph->horizon = seeds[i].horizon;
 			if (seeds[i].wm != LM_NO_TIME && v->wm != NULL &&
 				(v->wm->wm == LM_NO_TIME || seeds[i].wm > v->wm->wm))
+			{
 				v->wm->wm = seeds[i].wm;
+				/* an idle stream keeps advancing after a restart */
+				if (v->wm->arrived_wm == LM_NO_TIME)
+					v->wm->arrived_wm = seeds[i].wm;
+			}
 			break;
 		}
 }
@@ -994,6 +1040,12 @@ lm_worker_load_views(void)
 			{
 				v->stats = lm_view_slot(id, true);
 				v->wm = lm_worker_stream_wm(cat.stream_relid);
+				if (v->wm->idle_us != cat.stream.idle_us)
+				{
+					/* idle time counts from when we learn of the timeout */
+					v->wm->idle_us = cat.stream.idle_us;
+					v->wm->last_arrival_us = lm_clock_now_us();
+				}
 				v->graph->stats = v->stats;
 				v->graph->wm = &v->wm->wm;
 				lm_graph_describe(v->graph);
@@ -1864,7 +1916,7 @@ lm_worker_view_failed(LmView *v, ErrorData *edata, bool timed_out)
 static void
 lm_worker_close_view(LmView *v)
 {
-	int64 horizon = lm_window_horizon(v->graph->window_us, v->wm->wm);
+	int64 horizon = lm_window_horizon(&v->graph->window, lm_graph_free_wm(v->graph, v->wm->wm));
 
 	lm_graph_watermark(v->graph, v->wm->wm);
 	while (lm_graph_flush(v->graph, LM_FLUSH_BUDGET, true))
@@ -1886,7 +1938,8 @@ lm_worker_close_needed(LmView *v)
 	if (v->graph->window_us <= 0 || v->agg == NULL)
 		return false;
 	return lm_agg_has_closable(v->agg, v->wm->wm) ||
-		   lm_window_horizon(v->graph->window_us, v->wm->wm) > v->graph->horizon;
+		   lm_window_horizon(&v->graph->window, lm_graph_free_wm(v->graph, v->wm->wm)) >
+			   v->graph->horizon;
 }
 
 /*
@@ -1896,17 +1949,30 @@ lm_worker_close_needed(LmView *v)
 static void
 lm_worker_emit_view(LmView *v)
 {
+	if (v->emit_every_us > 0)
+	{
+		/* EMIT EVERY: the next period starts where this one ends, or now */
+		int64 now = lm_clock_now_us();
+
+		v->next_every = v->next_every + v->emit_every_us > now ? v->next_every + v->emit_every_us
+															   : now + v->emit_every_us;
+	}
 	while (lm_graph_flush(v->graph, LM_FLUSH_BUDGET, false))
 		lm_worker_absorb();
 }
 
 /*
  * lm_worker_emit_needed says whether a view has results to write: changed
- * groups, buffered rows, or rows that failed before.
+ * groups, buffered rows, or rows that failed before.  An EMIT EVERY view
+ * writes them only once its period has passed, when flush() asks, or on
+ * the last pass.
  */
 static bool
 lm_worker_emit_needed(LmView *v)
 {
+	if (v->emit_every_us > 0 && !lm_worker.flush_asked && !lm_worker.stopping &&
+		lm_clock_now_us() < v->next_every)
+		return false;
 	return (v->agg != NULL && lm_agg_has_dirty(v->agg)) || lm_sink_has_rows(v->sink);
 }
 
@@ -1938,6 +2004,7 @@ lm_worker_cycle_view(LmView *v)
 			nv->graph->careful = v->graph->careful;
 			nv->cat = v->cat;
 			nv->timeouts_in_row = v->timeouts_in_row;
+			nv->next_every = v->next_every;
 			nv->last_timeout_us = v->last_timeout_us;
 			lm_graph_restore(nv->graph, buf.data, buf.len);
 		}
@@ -2186,6 +2253,7 @@ lm_worker_step_drain(void)
 	lm_worker.flush_gen = pg_atomic_read_u64(&lm_shared->flush_gen);
 	lm_worker.flush_asked = lm_worker.flush_gen > pg_atomic_read_u64(&lm_worker.self->emit_done);
 	lm_worker.wm_moved = lm_worker_drain();
+	lm_worker.wm_moved |= lm_worker_idle_advance();
 }
 
 /*

@@ -2,7 +2,7 @@
 -- foreign data wrapper and server (README.md, "Interface (0.1)").
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(67);
+SELECT plan(73);
 
 -- Extension and schema -------------------------------------------------------
 SELECT has_extension('laminar', 'extension laminar is installed');
@@ -24,18 +24,20 @@ SELECT is(
     v.cols, format('laminar.%s has exactly the README columns, in README order', v.rel))
   FROM (VALUES
     (1, 'streams', ARRAY['stream', 'watermark_column', 'watermark_delay', 'watermark',
-                         'events_in']),
+                         'events_in', 'idle_timeout']),
     (2, 'views',   ARRAY['view', 'stream', 'kind', 'emit', 'window_size', 'definition',
                          'owner', 'watermark', 'events_in', 'late_events',
                          'null_time_events', 'rows_emitted', 'last_error', 'counting_since',
-                         'skipped_events', 'skipped_rows', 'timeouts', 'last_skip_error']),
+                         'skipped_events', 'skipped_rows', 'timeouts', 'last_skip_error',
+                         'window_kind', 'window_slide', 'window_offset', 'allowed_lateness',
+                         'emit_every']),
     (3, 'workers', ARRAY['worker_id', 'pid', 'cpu', 'pinned', 'numa_node', 'events_in',
                          'ring_used', 'ring_capacity', 'groups_held', 'restarts',
                          'last_error', 'placement', 'started_at', 'last_error_view'])
   ) AS v(n, rel, cols)
  ORDER BY v.n;
 
--- Column types (5 + 18 + 14 = 37 tests).
+-- Column types (6 + 23 + 14 = 43 tests).
 SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
             WHERE a.attrelid = to_regclass('laminar.' || v.rel) AND a.attname = v.col
               AND NOT a.attisdropped),
@@ -46,6 +48,7 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (3,  'streams', 'watermark_delay',  'interval'),
     (4,  'streams', 'watermark',        'timestamp with time zone'),
     (5,  'streams', 'events_in',        'bigint'),
+    (501,'streams', 'idle_timeout',     'interval'),
     (6,  'views',   'view',             'regclass'),
     (7,  'views',   'stream',           'regclass'),
     (8,  'views',   'kind',             'text'),
@@ -64,6 +67,11 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (174,'views',   'skipped_rows',     'bigint'),
     (175,'views',   'timeouts',         'bigint'),
     (176,'views',   'last_skip_error',  'text'),
+    (177,'views',   'window_kind',      'text'),
+    (178,'views',   'window_slide',     'interval'),
+    (179,'views',   'window_offset',    'interval'),
+    (180,'views',   'allowed_lateness', 'interval'),
+    (181,'views',   'emit_every',       'interval'),
     (18, 'workers', 'worker_id',        'integer'),
     (19, 'workers', 'pid',              'integer'),
     (20, 'workers', 'cpu',              'integer'),

@@ -8,7 +8,8 @@
 # (0.1.0 -> 0.1.1 -> ... -> default) and from the last release before the
 # default alone.  Each walk starts with a stream and a view created at the
 # old version, whose catalog rows the upgrade must carry over (0.2.0:
-# every view reads its stream on port 0 of laminar._view_inputs).
+# every view reads its stream on port 0 of laminar._view_inputs; 0.3.0:
+# every windowed view is a TUMBLE).
 # Runs in scratch databases of the running test cluster; prints TAP.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,7 +49,7 @@ if [ ${#chain[@]} -ge 3 ]; then
 	walks+=("${chain[-2]}")
 fi
 
-echo "1..$((2 + ${#walks[@]} * 6))"
+echo "1..$((2 + ${#walks[@]} * 7))"
 if [ "${chain[-1]}" = "$default" ]; then
 	ok "upgrade scripts lead from $first to $default: ${chain[*]}"
 else
@@ -116,6 +117,9 @@ SQL
 	# the views made at the old version keep their rows and read their stream on port 0
 	got=$("${PSQL[@]}" -At -d "$db" -c "SELECT string_agg(v.view::text || ' ' || v.kind || ' ' || i.port || ' ' || i.stream::text, ', ' ORDER BY v.id) FROM laminar._views v JOIN laminar._view_inputs i ON i.view_id = v.id" 2>&1)
 	is "$w: the upgrade gives every view its input" "$got" "up_v aggregate 0 up_s, up_w window 0 up_s"
+	# 0.3.0: a windowed view of an older version is a TUMBLE
+	got=$("${PSQL[@]}" -At -d "$db" -c "SELECT string_agg(v.view::text || ' ' || coalesce(v.window_kind, '-'), ', ' ORDER BY v.id) FROM laminar._views v" 2>&1)
+	is "$w: the upgrade makes every windowed view a TUMBLE" "$got" "up_v -, up_w tumble"
 	err=$("${PSQL[@]}" -At -d "$db" -c "SET client_min_messages = warning" -c "SELECT laminar.execute('DROP STREAM up_s CASCADE')" \
 		-c "SELECT count(*) FROM laminar._views" -c "SELECT count(*) FROM laminar._view_inputs" 2>&1 | tr '\n' ' ')
 	is "$w: dropping the stream removes the views and their inputs" "$err" "DROP STREAM 0 0 "
