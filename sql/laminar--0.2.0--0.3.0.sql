@@ -9,7 +9,8 @@
 -- TUMBLE and HOP size and the CUMULATE max_size; window_slide the HOP slide
 -- and the CUMULATE step (NULL for TUMBLE); window_offset the alignment
 -- after 1970-01-01 00:00 UTC (NULL: none); allowed_lateness ALLOW LATENESS
--- (NULL: none); emit_every the period of EMIT EVERY (emit = 'every').
+-- (NULL: none); emit_every the period of EMIT EVERY (emit = 'every');
+-- late_table the table LATE DATA TO appends late events to (NULL: none).
 ALTER TABLE laminar._views DROP CONSTRAINT _views_emit_check;
 ALTER TABLE laminar._views ADD CONSTRAINT _views_emit_check
     CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every'));
@@ -19,7 +20,8 @@ ALTER TABLE laminar._views
     ADD COLUMN window_slide interval,
     ADD COLUMN window_offset interval,
     ADD COLUMN allowed_lateness interval,
-    ADD COLUMN emit_every interval;
+    ADD COLUMN emit_every interval,
+    ADD COLUMN late_table regclass;
 UPDATE laminar._views SET window_kind = 'tumble' WHERE window_size IS NOT NULL;
 
 -- ===== catalog: a stream's idle_timeout =====
@@ -69,7 +71,8 @@ CREATE OR REPLACE VIEW laminar.views AS
            v.window_slide,
            v.window_offset,
            v.allowed_lateness,
-           v.emit_every
+           v.emit_every,
+           v.late_table
       FROM laminar._views v
       JOIN laminar._streams s ON s.stream = v.stream
       JOIN pg_catalog.pg_class c ON c.oid = v.view

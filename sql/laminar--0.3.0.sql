@@ -47,6 +47,7 @@ CREATE TABLE laminar._views (
     window_offset   interval,
     allowed_lateness interval,
     emit_every      interval,
+    late_table      regclass,
     CONSTRAINT _views_emit_check
         CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every'))
 );
@@ -226,7 +227,8 @@ CREATE VIEW laminar.views AS
            v.window_slide,
            v.window_offset,
            v.allowed_lateness,
-           v.emit_every
+           v.emit_every,
+           v.late_table
       FROM laminar._views v
       JOIN laminar._streams s ON s.stream = v.stream
       JOIN pg_catalog.pg_class c ON c.oid = v.view

@@ -25,11 +25,14 @@ CREATE TABLE wk_ev (k int, v int, ts timestamptz, batch int);
 CREATE VIEW wk_seen AS
 SELECT e.*, (SELECT max(p.ts) - interval '2 seconds' FROM wk_ev p WHERE p.batch < e.batch) AS wm
   FROM wk_ev e;
+-- a late-data table made beforehand, of the shape LATE DATA TO needs
+CREATE TABLE wk_late_hop (k int, v int, ts timestamptz, _watermark timestamptz);
 SELECT laminar.execute($$
   CREATE STREAM wk (k int, v int, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '2 seconds');
   CREATE MATERIALIZED VIEW wk_hop AS
     SELECT k, window_start, window_end, count(*) AS n, sum(v) AS s
-    FROM HOP(wk, ts, INTERVAL '2 seconds', INTERVAL '5 seconds') GROUP BY k, window_start, window_end;
+    FROM HOP(wk, ts, INTERVAL '2 seconds', INTERVAL '5 seconds') GROUP BY k, window_start, window_end
+    LATE DATA TO wk_late_hop;
   CREATE MATERIALIZED VIEW wk_hop_group AS
     SELECT k, window_start, window_end, count(*) AS n, sum(v) AS s
     FROM wk GROUP BY k, HOP(ts, INTERVAL '2 seconds', INTERVAL '5 seconds');
@@ -49,7 +52,7 @@ SELECT laminar.execute($$
   CREATE MATERIALIZED VIEW wk_awm AS
     SELECT k, window_start, count(*) AS n, sum(v) AS s
     FROM TUMBLE(wk, ts, INTERVAL '10 seconds') GROUP BY k, window_start
-    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '5 seconds';
+    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '5 seconds' LATE DATA TO wk_late;
   CREATE MATERIALIZED VIEW wk_final AS
     SELECT k, window_start, count(*) AS n, sum(v) AS s
     FROM TUMBLE(wk, ts, INTERVAL '10 seconds') GROUP BY k, window_start
@@ -58,8 +61,11 @@ SELECT laminar.execute($$
     SELECT window_start, count(*) AS n
     FROM wk GROUP BY TUMBLE(ts, INTERVAL '10 seconds') ALLOW LATENESS INTERVAL '5 seconds'
 $$);
-SELECT view, kind, emit, window_kind, window_size, window_slide, window_offset, allowed_lateness
+SELECT view, kind, emit, window_kind, window_size, window_slide, window_offset, allowed_lateness,
+       late_table
   FROM laminar.views ORDER BY view::text;
+-- LATE DATA TO made wk_late: the stream's columns and _watermark
+\d wk_late
 -- an event belongs to every HOP window holding it, whatever the order
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('wk_hop') WITH ORDINALITY AS e(line, n) WHERE n = 2;
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('wk_cum') WITH ORDINALITY AS e(line, n) WHERE n IN (2, 4);
@@ -174,6 +180,16 @@ SELECT wk_diff('wk_late_upd', $$
   SELECT date_bin('10 seconds', ts, 'epoch') AS window_start, count(*) AS n
     FROM wk_kept5 GROUP BY 1 $$);
 
+-- the late-data tables: exactly the events late for each view's lateness,
+-- with the watermark they arrived at
+SELECT wk_diff('wk_late', $$
+  SELECT k, v, ts, wm AS _watermark FROM wk_seen WHERE ts < wm - interval '5 seconds' $$);
+SELECT wk_diff('wk_late_hop', $$
+  SELECT k, v, ts, wm AS _watermark FROM wk_seen WHERE ts < wm $$);
+SELECT * FROM wk_late ORDER BY v;
+-- the view depends on its late-data table
+DROP TABLE wk_late;
+
 -- advance_watermark needs ownership of the stream, a stream, a finite time
 CREATE ROLE wk_other;
 SET ROLE wk_other;
@@ -218,6 +234,15 @@ SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM wk EMIT EVERY IN
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY INTERVAL '0 seconds' $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY 5 $$);
+-- LATE DATA TO: a windowed view, a table of the right shape
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k LATE DATA TO x_late $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_ev $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_seen $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO pg_temp.x_late $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO x_late ALLOW LATENESS INTERVAL '1 second' $$);
+SELECT to_regclass('x_late');
 -- the cap is a superuser setting
 SET laminar.max_windows_per_event = 200;
 SELECT wk_err($$ CREATE MATERIALIZED VIEW wk_many AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '101 seconds') GROUP BY window_start $$);
@@ -258,5 +283,5 @@ SELECT laminar.flush();
 SELECT * FROM we_every ORDER BY k;
 SELECT laminar.execute('DROP STREAM we CASCADE');
 DROP VIEW wk_kept, wk_kept5, wk_seen;
-DROP TABLE wk_ev;
+DROP TABLE wk_ev, wk_late, wk_late_hop;
 DROP FUNCTION wk_err(text), wk_send(int), wk_diff(text, text);

@@ -298,6 +298,8 @@ static const LmCatCol lm_views_cols[Natts_lm_views] = {
 	[Anum_lm_views_allowed_lateness - 1] = {"allowed_lateness", "v.allowed_lateness",
 											"NULL::pg_catalog.interval"},
 	[Anum_lm_views_emit_every - 1] = {"emit_every", "v.emit_every", "NULL::pg_catalog.interval"},
+	[Anum_lm_views_late_table - 1] = {"late_table", "v.late_table::pg_catalog.oid",
+									  "NULL::pg_catalog.oid"},
 };
 
 /*
@@ -319,15 +321,17 @@ static const LmCatCol lm_view_inputs_nulls[Natts_lm_view_inputs] = {
 
 /*
  * laminar._horizons AS h, grouped by view: what a worker may start a view
- * from ($1 the worker, $2 when the server started).  The highest horizon
- * any worker saved; the highest watermark of this worker's own rows, or
- * of any row written before the server started (see src/worker/README.md,
+ * from ($1 the worker, $2 when the server started): the highest horizon
+ * and the highest watermark of this worker's own rows, or of any row
+ * written before the server started (see src/worker/README.md,
  * "Restarts").
  */
 static const LmCatCol lm_horizon_seed_cols[Natts_lm_horizons] = {
 	[Anum_lm_horizons_view_id - 1] = {"view_id", "h.view_id"},
 	[Anum_lm_horizons_worker - 1] = {"worker", "$1"},
-	[Anum_lm_horizons_horizon - 1] = {"horizon", "pg_catalog.max(h.horizon)"},
+	[Anum_lm_horizons_horizon - 1] = {"horizon", "pg_catalog.max(h.horizon) FILTER (WHERE h.worker "
+												 "OPERATOR(pg_catalog.=) $1 OR h.written_at "
+												 "OPERATOR(pg_catalog.<) $2)"},
 	[Anum_lm_horizons_watermark - 1] = {"watermark",
 										"pg_catalog.max(h.watermark) FILTER (WHERE h.worker "
 										"OPERATOR(pg_catalog.=) $1 OR h.written_at "
@@ -556,6 +560,12 @@ lm_cat_view_from_tuple(HeapTuple tup, TupleDesc td, const int *map, LmViewCatalo
 	v->window.lateness = v->lateness_iv ? lm_cat_window_us(v->lateness_iv) : 0;
 	v->every_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_emit_every - 1]);
 	v->emit_every_us = v->every_iv ? lm_cat_window_us(v->every_iv) : 0;
+	v->late_relid = InvalidOid;
+	if (map[Anum_lm_views_late_table - 1] > 0)
+	{
+		d = SPI_getbinval(tup, td, map[Anum_lm_views_late_table - 1], &isnull);
+		v->late_relid = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
 }
 
 /*
@@ -1058,12 +1068,12 @@ lm_cat_catalog_has_owner(void)
 void
 lm_cat_view_insert(const LmViewCatalog *v)
 {
-	Oid types[19] = {OIDOID,	   OIDOID,		OIDOID,		 TEXTOID,	 TEXTOID,
-					 INTERVALOID,  TEXTOID,		TEXTOID,	 CHAROID,	 INT2ARRAYOID,
-					 TEXTARRAYOID, TEXTOID,		TEXTOID,	 TEXTOID,	 TEXTOID,
-					 INTERVALOID,  INTERVALOID, INTERVALOID, INTERVALOID};
-	Datum values[19];
-	char nulls[20] = "                   ";
+	Oid types[20] = {OIDOID,	   OIDOID,		OIDOID,		 TEXTOID,	  TEXTOID,
+					 INTERVALOID,  TEXTOID,		TEXTOID,	 CHAROID,	  INT2ARRAYOID,
+					 TEXTARRAYOID, TEXTOID,		TEXTOID,	 TEXTOID,	  TEXTOID,
+					 INTERVALOID,  INTERVALOID, INTERVALOID, INTERVALOID, OIDOID};
+	Datum values[20];
+	char nulls[21] = "                    ";
 	bool old_catalog = lm_cat_catalog_has_owner();
 	Oid rel = lm_cat_table("_views");
 	bool has_window_kind = OidIsValid(rel) && get_attnum(rel, "window_kind") != InvalidAttrNumber;
@@ -1106,11 +1116,13 @@ lm_cat_view_insert(const LmViewCatalog *v)
 	values[16] = v->offset_iv;
 	values[17] = v->lateness_iv;
 	values[18] = v->every_iv;
-	for (int k = 14; k < 19; k++)
+	values[19] = ObjectIdGetDatum(v->late_relid);
+	for (int k = 14; k < 20; k++)
 		if (values[k] == (Datum) 0)
 			nulls[k] = 'n';
-	if (!has_window_kind && (v->window.kind > LM_WINDOW_TUMBLE || v->slide_iv || v->offset_iv ||
-							 v->lateness_iv || v->emit > LM_EMIT_ON_WINDOW_CLOSE))
+	if (!has_window_kind &&
+		(v->window.kind > LM_WINDOW_TUMBLE || v->slide_iv || v->offset_iv ||
+		 OidIsValid(v->late_relid) || v->lateness_iv || v->emit > LM_EMIT_ON_WINDOW_CLOSE))
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1122,20 +1134,20 @@ lm_cat_view_insert(const LmViewCatalog *v)
 
 	(void) lm_cat_connect();
 	if (lm_cat_write(
-			psprintf(
-				"INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
-				"definition, query, route, route_attnums, key_columns, timezone, datestyle, "
-				"intervalstyle%s) "
-				"VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
-				"$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
-				"$11, $12, $13, $14%s) RETURNING id",
-				old_catalog ? "owner," : "",
-				has_window_kind
-					? ", window_kind, window_slide, window_offset, allowed_lateness, emit_every"
-					: "",
-				old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : "",
-				has_window_kind ? ", $15, $16, $17, $18, $19" : ""),
-			has_window_kind ? 19 : 14, types, values, nulls) != SPI_OK_INSERT_RETURNING ||
+			psprintf("INSERT INTO laminar._views (view, stream, %s kind, emit, window_size, "
+					 "definition, query, route, route_attnums, key_columns, timezone, datestyle, "
+					 "intervalstyle%s) "
+					 "VALUES ($1::pg_catalog.oid::pg_catalog.regclass, "
+					 "$2::pg_catalog.oid::pg_catalog.regclass, %s $4, $5, $6, $7, $8, $9, $10, "
+					 "$11, $12, $13, $14%s) RETURNING id",
+					 old_catalog ? "owner," : "",
+					 has_window_kind
+						 ? ", window_kind, window_slide, window_offset, allowed_lateness, "
+						   "emit_every, late_table"
+						 : "",
+					 old_catalog ? "$3::pg_catalog.oid::pg_catalog.regrole," : "",
+					 has_window_kind ? ", $15, $16, $17, $18, $19, $20::pg_catalog.regclass" : ""),
+			has_window_kind ? 20 : 14, types, values, nulls) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "laminar: could not write the catalog row of view \"%s\"",
 			 get_rel_name(v->result_relid));

@@ -125,7 +125,8 @@ typedef struct LmStreamCatalog
 #define Anum_lm_views_window_offset 18
 #define Anum_lm_views_allowed_lateness 19
 #define Anum_lm_views_emit_every 20
-#define Natts_lm_views 20
+#define Anum_lm_views_late_table 21
+#define Natts_lm_views 21
 
 /* ---------------------------------------------------------------------
  * laminar._view_inputs: what a view reads, port by port; exactly one of
@@ -169,6 +170,7 @@ typedef struct LmViewCatalog
 	Datum lateness_iv;
 	Datum every_iv;		 /* EMIT EVERY's period, or (Datum) 0 */
 	int64 emit_every_us; /* ... in microseconds (0: none) */
+	Oid late_relid;		 /* LATE DATA TO: the late-data table, or InvalidOid */
 	char *definition;
 	char *query;
 	LmRouteMode route;

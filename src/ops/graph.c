@@ -89,6 +89,7 @@ lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m, int natts)
 	op->methods = m;
 	op->graph = g;
 	op->output = -1;
+	op->side = -1;
 	op->cxt = AllocSetContextCreate(g->cxt, "laminar operator", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSetIdentifier(op->cxt, m->name);
 	if (kind != LM_OP_SINK_UPSERT && kind != LM_OP_SINK_APPEND)
@@ -114,6 +115,32 @@ lm_graph_add(LmGraph *g, LmOp *op)
 }
 
 /*
+ * lm_graph_add_detached appends an operator that no operator of the chain
+ * feeds: it receives only a side output (lm_op_set_side).
+ */
+void
+lm_graph_add_detached(LmGraph *g, LmOp *op)
+{
+	LmOp *prev = g->nops > 0 ? g->ops[g->nops - 1] : NULL;
+	int output = prev ? prev->output : -1;
+
+	lm_graph_add(g, op);
+	if (prev)
+		prev->output = output; /* not linked to the chain */
+}
+
+/*
+ * lm_op_set_side gives op a side output of natts columns, feeding `to`
+ * (already in the graph) on port 0.
+ */
+void
+lm_op_set_side(LmOp *op, LmOp *to, int natts)
+{
+	op->side = to->index;
+	lm_batch_init(&op->side_out, op->cxt, LM_BATCH_SIZE, natts);
+}
+
+/*
  * lm_graph_run runs one operator on a batch, then hands what it produced
  * on.  The operator is on the stack while it runs.
  */
@@ -129,6 +156,7 @@ lm_graph_run(LmGraph *g, LmOp *op, int port, LmBatch *in)
 	op->in = in;
 	op->methods->push(op, port, in);
 	lm_op_forward(op);
+	lm_op_forward_side(op);
 	g->depth = d;
 }
 
@@ -148,6 +176,22 @@ lm_op_forward(LmOp *op)
 	op->out.pos = 0;
 	lm_graph_run(g, g->ops[op->output], op->output_port, &op->out);
 	lm_batch_reset(&op->out);
+}
+
+/*
+ * lm_op_forward_side hands an operator's side output to the operator it
+ * feeds and empties it, as lm_op_forward does with the main output.
+ */
+void
+lm_op_forward_side(LmOp *op)
+{
+	LmGraph *g = op->graph;
+
+	if (op->side < 0 || op->side_out.n == 0)
+		return;
+	op->side_out.pos = 0;
+	lm_graph_run(g, g->ops[op->side], 0, &op->side_out);
+	lm_batch_reset(&op->side_out);
 }
 
 /*
@@ -211,8 +255,12 @@ lm_graph_abandon(LmGraph *g)
 	g->depth = 0;
 	lm_batch_reset(&g->input);
 	for (int i = 0; i < g->nops; i++)
+	{
 		if (g->ops[i]->kind != LM_OP_SINK_UPSERT && g->ops[i]->kind != LM_OP_SINK_APPEND)
 			lm_batch_reset(&g->ops[i]->out);
+		if (g->ops[i]->side >= 0)
+			lm_batch_reset(&g->ops[i]->side_out);
+	}
 	ResetExprContext(g->econtext);
 }
 
@@ -231,6 +279,7 @@ lm_graph_resume(LmGraph *g)
 		op->in = g->stack_in[d];
 		op->methods->push(op, g->stack_port[d], g->stack_in[d]);
 		lm_op_forward(op);
+		lm_op_forward_side(op);
 		g->depth = d;
 		lm_batch_reset(g->stack_in[d]);
 	}

@@ -153,12 +153,15 @@ typedef struct LmOp
 	LmOpKind kind;
 	const LmOpMethods *methods;
 	struct LmGraph *graph;
-	int index;		 /* in graph->ops */
-	int output;		 /* index of the operator it feeds, -1 for a sink */
-	int output_port; /* and on which input port */
-	LmBatch out;	 /* its output, handed on by lm_op_forward */
-	LmBatch *in;	 /* the batch a running push works on */
-	uint64 rows_in;	 /* counters since the last publish */
+	int index;		  /* in graph->ops */
+	int output;		  /* index of the operator it feeds, -1 for a sink */
+	int output_port;  /* and on which input port */
+	LmBatch out;	  /* its output, handed on by lm_op_forward */
+	int side;		  /* index of the operator its side output feeds, or -1 */
+	LmBatch side_out; /* the side output (the Source's late events), handed
+					   * on by lm_op_forward_side */
+	LmBatch *in;	  /* the batch a running push works on */
+	uint64 rows_in;	  /* counters since the last publish */
 	uint64 rows_out;
 	int64 groups;	   /* state held: groups or rows */
 	int64 pub_groups;  /* ... as last published to the view's slot */
@@ -225,6 +228,9 @@ extern void lm_op_init(LmOp *op, LmGraph *g, LmOpKind kind, const LmOpMethods *m
 extern void lm_batch_init(LmBatch *b, MemoryContext cxt, int cap, int natts);
 extern void lm_batch_reset(LmBatch *b);
 extern void lm_op_forward(LmOp *op);
+extern void lm_op_forward_side(LmOp *op);
+extern void lm_op_set_side(LmOp *op, LmOp *to, int natts);
+extern void lm_graph_add_detached(LmGraph *g, LmOp *op);
 extern void lm_graph_push(LmGraph *g, LmBatch *in);
 extern bool lm_graph_skip_failed(LmGraph *g);
 extern void lm_graph_abandon(LmGraph *g);

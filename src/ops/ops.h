@@ -125,7 +125,7 @@ typedef struct LmAggDesc
 
 /* ops/source.c */
 extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
-							  const char *stream_name);
+							  const char *stream_name, bool keep_late);
 
 /* ops/window.c */
 extern LmOp *lm_window_create(LmGraph *g, const LmWindowSpec *spec, int natts);

@@ -11,7 +11,9 @@
  * infinite time is dropped and counted (null_time_events), and an event
  * behind the stream's watermark or the view's horizon (a window closed,
  * maybe before a restart) is dropped and counted as late.  Every change it
- * emits has weight +1: streams only insert.
+ * emits has weight +1: streams only insert.  With LATE DATA TO, a late
+ * event goes to the side output instead, with every stream column and the
+ * watermark it was judged against, for the late-data table's Sink.
  *
  * It holds no state; its input and output are batches of LM_BATCH_SIZE.
  *
@@ -36,6 +38,30 @@ typedef struct LmSourceOp
 } LmSourceOp;
 
 /*
+ * lm_source_late appends the event deformed into row j of out (every
+ * stream column) to the side output, with the watermark it was late for.
+ */
+static void
+lm_source_late(LmSourceOp *s, LmBatch *out, int j)
+{
+	LmBatch *late = &s->op.side_out;
+	int r = late->n;
+	int64 wm = *s->op.graph->wm;
+
+	for (int c = 0; c < s->natts; c++)
+	{
+		LM_BATCH_VAL(late, c, r) = LM_BATCH_VAL(out, c, j);
+		LM_BATCH_NULL(late, c, r) = LM_BATCH_NULL(out, c, j);
+	}
+	LM_BATCH_VAL(late, s->natts, r) = Int64GetDatum(wm);
+	LM_BATCH_NULL(late, s->natts, r) = wm == LM_NO_TIME;
+	late->ts[r] = out->ts[j];
+	late->wstart[r] = late->wend[r] = 0;
+	late->weight[r] = 1;
+	late->n++;
+}
+
+/*
  * lm_source_push admits the events of in that are on time.
  */
 static void
@@ -55,6 +81,8 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 
 		if (out->n == out->cap)
 			lm_op_forward(op);
+		if (op->side >= 0 && op->side_out.n == op->side_out.cap)
+			lm_op_forward_side(op);
 		j = out->n;
 
 		/* deform straight into the batch: the slot's arrays are the row's */
@@ -80,6 +108,8 @@ lm_source_push(LmOp *op, int port, LmBatch *in)
 			if ((*g->wm != LM_NO_TIME && ts < lm_graph_free_wm(g, *g->wm)) || ts < g->horizon)
 			{
 				g->pend_late++;
+				if (op->side >= 0)
+					lm_source_late(s, out, j);
 				continue;
 			}
 		}
@@ -114,16 +144,20 @@ static const LmOpMethods lm_source_methods = {
 /*
  * lm_source_create makes the Source of a view reading a stream of row
  * type desc, whose event time is attribute ts_attnum (0: not needed), and
- * of which the view reads no attribute beyond natts.
+ * of which the view reads no attribute beyond natts; keep_late: every
+ * attribute, for the late-data side output (lm_op_set_side with natts + 1
+ * columns, the last the watermark).
  */
 LmOp *
 lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, int natts,
-				 const char *stream_name)
+				 const char *stream_name, bool keep_late)
 {
 	LmSourceOp *s = MemoryContextAllocZero(g->cxt, sizeof(LmSourceOp));
 	MemoryContext old;
 
 	natts = Max(Min(natts, desc->natts), ts_attnum);
+	if (keep_late)
+		natts = desc->natts; /* a late event is kept whole (lm_source_late) */
 	lm_op_init(&s->op, g, LM_OP_SOURCE, &lm_source_methods, Max(natts, 1));
 	s->ts_attnum = ts_attnum;
 	s->natts = natts;

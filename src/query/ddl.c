@@ -1582,7 +1582,18 @@ typedef struct LmViewTail
 	int64 lateness_us;
 	Datum every_iv; /* EMIT EVERY's period, or (Datum) 0 */
 	int64 every_us;
+	RangeVar *late_table; /* LATE DATA TO, or NULL */
 } LmViewTail;
+
+/*
+ * lm_ddl_is_late_data says whether tokens i.. are LATE DATA TO.
+ */
+static bool
+lm_ddl_is_late_data(LmToks *t, int i)
+{
+	return i + 2 < t->n && t->t[i].tok == IDENT && lm_ddl_is(t, i, "late") &&
+		   lm_ddl_is(t, i + 1, "data") && lm_ddl_is(t, i + 2, "to");
+}
 
 /*
  * lm_ddl_view_tail parses what follows a view's SELECT, from token `from`:
@@ -1623,7 +1634,9 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 			List *raw;
 			SelectStmt *one;
 
-			while (end < t->n && !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")))
+			while (end < t->n &&
+				   !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")) &&
+				   !lm_ddl_is_late_data(t, end))
 				end++;
 			if (end == i + 2)
 				ereport(ERROR,
@@ -1649,7 +1662,9 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 		{
 			int end = i + 1;
 
-			while (end < t->n && !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")))
+			while (end < t->n &&
+				   !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")) &&
+				   !lm_ddl_is_late_data(t, end))
 				end++;
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -1662,17 +1677,20 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 	{
 		List *raw;
 		ResTarget *rt;
+		int end = i + 2;
 
-		if (i + 2 >= t->n)
+		while (end < t->n && !lm_ddl_is_late_data(t, end))
+			end++;
+		if (i + 2 >= end)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR), errmsg("ALLOW LATENESS needs an interval"),
 					 errhint("Write ALLOW LATENESS INTERVAL '10 seconds'.")));
-		for (int j = i + 2; j < t->n; j++)
+		for (int j = i + 2; j < end; j++)
 			if (t->t[j].tok == IDENT && lm_ddl_is(t, j, "emit"))
 				ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
 								errmsg("ALLOW LATENESS must follow the EMIT clause"),
 								errhint("Write EMIT mode ALLOW LATENESS INTERVAL '...'.")));
-		raw = lm_ddl_parse_select(psprintf("SELECT %s", lm_ddl_text(t, i + 2, t->n)));
+		raw = lm_ddl_parse_select(psprintf("SELECT %s", lm_ddl_text(t, i + 2, end)));
 		if (list_length(raw) != 1 ||
 			list_length(((SelectStmt *) ((RawStmt *) linitial(raw))->stmt)->targetList) != 1)
 			ereport(ERROR,
@@ -1689,13 +1707,132 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 									"for none.")));
 		if (tail->lateness_us == 0)
 			tail->lateness_iv = (Datum) 0;
+		i = end;
+	}
+	if (lm_ddl_is_late_data(t, i))
+	{
+		if (i + 3 >= t->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR), errmsg("LATE DATA TO needs a table name"),
+					 errhint("Write LATE DATA TO table_name at the end of the statement.")));
+		for (int j = i + 3; j < t->n; j++)
+			if (t->t[j].tok == IDENT &&
+				(lm_ddl_is(t, j, "emit") ||
+				 (lm_ddl_is(t, j, "allow") && lm_ddl_is(t, j + 1, "lateness"))))
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR), errmsg("LATE DATA TO must come last"),
+						 errhint("Write [EMIT mode] [ALLOW LATENESS INTERVAL '...'] LATE DATA "
+								 "TO table.")));
+		tail->late_table = lm_ddl_parse_name(t, i + 3, t->n, "table");
 		i = t->n;
 	}
 	if (i < t->n)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
 						errmsg("unexpected \"%s\" after the EMIT clause", lm_ddl_text(t, i, t->n)),
-						errhint("Write [EMIT mode] [ALLOW LATENESS INTERVAL '...'] at the end of "
-								"the statement.")));
+						errhint("Write [EMIT mode] [ALLOW LATENESS INTERVAL '...'] [LATE DATA TO "
+								"table] at the end of the statement.")));
+}
+
+/*
+ * lm_ddl_late_table returns the late-data table of a view over stream
+ * (LATE DATA TO rv): an existing table must have exactly the stream's
+ * columns, then _watermark timestamptz, and take INSERTs from the caller;
+ * a missing one is created so, owned by the caller.
+ */
+static Oid
+lm_ddl_late_table(RangeVar *rv, Oid stream)
+{
+	Relation srel = table_open(stream, AccessShareLock);
+	TupleDesc sdesc = CreateTupleDescCopy(RelationGetDescr(srel));
+	const char *name = lm_ddl_rv_name(rv);
+	Oid relid;
+
+	table_close(srel, AccessShareLock);
+	lm_ddl_check_not_temp(rv, "late-data table");
+	for (int c = 0; c < sdesc->natts; c++)
+		if (strcmp(NameStr(TupleDescAttr(sdesc, c)->attname), "_watermark") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("stream \"%s\" has a column named _watermark", get_rel_name(stream)),
+					 errdetail("The late-data table adds a column of that name."),
+					 errhint("Rename the stream's column to use LATE DATA TO.")));
+	relid = lm_ddl_resolve_created(rv, true);
+	if (!OidIsValid(relid))
+	{
+		StringInfoData ddl;
+
+		initStringInfo(&ddl);
+		appendStringInfo(&ddl, "CREATE TABLE %s (", lm_ddl_rv_quoted(rv));
+		for (int c = 0; c < sdesc->natts; c++)
+		{
+			Form_pg_attribute att = TupleDescAttr(sdesc, c);
+
+			appendStringInfo(&ddl, "%s %s", quote_identifier(NameStr(att->attname)),
+							 format_type_with_typemod(att->atttypid, att->atttypmod));
+			if (OidIsValid(att->attcollation) &&
+				att->attcollation != get_typcollation(att->atttypid))
+				appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(att->attcollation));
+			appendStringInfoString(&ddl, ", ");
+		}
+		appendStringInfoString(&ddl, "_watermark pg_catalog.timestamptz)");
+		lm_ddl_spi(ddl.data);
+		return lm_ddl_resolve_created(rv, false);
+	}
+	if (get_rel_relkind(relid) != RELKIND_RELATION &&
+		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a table", name),
+						errhint("LATE DATA TO names an ordinary table (created if it does not "
+								"exist).")));
+	if (lm_ddl_is_stream(relid) || lm_cat_is_view(relid))
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						errmsg("\"%s\" is a stream or a continuous view's result table", name),
+						errhint("LATE DATA TO names an ordinary table of its own.")));
+	{
+		Relation rel = table_open(relid, AccessShareLock);
+		TupleDesc desc = RelationGetDescr(rel);
+		int c = 0;
+		char *problem = NULL;
+
+		for (int a = 0; a < desc->natts && problem == NULL; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+			Form_pg_attribute want = c < sdesc->natts ? TupleDescAttr(sdesc, c) : NULL;
+			const char *wname = want ? NameStr(want->attname) : "_watermark";
+			Oid wtype = want ? want->atttypid : TIMESTAMPTZOID;
+			int32 wmod = want ? want->atttypmod : -1;
+
+			if (att->attisdropped)
+				continue;
+			if (c > sdesc->natts)
+				problem =
+					psprintf("It has a column \"%s\" after _watermark.", NameStr(att->attname));
+			else if (strcmp(NameStr(att->attname), wname) != 0 || att->atttypid != wtype ||
+					 att->atttypmod != wmod)
+				problem = psprintf("Its column %d is \"%s\" %s where \"%s\" %s is needed.", c + 1,
+								   NameStr(att->attname),
+								   format_type_with_typemod(att->atttypid, att->atttypmod), wname,
+								   format_type_with_typemod(wtype, wmod));
+			c++;
+		}
+		if (problem == NULL && c != sdesc->natts + 1)
+			problem = psprintf("It has %d columns; the stream's %d and _watermark are needed.", c,
+							   sdesc->natts);
+		table_close(rel, AccessShareLock);
+		if (problem != NULL)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("late-data table \"%s\" does not have the shape LATE DATA TO needs", name),
+				 errdetail("%s", problem),
+				 errhint("Name a new table (LATE DATA TO creates it with the stream's columns "
+						 "and _watermark timestamptz), or give this one exactly those.")));
+	}
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						errmsg("permission denied for late-data table %s", name),
+						errhint("The view's owner needs INSERT on the table it names in LATE DATA "
+								"TO.")));
+	return relid;
 }
 
 /*
@@ -1712,6 +1849,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	char *select_text;
 	bool emit_close = false;
 	LmViewTail tail;
+	Oid late_relid = InvalidOid;
 	List *raw;
 	RawStmt *rs;
 	SelectStmt *sel;
@@ -1748,7 +1886,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 					lm_ddl_is(t, i + 1, "final") || lm_ddl_is(t, i + 1, "changes") ||
 					lm_ddl_is(t, i + 1, "every") || lm_ddl_is(t, i + 1, "periodically") ||
 					(i + 1 < t->n && t->t[i + 1].tok == IDENT))) ||
-				  (lm_ddl_is(t, i, "allow") && lm_ddl_is(t, i + 1, "lateness"))))
+				  (lm_ddl_is(t, i, "allow") && lm_ddl_is(t, i + 1, "lateness")) ||
+				  lm_ddl_is_late_data(t, i)))
 		{
 			/* a column called emit or allow is not an EMIT or ALLOW clause */
 			emit = i;
@@ -1877,6 +2016,12 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 						errhint("Use EMIT AFTER WATERMARK (rows updated by late events) or EMIT "
 								"FINAL (rows written once the lateness has passed).")));
 	def.spec.lateness = tail.lateness_us;
+	if (tail.late_table != NULL && !def.windowed)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("LATE DATA TO needs a windowed view"),
+						errdetail("Only views over a window drop late events."),
+						errhint("Leave out LATE DATA TO, or window the view with FROM "
+								"TUMBLE(stream, ts, size).")));
 
 	/* group keys: in the select list; windowed aggregates group by the window */
 	if (is_agg)
@@ -1983,7 +2128,14 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		lm_ddl_spi(psprintf("INSERT INTO %s %s", lm_ddl_qualified(relid), select_text));
 	}
 
-	/* dependencies: the stream and every function, operator and column used */
+	/* the late-data table: checked or created, after the result table */
+	if (tail.late_table != NULL)
+		late_relid = lm_ddl_late_table(tail.late_table, def.stream);
+
+	/*
+	 * dependencies: the stream, every function, operator and column used,
+	 * and the late-data table
+	 */
 	{
 		ObjectAddress self, stream;
 
@@ -1991,6 +2143,11 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		ObjectAddressSet(stream, RelationRelationId, def.stream);
 		recordDependencyOn(&self, &stream, DEPENDENCY_NORMAL);
 		recordDependencyOnExpr(&self, (Node *) q, NIL, DEPENDENCY_NORMAL);
+		if (OidIsValid(late_relid))
+		{
+			ObjectAddressSet(stream, RelationRelationId, late_relid);
+			recordDependencyOn(&self, &stream, DEPENDENCY_NORMAL);
+		}
 	}
 
 	/*
@@ -2015,6 +2172,7 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 		cat.offset_iv = def.offset_iv;
 		cat.lateness_iv = tail.lateness_iv;
 		cat.every_iv = tail.every_iv;
+		cat.late_relid = late_relid;
 		cat.definition = (char *) stmt_text;
 		cat.query = lm_querydef_deparse(q);
 		cat.route = route;

@@ -248,6 +248,46 @@ lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
 }
 
 /*
+ * lm_plan_late_outputs fills the outputs of a late-data table's Sink: the
+ * stream's columns (row type desc), then _watermark timestamptz.
+ */
+static void
+lm_plan_late_outputs(TupleDesc desc, LmSinkDesc *sd, MemoryContext cxt)
+{
+	int n = desc->natts + 1;
+
+	sd->outtypes = palloc(sizeof(Oid) * n);
+	sd->outtypmods = palloc(sizeof(int32) * n);
+	sd->outlen = palloc(sizeof(int16) * n);
+	sd->outbyval = palloc(sizeof(bool) * n);
+	sd->outalign = palloc(sizeof(char) * n);
+	sd->outarraytypes = palloc(sizeof(Oid) * n);
+	sd->outnames = palloc(sizeof(char *) * n);
+	sd->outfuncs = palloc0(sizeof(FmgrInfo) * n);
+	sd->keyout = palloc(sizeof(int) * n);
+	for (int c = 0; c < n; c++)
+	{
+		Form_pg_attribute att = c < desc->natts ? TupleDescAttr(desc, c) : NULL;
+		Oid typ = att ? att->atttypid : TIMESTAMPTZOID;
+
+		sd->outtypes[c] = typ;
+		sd->outtypmods[c] = att ? att->atttypmod : -1;
+		get_typlenbyvalalign(typ, &sd->outlen[c], &sd->outbyval[c], &sd->outalign[c]);
+		sd->outarraytypes[c] = get_array_type(typ);
+		if (!OidIsValid(sd->outarraytypes[c]))
+		{
+			Oid outfn;
+			bool isvarlena;
+
+			getTypeOutputInfo(typ, &outfn, &isvarlena);
+			fmgr_info_cxt(outfn, &sd->outfuncs[c], cxt);
+		}
+		sd->outnames[c] = pstrdup(att ? NameStr(att->attname) : "_watermark");
+	}
+	sd->nout = n;
+}
+
+/*
  * lm_plan_select_list prepares the view's select list (final: Aggrefs and
  * keys read the Aggregate's parameters) and its tuple descriptor.
  */
@@ -495,8 +535,8 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	}
 
 	/* the Source deforms the columns up to the last one any expression reads */
-	source =
-		lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0, ctx.maxatt, stream_name);
+	source = lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0, ctx.maxatt,
+							  stream_name, g->window_us > 0 && OidIsValid(cat->late_relid));
 	lm_graph_add(g, source);
 	if (g->window_us > 0)
 		lm_graph_add(g, lm_window_create(g, &g->window, source->out.natts));
@@ -512,6 +552,27 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	sd.fresh = cat->fresh;
 	v->sink = lm_sink_create(g, &sd);
 	lm_graph_add(g, v->sink);
+
+	/* LATE DATA TO: the Source's late events, through an append Sink */
+	if (g->window_us > 0 && OidIsValid(cat->late_relid))
+	{
+		LmSinkDesc ld;
+
+		if (pg_class_aclcheck(cat->late_relid, v->owner, ACL_INSERT) != ACLCHECK_OK)
+			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+							errmsg("permission denied for late-data table %s",
+								   get_rel_name(cat->late_relid)),
+							errhint("The view's owner needs INSERT on the table it names in LATE "
+									"DATA TO.")));
+		memset(&ld, 0, sizeof(ld));
+		lm_plan_late_outputs(desc, &ld, cxt);
+		ld.view_id = v->id;
+		ld.result_relid = cat->late_relid;
+		ld.fresh = false;
+		v->late_sink = lm_sink_create(g, &ld);
+		lm_graph_add_detached(g, v->late_sink);
+		lm_op_set_side(source, v->late_sink, source->out.natts + 1);
+	}
 
 	SetUserIdAndSecContext(save_uid, save_sec);
 	MemoryContextSwitchTo(old);

@@ -440,6 +440,12 @@ laminar_views_inserted(PG_FUNCTION_ARGS)
 		ObjectAddressSet(ref, RelationRelationId, stream);
 		recordDependencyOn(&self, &ref, DEPENDENCY_NORMAL);
 		recordDependencyOnExpr(&self, (Node *) q, NIL, DEPENDENCY_NORMAL);
+		/* LATE DATA TO: the view writes that table */
+		if (OidIsValid(cat.late_relid))
+		{
+			ObjectAddressSet(ref, RelationRelationId, cat.late_relid);
+			recordDependencyOn(&self, &ref, DEPENDENCY_NORMAL);
+		}
 	}
 	if (lm_shared != NULL)
 		lm_cat_mark_changed();

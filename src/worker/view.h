@@ -53,7 +53,8 @@ typedef struct LmView
 	char *datestyle;
 	char *intervalstyle;
 	LmViewShared *stats;
-	LmStreamWm *wm; /* the worker's watermark of our stream */
+	LmStreamWm *wm;			/* the worker's watermark of our stream */
+	struct LmOp *late_sink; /* LATE DATA TO: the late-data table's Sink */
 
 	MemoryContext cxt;
 	LmGraph *graph;

@@ -1973,7 +1973,8 @@ lm_worker_emit_needed(LmView *v)
 	if (v->emit_every_us > 0 && !lm_worker.flush_asked && !lm_worker.stopping &&
 		lm_clock_now_us() < v->next_every)
 		return false;
-	return (v->agg != NULL && lm_agg_has_dirty(v->agg)) || lm_sink_has_rows(v->sink);
+	return (v->agg != NULL && lm_agg_has_dirty(v->agg)) || lm_sink_has_rows(v->sink) ||
+		   (v->late_sink != NULL && lm_sink_has_rows(v->late_sink));
 }
 
 /*

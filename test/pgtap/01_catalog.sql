@@ -2,7 +2,7 @@
 -- foreign data wrapper and server (README.md, "Interface (0.1)").
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(73);
+SELECT plan(74);
 
 -- Extension and schema -------------------------------------------------------
 SELECT has_extension('laminar', 'extension laminar is installed');
@@ -30,14 +30,14 @@ SELECT is(
                          'null_time_events', 'rows_emitted', 'last_error', 'counting_since',
                          'skipped_events', 'skipped_rows', 'timeouts', 'last_skip_error',
                          'window_kind', 'window_slide', 'window_offset', 'allowed_lateness',
-                         'emit_every']),
+                         'emit_every', 'late_table']),
     (3, 'workers', ARRAY['worker_id', 'pid', 'cpu', 'pinned', 'numa_node', 'events_in',
                          'ring_used', 'ring_capacity', 'groups_held', 'restarts',
                          'last_error', 'placement', 'started_at', 'last_error_view'])
   ) AS v(n, rel, cols)
  ORDER BY v.n;
 
--- Column types (6 + 23 + 14 = 43 tests).
+-- Column types (6 + 24 + 14 = 44 tests).
 SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
             WHERE a.attrelid = to_regclass('laminar.' || v.rel) AND a.attname = v.col
               AND NOT a.attisdropped),
@@ -72,6 +72,7 @@ SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
     (179,'views',   'window_offset',    'interval'),
     (180,'views',   'allowed_lateness', 'interval'),
     (181,'views',   'emit_every',       'interval'),
+    (182,'views',   'late_table',       'regclass'),
     (18, 'workers', 'worker_id',        'integer'),
     (19, 'workers', 'pid',              'integer'),
     (20, 'workers', 'cpu',              'integer'),
