@@ -258,7 +258,7 @@ SELECT laminar.execute($$
   CREATE MATERIALIZED VIEW we_fast AS SELECT k, count(*) AS n FROM we GROUP BY k EMIT EVERY INTERVAL '300 milliseconds';
   CREATE MATERIALIZED VIEW we_now AS SELECT k, sum(v) AS s FROM we GROUP BY k
 $$);
-SELECT view, emit, emit_every FROM laminar.views WHERE view::text LIKE 'we%' ORDER BY 1::text;
+SELECT view, emit, emit_every FROM laminar.views WHERE view::text LIKE 'we%' ORDER BY view::text;
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('we_every') WITH ORDINALITY AS e(line, n) WHERE n = 3;
 INSERT INTO we VALUES (1, 10), (2, 20);
 -- the ON UPDATE view shows them within the flush interval; the 1-hour one not

@@ -98,6 +98,7 @@ typedef struct LmGroup
 	bool dirty;
 	bool seen;			  /* an event reached its aggregates (not only a failed one) */
 	bool emit_failed;	  /* its row failed to compute: retried, counted once */
+	bool nonext;		  /* the running step emitted no row: HAVING is false */
 	LmRetained *retained; /* per aggregate, NULL unless one retains input */
 	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
@@ -862,7 +863,7 @@ lm_agg_push(LmOp *op, int port, LmBatch *in)
  * batch: the aggregates' final values, the group key and the window bounds
  * become the parameters of the view's select list.
  */
-static void
+static bool
 lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 {
 	LmGraph *gr = a->op.graph;
@@ -931,6 +932,9 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 		}
 	}
 	ec->ecxt_scantuple = NULL;
+	/* HAVING false: the group has no row (nothing else is computed) */
+	if (a->d.having != NULL && !ExecQual(a->d.having, ec))
+		return false;
 	for (int c = 0; c < a->d.nout; c++)
 		LM_BATCH_VAL(out, c, j) =
 			ExecEvalExprSwitchContext(a->d.outexprs[c], ec, &LM_BATCH_NULL(out, c, j));
@@ -938,15 +942,17 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 	out->wstart[j] = win->head.start;
 	out->wend[j] = win->head.end;
 	out->weight[j] = 1;
+	return true;
 }
 
 /*
  * lm_agg_result_careful computes a group's result row in a subtransaction
- * (after a step failed on a data error); returns false, counting the row as
- * skipped the first time, if it raises a data error.
+ * (after a step failed on a data error), *pass saying whether HAVING holds;
+ * returns false, counting the row as skipped the first time, if it raises
+ * a data error.
  */
 static bool
-lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
+lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j, bool *pass)
 {
 	MemoryContext cxt;
 	ResourceOwner owner;
@@ -955,7 +961,7 @@ lm_agg_result_careful(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j
 	lm_graph_sub_begin(&cxt, &owner);
 	PG_TRY();
 	{
-		lm_agg_result(a, win, g, out, j);
+		*pass = lm_agg_result(a, win, g, out, j);
 		lm_graph_sub_end(cxt, owner);
 	}
 	PG_CATCH();
@@ -983,6 +989,7 @@ lm_agg_keep_next(LmAggOp *a, LmWindow *win, LmGroup *g, Datum *vals, bool *nulls
 	int n = a->d.nout;
 	MemoryContext old;
 
+	g->nonext = false;
 	if (a->inline_rows)
 	{
 		if (g->rows == NULL)
@@ -997,6 +1004,22 @@ lm_agg_keep_next(LmAggOp *a, LmWindow *win, LmGroup *g, Datum *vals, bool *nulls
 		pfree(g->next);
 	g->next = heap_form_minimal_tuple(a->d.outdesc, vals, nulls);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * lm_agg_drop_next says that the running step emitted no row for a group
+ * (its HAVING is false): when the step commits, it has no last row.
+ */
+static void
+lm_agg_drop_next(LmAggOp *a, LmGroup *g)
+{
+	if (!a->inline_rows && g->next)
+	{
+		pfree(g->next);
+		g->next = NULL;
+	}
+	g->hasnext = false;
+	g->nonext = true;
 }
 
 /*
@@ -1036,6 +1059,15 @@ lm_agg_settle_row(LmAggOp *a, LmGroup *g, bool committed)
 {
 	int n = a->d.nout;
 
+	if (committed && g->nonext)
+	{
+		/* HAVING turned false: the sink deleted its row */
+		if (!a->inline_rows && g->last)
+			pfree(g->last);
+		g->last = NULL;
+		g->haslast = false;
+	}
+	g->nonext = false;
 	if (a->inline_rows)
 	{
 		if (committed && g->hasnext)
@@ -1069,6 +1101,7 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 {
 	LmOp *op = &a->op;
 	LmBatch *out = &op->out;
+	bool pass;
 	int j;
 
 	if (out->n + 2 > out->cap)
@@ -1076,15 +1109,17 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 	j = out->n + lm_agg_has_last(a, g);
 	if (op->graph->careful)
 	{
-		if (!lm_agg_result_careful(a, win, g, out, j))
+		if (!lm_agg_result_careful(a, win, g, out, j, &pass))
 			return false;
 		g->emit_failed = false;
 	}
 	else
-		lm_agg_result(a, win, g, out, j);
+		pass = lm_agg_result(a, win, g, out, j);
 	/* the row becomes the group's last one, unless its window is closing */
-	if (!win->closing)
+	if (!win->closing && pass)
 		lm_agg_keep_next(a, win, g, &LM_BATCH_VAL(out, 0, j), &LM_BATCH_NULL(out, 0, j));
+	else if (!win->closing)
+		lm_agg_drop_next(a, g);
 	if (lm_agg_has_last(a, g))
 	{
 		Datum *lv;
@@ -1103,7 +1138,9 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 		out->weight[out->n] = -1;
 		out->n++;
 	}
-	out->n++;
+	/* +new, unless HAVING is false: then the sink deletes the -last row */
+	if (pass)
+		out->n++;
 	return true;
 }
 

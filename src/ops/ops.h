@@ -55,6 +55,24 @@ typedef struct LmAggSpec
 	bool retain; /* an internal state with no serialfn: snapshot keeps its input */
 	int16 *arglen;
 	bool *argbyval;
+	/*
+	 * rebuild: DISTINCT or ORDER BY inside, ordered-set and hypothetical
+	 * aggregates keep only their input (retain) and run no transition; at
+	 * each emit PostgreSQL's executor computes them over that input
+	 * (rebuildsql, over unnest of one array per argument: lm_aggfn_rebuild).
+	 * finalcopy: an aggregate outside pg_catalog, or one whose final
+	 * function may modify its state, is finalized on a copy of the state.
+	 */
+	bool rebuild;
+	bool finalcopy;
+	char *rebuildsql;
+	Oid *argtypes;		/* each argument's type (rebuild) */
+	Oid *argarraytypes; /* ... and its array type */
+	char *argalign;
+	void *rebuildplan; /* SPIPlanPtr, prepared at the first emit */
+	Oid restype;	   /* the aggregate's result type */
+	int16 reslen;
+	bool resbyval;
 	/* the fast transitions of ops/aggfn.c, LM_AGGFAST_NONE if none */
 	int fast;
 } LmAggSpec;
@@ -120,6 +138,7 @@ typedef struct LmAggDesc
 	int64 every_us;	 /* EMIT EVERY's period (explain only: the worker times it) */
 	int nout;		 /* the view's output columns */
 	ExprState **outexprs;
+	ExprState *having; /* HAVING: a group has a row only while it holds */
 	TupleDesc outdesc;
 } LmAggDesc;
 
@@ -146,6 +165,7 @@ extern bool lm_agg_has_closable(LmOp *op, int64 wm);
 /* ops/aggfn.c */
 extern void lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt);
 extern void lm_aggfn_pick_fast(LmAggSpec *a, AggState *fake_agg);
+extern Datum lm_aggfn_rebuild(LmAggSpec *a, const char *buf, uint32 len, bool *isnull);
 extern void lm_aggfn_put_state(LmAggSpec *a, StringInfo buf, Datum value, bool isnull,
 							   MemoryContext aggcxt, AggState *fake_agg);
 extern Datum lm_aggfn_get_state(LmAggSpec *a, const char **p, const char *end, bool *isnull,

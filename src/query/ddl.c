@@ -984,8 +984,10 @@ lm_ddl_check_select(SelectStmt *s)
 		lm_ddl_unsupported("SELECT DISTINCT", "Use GROUP BY instead.");
 	if (s->windowClause)
 		lm_ddl_unsupported("WINDOW clause (OVER)", "Use TUMBLE(stream, ts, size) for windows.");
-	if (s->havingClause)
-		lm_ddl_unsupported("HAVING", "Filter the result table when you read it.");
+	if (s->havingClause && s->groupClause == NIL)
+		lm_ddl_unsupported("HAVING without GROUP BY",
+						   "Group by at least one column or window, or filter the result table "
+						   "when you read it.");
 	if (s->fromClause == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("a continuous view must read FROM a stream"),
@@ -1978,8 +1980,10 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
 		lm_ddl_unsupported("joins", "A continuous view reads from one stream in Laminar 0.1.");
 	lm_query_check_aggs((Node *) q->targetList, false);
+	lm_query_check_aggs(q->havingQual, false);
 	lm_query_check_rights(q, def.stream, GetUserId());
 	lm_ddl_check_wholerow_walker((Node *) q->targetList, NULL);
+	lm_ddl_check_wholerow_walker(q->havingQual, NULL);
 	lm_ddl_check_wholerow_walker(q->jointree->quals, NULL);
 
 	rte = rt_fetch(1, q->rtable);

@@ -382,6 +382,10 @@ lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad
 	ctx->final = true;
 	ad->outexprs = lm_plan_select_list(q, ctx, &ad->outdesc);
 	ad->nout = ad->outdesc->natts;
+	/* HAVING reads the same parameters as the select list */
+	if (q->havingQual != NULL)
+		ad->having = ExecPrepareQual(
+			make_ands_implicit((Expr *) lm_compile_mutator(q->havingQual, ctx)), g->estate);
 	return proj;
 }
 
@@ -485,6 +489,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 
 	/* aggregates and plain group keys decide the parameter numbering */
 	lm_compile_collect_aggs((Node *) q->targetList, &ctx);
+	lm_compile_collect_aggs(q->havingQual, &ctx);
 	foreach (lc, q->groupClause)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);

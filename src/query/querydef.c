@@ -186,9 +186,9 @@ lm_querydef_check(Query *q, bool windowed)
 	ok = q->commandType == CMD_SELECT && q->setOperations == NULL && !q->hasSubLinks &&
 		 !q->hasWindowFuncs && !q->hasTargetSRFs && !q->hasDistinctOn && q->distinctClause == NIL &&
 		 q->cteList == NIL && q->rowMarks == NIL && q->sortClause == NIL && q->limitCount == NULL &&
-		 q->limitOffset == NULL && q->groupingSets == NIL && q->havingQual == NULL &&
-		 list_length(q->rtable) == 1 && q->jointree != NULL &&
-		 list_length(q->jointree->fromlist) == 1;
+		 q->limitOffset == NULL && q->groupingSets == NIL &&
+		 (q->havingQual == NULL || q->groupClause != NIL) && list_length(q->rtable) == 1 &&
+		 q->jointree != NULL && list_length(q->jointree->fromlist) == 1;
 	if (ok)
 	{
 		rte = rt_fetch(1, q->rtable);
@@ -207,6 +207,7 @@ lm_querydef_check(Query *q, bool windowed)
 						errhint("Drop and re-create the materialized view.")));
 	lm_query_check_aggs((Node *) q->targetList, true);
 	lm_query_check_aggs(q->jointree->quals, true);
+	lm_query_check_aggs(q->havingQual, true);
 }
 
 /*

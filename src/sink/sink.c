@@ -57,6 +57,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -75,6 +76,7 @@
 #include "parser/parse_oper.h"
 #include "catalog/pg_collation.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include <xxhash.h>
 
@@ -137,6 +139,17 @@ typedef struct LmSink
 	int wins_cap;
 	int64 nfailed; /* keys whose row fails */
 	StringInfoData keybuf;
+	/*
+	 * HAVING: keys whose row goes (a -old with no +new), with their key
+	 * columns' values (nkeyout each, in delcxt); deleted at the next flush
+	 */
+	int ndels;
+	int delcap;
+	LmSinkEntry **dels;
+	Datum *delvals;
+	bool *delnulls;
+	MemoryContext delcxt;
+	SPIPlanPtr delplan; /* DELETE of one key without NULLs */
 	/* the order of the unique index, to insert new keys in */
 	int nsortkeys;
 	int *sortcols;		 /* outputs of the index's columns, in its order */
@@ -1080,6 +1093,156 @@ lm_sink_same_key(LmSink *v, LmBatch *in, int a, int b)
 }
 
 /*
+ * lm_sink_queue_delete queues the deletion of key e's row, whose key
+ * columns are among vals/nulls (a row of nout values).  A failed row kept
+ * for the key is dropped: the key has no row any more.
+ */
+static void
+lm_sink_queue_delete(LmSink *v, LmSinkEntry *e, Datum *vals, bool *nulls)
+{
+	MemoryContext old;
+	int k = v->d.nkeyout;
+
+	if (v->ndels == v->delcap)
+	{
+		int ncap = Max(16, v->delcap * 2);
+
+		v->dels = v->dels ? repalloc(v->dels, sizeof(LmSinkEntry *) * ncap)
+						  : MemoryContextAlloc(v->op.cxt, sizeof(LmSinkEntry *) * ncap);
+		v->delvals = v->delvals ? repalloc(v->delvals, sizeof(Datum) * Max(k, 1) * ncap)
+								: MemoryContextAlloc(v->op.cxt, sizeof(Datum) * Max(k, 1) * ncap);
+		v->delnulls = v->delnulls ? repalloc(v->delnulls, sizeof(bool) * Max(k, 1) * ncap)
+								  : MemoryContextAlloc(v->op.cxt, sizeof(bool) * Max(k, 1) * ncap);
+		v->delcap = ncap;
+	}
+	if (v->delcxt == NULL)
+		v->delcxt = AllocSetContextCreate(v->op.cxt, "laminar sink deletes", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(v->delcxt);
+	for (int i = 0; i < k; i++)
+	{
+		int c = v->d.keyout[i];
+
+		v->delnulls[v->ndels * k + i] = nulls[c];
+		v->delvals[v->ndels * k + i] =
+			nulls[c] ? (Datum) 0 : datumCopy(vals[c], v->d.outbyval[c], v->d.outlen[c]);
+	}
+	MemoryContextSwitchTo(old);
+	v->dels[v->ndels++] = e;
+	if (e->keptvals != NULL)
+	{
+		e->keptvals = NULL;
+		e->keptnulls = NULL;
+	}
+	if (e->failed)
+	{
+		e->failed = false;
+		v->nfailed--;
+	}
+}
+
+/*
+ * lm_sink_delete_where appends "col = $n" (or "col IS NULL") for every key
+ * column of the view, joined by AND, with the type's default equality
+ * operator, schema-qualified; nulls NULL: every column by value.
+ */
+static void
+lm_sink_delete_where(LmSink *v, StringInfo sql, const bool *nulls, Oid *argtypes, int *nargs)
+{
+	*nargs = 0;
+	for (int i = 0; i < v->d.nkeyout; i++)
+	{
+		int c = v->d.keyout[i];
+		Oid eqop;
+		HeapTuple optup;
+		Form_pg_operator opform;
+
+		appendStringInfo(sql, "%s%s", i ? " AND " : "", quote_identifier(v->d.outnames[c]));
+		if (nulls && nulls[i])
+		{
+			appendStringInfoString(sql, " IS NULL");
+			continue;
+		}
+		eqop = lookup_type_cache(v->d.outtypes[c], TYPECACHE_EQ_OPR)->eq_opr;
+		optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(eqop));
+		if (!HeapTupleIsValid(optup))
+			elog(ERROR, "laminar: no equality operator for a key of view %d", v->d.view_id);
+		opform = (Form_pg_operator) GETSTRUCT(optup);
+		appendStringInfo(sql, " OPERATOR(%s.%s) $%d",
+						 quote_identifier(get_namespace_name(opform->oprnamespace)),
+						 NameStr(opform->oprname), *nargs + 1);
+		ReleaseSysCache(optup);
+		argtypes[(*nargs)++] = v->d.outtypes[c];
+	}
+}
+
+/*
+ * lm_sink_delete deletes the rows of the keys queued by
+ * lm_sink_queue_delete, one statement per key (HAVING turning false is
+ * rare): ONLY the result table, by its key columns, NULL-safe.
+ */
+static void
+lm_sink_delete(LmSink *v)
+{
+	int k = v->d.nkeyout;
+	char *target;
+	Oid *argtypes;
+	Datum *args;
+
+	if (v->ndels == 0)
+		return;
+	target = quote_qualified_identifier(get_namespace_name(get_rel_namespace(v->d.result_relid)),
+										get_rel_name(v->d.result_relid));
+	argtypes = palloc(sizeof(Oid) * Max(k, 1));
+	args = palloc(sizeof(Datum) * Max(k, 1));
+	for (int d = 0; d < v->ndels; d++)
+	{
+		bool *nulls = &v->delnulls[d * k];
+		bool anynull = false;
+		int nargs = 0;
+		int ret;
+
+		for (int i = 0; i < k; i++)
+		{
+			anynull |= nulls[i];
+			if (!nulls[i])
+				args[nargs++] = v->delvals[d * k + i];
+		}
+		if (!anynull)
+		{
+			if (v->delplan == NULL)
+			{
+				StringInfoData sql;
+
+				initStringInfo(&sql);
+				appendStringInfo(&sql, "DELETE FROM ONLY %s WHERE ", target);
+				lm_sink_delete_where(v, &sql, NULL, argtypes, &nargs);
+				v->delplan = SPI_prepare(sql.data, nargs, argtypes);
+				if (v->delplan == NULL)
+					elog(ERROR, "laminar: could not prepare \"%s\"", sql.data);
+				SPI_keepplan(v->delplan);
+			}
+			ret = SPI_execute_plan(v->delplan, args, NULL, false, 0);
+		}
+		else
+		{
+			StringInfoData sql;
+
+			initStringInfo(&sql);
+			appendStringInfo(&sql, "DELETE FROM ONLY %s WHERE ", target);
+			lm_sink_delete_where(v, &sql, nulls, argtypes, &nargs);
+			ret = SPI_execute_with_args(sql.data, nargs, argtypes, args, NULL, false, 0);
+		}
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "laminar: deleting a row of view %d failed: %s", v->d.view_id,
+				 SPI_result_code_string(ret));
+		v->dels[d]->in_table = false;
+		ItemPointerSetInvalid(&v->dels[d]->tid);
+	}
+	v->ndels = 0;
+	MemoryContextReset(v->delcxt);
+}
+
+/*
  * lm_sink_push takes a batch of changes.  Upsert: -old marks its key as
  * having a row, +new becomes the row to write for its key (replacing one
  * not written yet).  Append: +rows are copied into the sink's memory.
@@ -1138,6 +1301,9 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 			{
 				e->in_table = true;
 				retracted = e;
+				/* no +new for the key: HAVING turned false, its row goes */
+				if (i + 1 >= in->n || in->weight[i + 1] < 0 || !lm_sink_same_key(v, in, i, i + 1))
+					lm_sink_queue_delete(v, e, vals, nulls);
 			}
 			else if (e->pending >= v->written)
 			{
@@ -1356,6 +1522,13 @@ lm_sink_flush(LmOp *op, int budget)
 
 	if (v->written == 0 && v->d.upsert)
 		lm_sink_requeue_kept(v);
+	if (v->ndels > 0)
+	{
+		old = MemoryContextSwitchTo(op->graph->stepcxt);
+		lm_sink_check(v, RowExclusiveLock, true);
+		lm_sink_delete(v);
+		MemoryContextSwitchTo(old);
+	}
 	if (v->written >= v->nrows)
 		return false;
 	if (v->d.global)
@@ -1389,7 +1562,7 @@ lm_sink_has_rows(LmOp *op)
 {
 	LmSink *v = (LmSink *) op;
 
-	return v->nrows > v->written || v->nfailed > 0;
+	return v->nrows > v->written || v->nfailed > 0 || v->ndels > 0;
 }
 
 /*
@@ -1502,6 +1675,10 @@ lm_sink_settle(LmOp *op, bool committed)
 	v->written = 0;
 	v->sorted = 0;
 	v->mark = -1;
+	/* deletes not run: the rolled-back step's groups are emitted again */
+	v->ndels = 0;
+	if (v->delcxt)
+		MemoryContextReset(v->delcxt);
 	if (!v->d.upsert)
 		op->groups = v->nrows;
 	if (!committed)
