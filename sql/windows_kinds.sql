@@ -66,7 +66,8 @@ SELECT view, kind, emit, window_kind, window_size, window_slide, window_offset, 
   FROM laminar.views ORDER BY view::text;
 -- LATE DATA TO made wk_late: the stream's columns and _watermark
 \d wk_late
--- an event belongs to every HOP window holding it, whatever the order
+-- the graphs, once the workers loaded the views
+SELECT laminar.flush();
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('wk_hop') WITH ORDINALITY AS e(line, n) WHERE n = 2;
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('wk_cum') WITH ORDINALITY AS e(line, n) WHERE n IN (2, 4);
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('wk_off') WITH ORDINALITY AS e(line, n) WHERE n = 2;
@@ -259,6 +260,7 @@ SELECT laminar.execute($$
   CREATE MATERIALIZED VIEW we_now AS SELECT k, sum(v) AS s FROM we GROUP BY k
 $$);
 SELECT view, emit, emit_every FROM laminar.views WHERE view::text LIKE 'we%' ORDER BY view::text;
+SELECT laminar.flush();
 SELECT regexp_replace(line, '  \(.*', '') AS line FROM laminar.explain('we_every') WITH ORDINALITY AS e(line, n) WHERE n = 3;
 INSERT INTO we VALUES (1, 10), (2, 20);
 -- the ON UPDATE view shows them within the flush interval; the 1-hour one not

@@ -20,6 +20,8 @@ PACKAGES=(
 	libbpf-dev
 	libxxhash-dev
 	postgresql-15-pgtap
+	postgresql-15-hll
+	postgresql-15-tdigest
 	libtap-parser-sourcehandler-pgtap-perl
 	build-essential
 	clang-format

@@ -191,6 +191,8 @@ typedef struct LmAggOp
 	/* undo of the event whose transitions are running */
 	LmGroup *cur_group;
 	LmAggVal *savevals;
+	int64 *saveretlen;	   /* retained input lengths before it, -1: not retained */
+	MemoryContext copycxt; /* a state copy being finalized (finalcopy) */
 	/*
 	 * The bytes of an inline state that is updated in place (float8_accum's
 	 * and int4_avg_accum's arrays, int8_avg_accum's struct), saved before
@@ -641,6 +643,9 @@ lm_agg_undo(LmOp *op)
 			memcpy(DatumGetPointer(was->value), a->inplace_save + i * LM_AGG_INPLACE_MAX,
 				   a->inplace_len[i]);
 		*cur = *was;
+		/* the input the failed event added to what the group retains */
+		if (s->retain && a->saveretlen[i] >= 0)
+			g->retained[i].len = (uint32) a->saveretlen[i];
 	}
 	a->cur_group = NULL;
 	a->ndeferred = 0;
@@ -716,6 +721,7 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 	{
 		a->savevals[k] = g->vals[k];
 		a->inplace_len[k] = 0;
+		a->saveretlen[k] = -1;
 	}
 	a->ndeferred = 0;
 	a->cur_group = g;
@@ -733,7 +739,13 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 			fc->args[x + 1].isnull = LM_BATCH_NULL(in, s->argcol + x, i);
 		}
 		if (s->retain)
+		{
+			a->saveretlen[k] = g->retained[k].len;
 			lm_agg_retain(a, s, &g->retained[k], fc, win->cxt);
+			/* computed from its input at each emit (lm_aggfn_rebuild) */
+			if (s->rebuild)
+				continue;
+		}
 		if (k < a->d.naggs - 1 && lm_agg_fast_in_place(s->fast) && !g->vals[k].isnull &&
 			!g->vals[k].notrans)
 			lm_agg_save_in_place(a, s, k, g->vals[k].value);
@@ -859,6 +871,70 @@ lm_agg_push(LmOp *op, int port, LmBatch *in)
 }
 
 /*
+ * lm_agg_copy_state makes, in copycxt, a copy of aggregate k's state in
+ * group g, to be finalized: a real type is copied as a datum, an internal
+ * state through its serial and deserial functions, one without them (the
+ * aggregate retains its input) is rebuilt by replaying that input.
+ */
+static void
+lm_agg_copy_state(LmAggOp *a, LmAggSpec *s, LmGroup *g, int k, LmAggVal *copy)
+{
+	LmAggVal *val = &g->vals[k];
+	MemoryContext old;
+
+	memset(copy, 0, sizeof(*copy));
+	if (s->retain)
+	{
+		LmRetained *r = &g->retained[k];
+		const char *p = r->buf;
+		const char *end = r->buf + r->len;
+		FunctionCallInfo fc = s->transcall;
+
+		copy->isnull = s->initnull;
+		copy->notrans = s->initnull;
+		if (!s->initnull)
+		{
+			old = MemoryContextSwitchTo(a->copycxt);
+			copy->value = datumCopy(s->initval, s->transbyval, s->translen);
+			MemoryContextSwitchTo(old);
+		}
+		while (p < end)
+		{
+			old = MemoryContextSwitchTo(a->d.tmpcxt);
+			for (int x = 0; x < s->nargs; x++)
+				fc->args[x + 1].value = lm_snap_get_datum(&p, end, &fc->args[x + 1].isnull,
+														  s->argbyval[x], s->arglen[x]);
+			MemoryContextSwitchTo(old);
+			a->ndeferred = 0;
+			lm_agg_advance(a, s, copy, a->copycxt);
+			a->ndeferred = 0; /* replaced states go with copycxt */
+			MemoryContextReset(a->d.tmpcxt);
+		}
+		return;
+	}
+	if (s->transtype != INTERNALOID)
+	{
+		old = MemoryContextSwitchTo(a->copycxt);
+		copy->value = datumCopy(val->value, s->transbyval, s->translen);
+		MemoryContextSwitchTo(old);
+		copy->isnull = false;
+		return;
+	}
+	{
+		StringInfoData buf;
+		const char *p;
+
+		old = MemoryContextSwitchTo(a->copycxt);
+		initStringInfo(&buf);
+		MemoryContextSwitchTo(old);
+		lm_aggfn_put_state(s, &buf, val->value, false, a->copycxt, a->d.fake_agg);
+		p = buf.data;
+		copy->value =
+			lm_aggfn_get_state(s, &p, buf.data + buf.len, &copy->isnull, a->copycxt, a->d.fake_agg);
+	}
+}
+
+/*
  * lm_agg_result computes a group's result row into row j of the output
  * batch: the aggregates' final values, the group key and the window bounds
  * become the parameters of the view's select list.
@@ -901,7 +977,23 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 		LmAggSpec *s = &a->d.aggs[k];
 		LmAggVal *val = &g->vals[k];
 		ParamExecData *p = &params[k];
+		LmAggVal copy;
 
+		if (s->rebuild)
+		{
+			/* PostgreSQL's executor, over the input the group retained */
+			MemoryContext old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
+
+			p->value = lm_aggfn_rebuild(s, g->retained[k].buf, g->retained[k].len, &p->isnull);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
+		if (s->finalcopy && !val->isnull)
+		{
+			/* the final function may change the state: give it a copy */
+			lm_agg_copy_state(a, s, g, k, &copy);
+			val = &copy;
+		}
 		if (!s->hasfinal)
 		{
 			p->value = val->value;
@@ -917,7 +1009,8 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 			FunctionCallInfo fc = s->finalcall;
 			MemoryContext old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
 
-			a->d.fake_agg->curaggcontext->ecxt_per_tuple_memory = win->cxt;
+			a->d.fake_agg->curaggcontext->ecxt_per_tuple_memory =
+				val == &copy ? a->copycxt : win->cxt;
 			fc->args[0].value = val->value;
 			fc->args[0].isnull = val->isnull;
 			for (int x = 1; x <= s->nfinalextra; x++)
@@ -928,8 +1021,13 @@ lm_agg_result(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *out, int j)
 			fc->isnull = false;
 			p->value = FunctionCallInvoke(fc);
 			p->isnull = fc->isnull;
+			/* the result may point into the copy: keep it, drop the copy */
+			if (val == &copy && !p->isnull)
+				p->value = datumCopy(p->value, s->resbyval, s->reslen);
 			MemoryContextSwitchTo(old);
 		}
+		if (val == &copy)
+			MemoryContextReset(a->copycxt);
 	}
 	ec->ecxt_scantuple = NULL;
 	/* HAVING false: the group has no row (nothing else is computed) */
@@ -1591,7 +1689,9 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 				memcpy(r->buf, lm_snap_get_bytes(p, end, len), len);
 			}
 			r->len = r->cap = (uint32) len;
-			lm_agg_replay(a, s, g, k, win);
+			/* a rebuilt aggregate has no state: its input is all it keeps */
+			if (!s->rebuild)
+				lm_agg_replay(a, s, g, k, win);
 			continue;
 		}
 		if (!s->transbyval && !val->isnull)
@@ -1709,6 +1809,8 @@ lm_agg_create(LmGraph *g, LmAggDesc *desc)
 	a->lastread = MakeSingleTupleTableSlot(desc->outdesc, &TTSOpsMinimalTuple);
 	a->group_size = offsetof(LmGroup, vals) + sizeof(LmAggVal) * desc->naggs;
 	a->savevals = palloc0(sizeof(LmAggVal) * Max(desc->naggs, 1));
+	a->saveretlen = palloc0(sizeof(int64) * Max(desc->naggs, 1));
+	a->copycxt = AllocSetContextCreate(a->op.cxt, "laminar state copy", ALLOCSET_DEFAULT_SIZES);
 	a->inplace_save = palloc0(LM_AGG_INPLACE_MAX * Max(desc->naggs, 1));
 	a->inplace_len = palloc0(sizeof(int) * Max(desc->naggs, 1));
 	a->deferred = palloc0(sizeof(Datum) * Max(desc->naggs, 1));

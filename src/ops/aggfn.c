@@ -14,6 +14,16 @@
  * function.  The combine function is looked up for merging states (session
  * windows, later); nothing calls it yet.
  *
+ * Aggregates that cannot run one event at a time -- DISTINCT or ORDER BY
+ * inside, ordered-set and hypothetical aggregates, whose transition
+ * functions need the executor's Agg node (AggGetAggref) -- only retain
+ * their input; at each emit lm_aggfn_rebuild has PostgreSQL's own executor
+ * compute them over that input (one prepared SPI statement per aggregate,
+ * SELECT agg(...) FROM unnest(one array per argument)).  An aggregate
+ * outside pg_catalog is finalized on a copy of its state: its declared
+ * aggfinalmodify cannot be trusted (tdigest's final function compacts a
+ * state it declares read-only), and a view finalizes again and again.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,14 +33,243 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "parser/parse_agg.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "executor/spi.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/ruleutils.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "ops/ops.h"
+
+/*
+ * lm_aggfn_collate appends the COLLATE clause an argument column needs to
+ * carry expr's collation (none when it is its type's default).
+ */
+static void
+lm_aggfn_collate(StringInfo sql, Node *expr)
+{
+	Oid coll = exprCollation(expr);
+
+	if (OidIsValid(coll) && coll != get_typcollation(exprType(expr)))
+		appendStringInfo(sql, " COLLATE %s", generate_collation_name(coll));
+}
+
+/*
+ * lm_aggfn_sort_item appends one ORDER BY item of an aggregate rebuilt over
+ * unnest: the argument column that sort clause sgc sorts by, with its
+ * operator and NULLS order spelled out.
+ */
+static void
+lm_aggfn_sort_item(StringInfo sql, Aggref *aggref, SortGroupClause *sgc)
+{
+	int i = 0;
+	ListCell *lc;
+	HeapTuple optup;
+	Form_pg_operator op;
+	TargetEntry *te = NULL;
+
+	foreach (lc, aggref->args)
+	{
+		i++;
+		te = lfirst_node(TargetEntry, lc);
+		if (te->ressortgroupref == sgc->tleSortGroupRef)
+			break;
+	}
+	optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(sgc->sortop));
+	if (!HeapTupleIsValid(optup))
+		elog(ERROR, "cache lookup failed for operator %u", sgc->sortop);
+	op = (Form_pg_operator) GETSTRUCT(optup);
+	appendStringInfo(sql, "u.a%d", i);
+	lm_aggfn_collate(sql, (Node *) te->expr);
+	appendStringInfo(sql, " USING OPERATOR(%s.%s) NULLS %s",
+					 quote_identifier(get_namespace_name(op->oprnamespace)), NameStr(op->oprname),
+					 sgc->nulls_first ? "FIRST" : "LAST");
+	ReleaseSysCache(optup);
+}
+
+/*
+ * lm_aggfn_rebuild_init writes the statement that computes aggregate
+ * aggref over its retained input: SELECT f([DISTINCT] u.a1, ... [ORDER BY
+ * ...]) or f(direct args) WITHIN GROUP (ORDER BY ...), FROM ROWS FROM
+ * (pg_catalog.unnest($1::t1[]), ...) AS u(a1, ...).  Every name is
+ * schema-qualified; FILTER is left out (the Calc applied it before the input
+ * was retained).  Direct arguments are constants (checked at CREATE).
+ */
+static void
+lm_aggfn_rebuild_init(LmAggSpec *a, Aggref *aggref)
+{
+	StringInfoData sql;
+	ListCell *lc;
+	int i = 0;
+	bool first = true;
+
+	a->retain = true;
+	a->argtypes = palloc(sizeof(Oid) * Max(a->nargs, 1));
+	a->argarraytypes = palloc(sizeof(Oid) * Max(a->nargs, 1));
+	a->argalign = palloc(sizeof(char) * Max(a->nargs, 1));
+	initStringInfo(&sql);
+	appendStringInfo(
+		&sql, "SELECT %s(",
+		quote_qualified_identifier(get_namespace_name(get_func_namespace(aggref->aggfnoid)),
+								   get_func_name(aggref->aggfnoid)));
+	if (aggref->aggkind != AGGKIND_NORMAL)
+	{
+		foreach (lc, aggref->aggdirectargs)
+		{
+			appendStringInfo(&sql, "%s%s", first ? "" : ", ",
+							 deparse_expression((Node *) lfirst(lc), NIL, false, false));
+			first = false;
+		}
+		appendStringInfoString(&sql, ") WITHIN GROUP (ORDER BY ");
+		first = true;
+		foreach (lc, aggref->aggorder)
+		{
+			if (!first)
+				appendStringInfoString(&sql, ", ");
+			lm_aggfn_sort_item(&sql, aggref, lfirst_node(SortGroupClause, lc));
+			first = false;
+		}
+	}
+	else
+	{
+		if (aggref->aggdistinct != NIL)
+			appendStringInfoString(&sql, "DISTINCT ");
+		foreach (lc, aggref->args)
+		{
+			TargetEntry *te = lfirst_node(TargetEntry, lc);
+
+			i++;
+			if (te->resjunk)
+				continue;
+			appendStringInfo(
+				&sql, "%s%su.a%d", first ? "" : ", ",
+				aggref->aggvariadic && lnext(aggref->args, lc) == NULL ? "VARIADIC " : "", i);
+			lm_aggfn_collate(&sql, (Node *) te->expr);
+			first = false;
+		}
+		if (aggref->aggorder != NIL)
+		{
+			appendStringInfoString(&sql, " ORDER BY ");
+			first = true;
+			foreach (lc, aggref->aggorder)
+			{
+				if (!first)
+					appendStringInfoString(&sql, ", ");
+				lm_aggfn_sort_item(&sql, aggref, lfirst_node(SortGroupClause, lc));
+				first = false;
+			}
+		}
+	}
+	/* ROWS FROM: the multi-argument unnest form exists only unqualified */
+	appendStringInfoString(&sql, ") FROM ROWS FROM (");
+	i = 0;
+	foreach (lc, aggref->args)
+	{
+		Oid t = exprType((Node *) lfirst_node(TargetEntry, lc)->expr);
+
+		a->argtypes[i] = t;
+		get_typlenbyvalalign(t, &a->arglen[i], &a->argbyval[i], &a->argalign[i]);
+		a->argarraytypes[i] = get_array_type(t);
+		if (!OidIsValid(a->argarraytypes[i]))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("aggregate %s() over type %s is not supported in continuous "
+								   "views",
+								   get_func_name(aggref->aggfnoid), format_type_be(t)),
+							errdetail("Its input is kept as an array, and the type has none.")));
+		appendStringInfo(&sql, "%spg_catalog.unnest($%d::%s)", i ? ", " : "", i + 1,
+						 format_type_be_qualified(a->argarraytypes[i]));
+		i++;
+	}
+	appendStringInfoString(&sql, ") AS u(");
+	for (int k = 0; k < a->nargs; k++)
+		appendStringInfo(&sql, "%sa%d", k ? ", " : "", k + 1);
+	appendStringInfoChar(&sql, ')');
+	a->rebuildsql = sql.data;
+}
+
+/*
+ * lm_aggfn_rebuild computes a rebuilt aggregate over the input it retained
+ * (buf, len bytes: per event its nargs datums in the snapshot format), with
+ * the statement of lm_aggfn_rebuild_init, through SPI (the caller is
+ * connected: a view's step).  The result is copied into the current memory
+ * context.
+ */
+Datum
+lm_aggfn_rebuild(LmAggSpec *a, const char *buf, uint32 len, bool *isnull)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext tmp = AllocSetContextCreate(cxt, "laminar rebuild", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(tmp);
+	int n = 0;
+	int cap = 64;
+	Datum **vals = palloc(sizeof(Datum *) * Max(a->nargs, 1));
+	bool **nulls = palloc(sizeof(bool *) * Max(a->nargs, 1));
+	Datum *args = palloc(sizeof(Datum) * Max(a->nargs, 1));
+	const char *p = buf;
+	const char *end = buf + len;
+	Datum result;
+	int ret;
+
+	for (int x = 0; x < a->nargs; x++)
+	{
+		vals[x] = palloc(sizeof(Datum) * cap);
+		nulls[x] = palloc(sizeof(bool) * cap);
+	}
+	while (p < end)
+	{
+		if (n == cap)
+		{
+			cap *= 2;
+			for (int x = 0; x < a->nargs; x++)
+			{
+				vals[x] = repalloc(vals[x], sizeof(Datum) * cap);
+				nulls[x] = repalloc(nulls[x], sizeof(bool) * cap);
+			}
+		}
+		for (int x = 0; x < a->nargs; x++)
+			vals[x][n] = lm_snap_get_datum(&p, end, &nulls[x][n], a->argbyval[x], a->arglen[x]);
+		n++;
+	}
+	for (int x = 0; x < a->nargs; x++)
+	{
+		int dims[1] = {n};
+		int lbs[1] = {1};
+
+		args[x] =
+			PointerGetDatum(construct_md_array(vals[x], nulls[x], 1, dims, lbs, a->argtypes[x],
+											   a->arglen[x], a->argbyval[x], a->argalign[x]));
+	}
+	if (a->rebuildplan == NULL)
+	{
+		SPIPlanPtr plan = SPI_prepare(a->rebuildsql, a->nargs, a->argarraytypes);
+
+		if (plan == NULL)
+			elog(ERROR, "laminar: could not prepare \"%s\": %s", a->rebuildsql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		a->rebuildplan = plan;
+	}
+	ret = SPI_execute_plan((SPIPlanPtr) a->rebuildplan, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "laminar: computing aggregate %s() failed: %s", a->name,
+			 SPI_result_code_string(ret));
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	MemoryContextSwitchTo(cxt);
+	if (!*isnull)
+		result = datumCopy(result, a->resbyval, a->reslen);
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return result;
+}
 
 /*
  * lm_aggfn_init sets up one aggregate: transition type, initial value,
@@ -118,18 +357,31 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
 	ReleaseSysCache(tup);
 
 	a->nargs = list_length(aggref->args);
-	if (a->transstrict && a->initnull && a->nargs == 0)
+	a->restype = aggref->aggtype;
+	get_typlenbyval(a->restype, &a->reslen, &a->resbyval);
+	a->rebuild =
+		aggref->aggdistinct != NIL || aggref->aggorder != NIL || aggref->aggkind != AGGKIND_NORMAL;
+	a->finalcopy = !a->rebuild && a->hasfinal &&
+				   (get_func_namespace(aggref->aggfnoid) != PG_CATALOG_NAMESPACE ||
+					form->aggfinalmodify != AGGMODIFY_READ_ONLY);
+	if (a->transstrict && a->initnull && a->nargs == 0 && !a->rebuild)
 		elog(ERROR, "laminar: strict aggregate without arguments and initial value");
 	a->arglen = palloc0(sizeof(int16) * Max(a->nargs, 1));
 	a->argbyval = palloc0(sizeof(bool) * Max(a->nargs, 1));
-	for (int i = 0; i < a->nargs; i++)
-	{
-		get_typlenbyval(inputTypes[i], &a->arglen[i], &a->argbyval[i]);
-	}
+	if (a->rebuild)
+		lm_aggfn_rebuild_init(a, aggref);
+	else
+		for (int i = 0; i < a->nargs; i++)
+		{
+			get_typlenbyval(inputTypes[i], &a->arglen[i], &a->argbyval[i]);
+		}
 	a->transcall = palloc0(SizeForFunctionCallInfo(a->nargs + 1));
 	InitFunctionCallInfoData(*a->transcall, &a->transfn, a->nargs + 1, a->collation, fake_agg,
 							 NULL);
-	lm_aggfn_pick_fast(a, (AggState *) fake_agg);
+	if (a->rebuild)
+		a->fast = LM_AGGFAST_NONE;
+	else
+		lm_aggfn_pick_fast(a, (AggState *) fake_agg);
 	MemoryContextSwitchTo(old);
 }
 

@@ -48,6 +48,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "parser/parsetree.h"
@@ -114,42 +115,46 @@ lm_query_check_aggs_walker(Node *node, void *ctx)
 	if (IsA(node, Aggref))
 	{
 		Aggref *a = (Aggref *) node;
-		HeapTuple tup;
-		char finalmodify;
+		bool rebuild = a->aggdistinct != NIL || a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL;
+		ListCell *lc;
 
-		tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(a->aggfnoid));
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "cache lookup failed for aggregate %u", a->aggfnoid);
-		finalmodify = ((Form_pg_aggregate) GETSTRUCT(tup))->aggfinalmodify;
-		ReleaseSysCache(tup);
-		if (a->aggdistinct == NIL && a->aggorder == NIL && a->aggkind == AGGKIND_NORMAL &&
-			finalmodify == AGGMODIFY_READ_ONLY)
-			return false;
-		if (*(bool *) ctx)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-							errmsg("stored query of a continuous view uses aggregate %s(), which "
-								   "continuous views do not support",
+		/*
+		 * DISTINCT, ORDER BY and ordered-set aggregates are computed from
+		 * their retained input (ops/aggfn.c): their arguments travel as
+		 * arrays, and their direct arguments are written into a statement
+		 */
+		if (a->aggdirectargs != NIL && (contain_var_clause((Node *) a->aggdirectargs) ||
+										contain_volatile_functions((Node *) a->aggdirectargs)))
+		{
+			if (*(bool *) ctx)
+				ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+								errmsg("stored query of a continuous view uses aggregate %s() with "
+									   "direct arguments that are not constants",
+									   get_func_name(a->aggfnoid)),
+								errhint("Drop and re-create the materialized view.")));
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("direct arguments of aggregate %s() must be constants in "
+								   "continuous views",
 								   get_func_name(a->aggfnoid)),
-							errhint("Drop and re-create the materialized view.")));
-		if (a->aggdistinct != NIL)
-			ereport(
-				ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("DISTINCT inside aggregate %s() is not supported yet in continuous views",
-						get_func_name(a->aggfnoid))));
-		if (a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("ordered aggregate %s() is not supported yet in continuous views",
-							get_func_name(a->aggfnoid))));
-		ereport(
-			ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("aggregate %s() is not supported yet in continuous views",
-					get_func_name(a->aggfnoid)),
-			 errdetail(
-				 "Its final function modifies its state, so it cannot be emitted repeatedly."),
-			 errhint("count, sum, avg, min, max and most other plain aggregates are supported.")));
+							errhint("Write a constant, such as percentile_cont(0.5) WITHIN GROUP "
+									"(ORDER BY x).")));
+		}
+		if (rebuild)
+			foreach (lc, a->args)
+			{
+				Oid t = exprType((Node *) lfirst_node(TargetEntry, lc)->expr);
+
+				if (!OidIsValid(get_array_type(t)))
+					ereport(
+						ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("aggregate %s() over type %s is not supported in continuous "
+								"views",
+								get_func_name(a->aggfnoid), format_type_be(t)),
+						 errdetail("With DISTINCT, ORDER BY or WITHIN GROUP its input is kept as "
+								   "an array, and the type has none.")));
+			}
+		return false;
 	}
 	return expression_tree_walker(node, lm_query_check_aggs_walker, ctx);
 }

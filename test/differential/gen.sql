@@ -12,11 +12,24 @@
 --     jitter (out of order, but inside the 5 s watermark delay);
 --   * every third transaction carries ~5% stragglers older than the
 --     watermark (late), some exactly at the watermark (not late) and one
---     microsecond before it (late);
+--     microsecond before it (late); plus, for each ALLOW LATENESS L of the
+--     views (4, 6, 8 s), one event exactly at watermark - L (not late for
+--     that view) and one a microsecond before it (late for that view);
 --   * batch 1 has events from 2001 (not late: no watermark yet);
 --   * batch 8 jumps 45 s ahead in one event (same transaction: nothing of
 --     batch 8 is late because of it), batch 9 then has 30% stragglers from
 --     before the jump (late);
+--   * batches 11 and 17 (run.sh's mid-run checkpoints) end with an event
+--     that puts the watermark W (max ts - 5 s) on a whole second that is
+--     a window_end of diff_v8 (HOP 3 s / 7 s, ends at 1 s mod 3 s), and
+--       - after batch 11, W = 19 s (mod 30 s): exactly window_end + 6 s of
+--         diff_v9 (TUMBLE 10 s offset 3 s, EMIT FINAL, lateness 6 s): that
+--         window is final;
+--       - after batch 17, W = 4 s (mod 30 s): a diff_v9 window ended 1 s
+--         before W, within its lateness: not final yet;
+--     plus one event in the last microsecond of the diff_v8 window ending
+--     at W and of the latest diff_v9 window ending at or before W, and one
+--     in the first microsecond of the next ones;
 --   * batch 12 has only NULL timestamps;
 --   * batch 15 is rolled back and its timestamps are one day ahead: if it
 --     raised the watermark, every later event would be late;
@@ -70,6 +83,11 @@ DECLARE
 	ts_ timestamptz;
 	straggler_rate float8;
 	m timestamptz;
+	lat int;
+	epart int;
+	cw interval;
+	e8 timestamptz;
+	e9 timestamptz;
 BEGIN
 	PERFORM setseed(0.4242);
 	FOR b IN 1..nbatch LOOP
@@ -157,6 +175,41 @@ BEGIN
 			INSERT INTO diff_gen VALUES (seq, b, CASE WHEN methods[1 + (b % 5)] = 'mixed' THEN (i * 3) / (n + 1) ELSE 0 END,
 				kk, g, am, vv, pl, ts_);
 		END LOOP;
+		-- part of the extra events below: the last statement of a 'mixed' batch
+		epart := CASE WHEN methods[1 + (b % 5)] = 'mixed' THEN 2 ELSE 0 END;
+		IF w IS NOT NULL AND b % 3 = 0 AND b NOT IN (12, 15) THEN
+			-- exactly at watermark - L (not late with ALLOW LATENESS L) and a
+			-- microsecond before (late), for every L the views use
+			FOREACH lat IN ARRAY ARRAY[4, 6, 8] LOOP
+				seq := seq + 1;
+				INSERT INTO diff_gen VALUES (seq, b, epart, 100 + lat, 'edge', lat, 0.5,
+					jsonb_build_object('tag', 'edge', 'n', lat), w - make_interval(secs => lat));
+				seq := seq + 1;
+				INSERT INTO diff_gen VALUES (seq, b, epart, 200 + lat, 'edge', -lat, 0.25,
+					jsonb_build_object('tag', 'edge', 'n', -lat),
+					w - make_interval(secs => lat) - interval '1 microsecond');
+			END LOOP;
+		END IF;
+		IF b IN (11, 17) THEN
+			-- checkpoint: new max ts m = first whole second after the batch's
+			-- max ts with m - 5 s = 19 s (batch 11) or 4 s (batch 17) mod 30 s
+			SELECT max(ts) INTO m FROM diff_gen WHERE batch = b;
+			cw := CASE b WHEN 11 THEN interval '19 seconds' ELSE interval '4 seconds' END;
+			m := date_bin('30 seconds', m - interval '5 seconds' - cw, timestamptz '1970-01-01 00:00:00+00')
+				+ interval '35 seconds' + cw;
+			-- ends of the diff_v8 window ending at W and the latest diff_v9 one
+			e8 := m - interval '5 seconds';
+			e9 := date_bin('10 seconds', e8, timestamptz '1970-01-01 00:00:03+00');
+			IF w IS NULL OR e9 - interval '1 microsecond' < w THEN
+				RAISE EXCEPTION 'gen.sql: checkpoint edge events of batch % would be late', b;
+			END IF;
+			FOR i IN 0..4 LOOP
+				seq := seq + 1;
+				INSERT INTO diff_gen VALUES (seq, b, epart, 7 + i, 'checkpoint', i, 0.5 + i,
+					jsonb_build_object('tag', 'checkpoint', 'n', i),
+					(ARRAY[m, e8 - interval '1 microsecond', e8, e9 - interval '1 microsecond', e9])[i + 1]);
+			END LOOP;
+		END IF;
 		IF b = nbatch THEN
 			-- final max ts: a window boundary + 5 s exactly (final watermark = window_end)
 			SELECT max(ts) INTO m FROM diff_gen WHERE batch = b;

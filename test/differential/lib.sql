@@ -5,10 +5,14 @@
 -- each with its batch (= transaction, in commit order).
 --
 -- Lateness (windowed views only): an event of batch b is late iff
---   ts < W_b,  W_b = max(ts over all events of batches < b) - 5 s
--- (W_b = -infinity when there is no earlier non-NULL ts).  Events of one
--- batch never make each other late.
+--   ts < W_b - L,  W_b = max(ts over all events of batches < b) - 5 s
+-- (W_b = -infinity when there is no earlier non-NULL ts), L the view's
+-- ALLOW LATENESS (0 when none).  Events of one batch never make each other
+-- late.
 
+DROP FUNCTION IF EXISTS diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
+	diff_win_hop(interval, interval, interval, interval),
+	diff_win_cumulate(interval, interval, interval, interval);
 DROP VIEW IF EXISTS diff_oracle_tumble;
 DROP VIEW IF EXISTS diff_oracle_w;
 DROP TABLE IF EXISTS diff_oracle;
@@ -36,6 +40,59 @@ SELECT k, grp, amount, v, payload, ts,
 	date_bin('10 seconds', ts, timestamptz '1970-01-01 00:00:00+00') + interval '10 seconds' AS window_end
 FROM diff_oracle_w
 WHERE NOT late AND ts IS NOT NULL;
+
+-- every committed event, late per a view's ALLOW LATENESS l:
+-- late iff ts < w - l (w NULL: nothing is late; NULL ts: not late)
+CREATE FUNCTION diff_oracle_late(l interval)
+RETURNS TABLE (seq bigint, batch int, k int8, grp text, amount numeric, v float8, payload jsonb,
+	ts timestamptz, w timestamptz, late bool)
+LANGUAGE sql STABLE AS $$
+	SELECT o.seq, o.batch, o.k, o.grp, o.amount, o.v, o.payload, o.ts, o.w, coalesce(o.ts < o.w - l, false)
+	FROM diff_oracle_w o
+$$;
+
+-- What a window table function feeds a windowed view with ALLOW LATENESS l:
+-- the non-late events with a non-NULL ts, one row per window holding the
+-- event, with window_start / window_end.  Windows are aligned to
+-- 1970-01-01 00:00:00+00 plus the offset off.
+--   TUMBLE(size, off)
+CREATE FUNCTION diff_win_tumble(size interval, off interval, l interval)
+RETURNS TABLE (k int8, grp text, amount numeric, v float8, payload jsonb, ts timestamptz,
+	window_start timestamptz, window_end timestamptz)
+LANGUAGE sql STABLE AS $$
+	SELECT e.k, e.grp, e.amount, e.v, e.payload, e.ts,
+		date_bin(size, e.ts, timestamptz '1970-01-01 00:00:00+00' + off),
+		date_bin(size, e.ts, timestamptz '1970-01-01 00:00:00+00' + off) + size
+	FROM diff_oracle_late(l) e
+	WHERE NOT e.late AND e.ts IS NOT NULL
+$$;
+
+--   HOP(slide, size, off): every [s, s + size) with s = origin + n * slide,
+--   s <= ts < s + size
+CREATE FUNCTION diff_win_hop(slide interval, size interval, off interval, l interval)
+RETURNS TABLE (k int8, grp text, amount numeric, v float8, payload jsonb, ts timestamptz,
+	window_start timestamptz, window_end timestamptz)
+LANGUAGE sql STABLE AS $$
+	SELECT e.k, e.grp, e.amount, e.v, e.payload, e.ts, s.s, s.s + size
+	FROM diff_oracle_late(l) e,
+		generate_series(date_bin(slide, e.ts - size, timestamptz '1970-01-01 00:00:00+00' + off) + slide,
+			e.ts, slide) AS s(s)
+	WHERE NOT e.late AND e.ts IS NOT NULL
+$$;
+
+--   CUMULATE(step, max_size, off): window_start = date_bin(max_size, ts),
+--   window_end = every multiple of step after ts up to window_start + max_size
+CREATE FUNCTION diff_win_cumulate(step interval, max_size interval, off interval, l interval)
+RETURNS TABLE (k int8, grp text, amount numeric, v float8, payload jsonb, ts timestamptz,
+	window_start timestamptz, window_end timestamptz)
+LANGUAGE sql STABLE AS $$
+	SELECT e.k, e.grp, e.amount, e.v, e.payload, e.ts,
+		date_bin(max_size, e.ts, timestamptz '1970-01-01 00:00:00+00' + off), we.we
+	FROM diff_oracle_late(l) e,
+		generate_series(date_bin(step, e.ts, timestamptz '1970-01-01 00:00:00+00' + off) + step,
+			date_bin(max_size, e.ts, timestamptz '1970-01-01 00:00:00+00' + off) + max_size, step) AS we(we)
+	WHERE NOT e.late AND e.ts IS NOT NULL
+$$;
 
 -- watermark after the last committed transaction (NULL = -infinity)
 CREATE OR REPLACE FUNCTION diff_final_w() RETURNS timestamptz

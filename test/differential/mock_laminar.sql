@@ -6,13 +6,17 @@
 -- It implements the spec incrementally (unlike the oracle, which uses a
 -- window function over batches): laminar.flush() walks the not yet processed
 -- transactions in xid order (= commit order here: the test commits them one
--- after another), marks each event ok / late / NULL-time against the running
--- watermark, then raises the watermark by the transaction's max ts; result
--- tables are recomputed from the accepted events.
+-- after another), stamps each event with the running watermark (or marks it
+-- NULL-time), then raises the watermark by the transaction's max ts; result
+-- tables are recomputed from the events that are not late for the view
+-- (ts >= stamped watermark - ALLOW LATENESS).  Windows (TUMBLE, HOP,
+-- CUMULATE, with offset) are computed with integer microsecond arithmetic,
+-- not date_bin / generate_series like the oracle.
 --
 -- Fault injection (to prove the test notices): SET laminar_mock.fault via
 -- PGOPTIONS to one of late_le, close_early, float_big, float_tiny,
--- numeric_scale, dup_row, drop_row, null_key_split.
+-- numeric_scale, dup_row, drop_row, null_key_split, dup_final,
+-- final_no_lateness.
 
 DROP SCHEMA IF EXISTS laminar CASCADE;
 CREATE SCHEMA laminar;
@@ -22,6 +26,7 @@ CREATE TABLE laminar.mock_views (
 	windowed bool NOT NULL,
 	on_close bool NOT NULL,
 	q text NOT NULL,
+	lateness interval NOT NULL DEFAULT '0',
 	late_events int8 NOT NULL DEFAULT 0,
 	null_time_events int8 NOT NULL DEFAULT 0
 );
@@ -52,12 +57,61 @@ LANGUAGE sql STABLE AS $$
 	FROM laminar.mock_state WHERE stream = 'diff_ev'
 $$;
 
+-- the windows of event time ts: integer microseconds after the epoch
+CREATE FUNCTION laminar.mock_floordiv(a int8, b int8) RETURNS int8
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN a >= 0 THEN a / b ELSE -((-a + b - 1) / b) END $$;
+
+CREATE FUNCTION laminar.mock_us(i interval) RETURNS int8
+LANGUAGE sql IMMUTABLE AS $$ SELECT (extract(epoch FROM i) * 1000000)::int8 $$;
+
+CREATE FUNCTION laminar.mock_windows(kind text, ts timestamptz, slide interval, size interval, off interval)
+RETURNS TABLE (ws timestamptz, we timestamptz)
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	t int8 := (extract(epoch FROM ts) * 1000000)::int8;
+	o int8 := laminar.mock_us(off);
+	sl int8 := laminar.mock_us(slide);
+	sz int8 := laminar.mock_us(size);
+	s int8;
+	e int8;
+	ep timestamptz := timestamptz '1970-01-01 00:00:00+00';
+BEGIN
+	IF kind = 'tumble' THEN
+		s := o + laminar.mock_floordiv(t - o, sz) * sz;
+		ws := ep + (s || ' microseconds')::interval;
+		we := ws + (sz || ' microseconds')::interval;
+		RETURN NEXT;
+	ELSIF kind = 'hop' THEN
+		s := o + laminar.mock_floordiv(t - o, sl) * sl;
+		WHILE s + sz > t LOOP
+			ws := ep + (s || ' microseconds')::interval;
+			we := ep + ((s + sz) || ' microseconds')::interval;
+			RETURN NEXT;
+			s := s - sl;
+		END LOOP;
+	ELSE -- cumulate
+		s := o + laminar.mock_floordiv(t - o, sz) * sz;
+		e := s + (laminar.mock_floordiv(t - s, sl) + 1) * sl;
+		WHILE e <= s + sz LOOP
+			ws := ep + (s || ' microseconds')::interval;
+			we := ep + (e || ' microseconds')::interval;
+			RETURN NEXT;
+			e := e + sl;
+		END LOOP;
+	END IF;
+END
+$$;
+
 CREATE FUNCTION laminar.execute(cmds text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	stmt text;
 	tags text[] := '{}';
 	m text[];
+	w text[];
+	args interval[];
+	lat interval;
+	emit text;
 	q text;
 	v record;
 BEGIN
@@ -81,21 +135,42 @@ BEGIN
 			tags := tags || 'DROP MATERIALIZED VIEW'::text;
 		ELSIF stmt ~* '^CREATE STREAM' THEN
 			m := regexp_match(stmt, '^CREATE STREAM\s+(\w+)\s*\((.*),\s*WATERMARK FOR .*\)$', 'is');
-			EXECUTE format('CREATE TABLE %I (%s, mock_xid xid8 DEFAULT pg_current_xact_id(), mock_st int DEFAULT 0)',
-				m[1], m[2]);
+			EXECUTE format('CREATE TABLE %I (%s, mock_xid xid8 DEFAULT pg_current_xact_id(), mock_st int DEFAULT 0,
+				mock_w timestamptz)', m[1], m[2]);
 			INSERT INTO laminar.mock_state VALUES (m[1], NULL);
 			tags := tags || 'CREATE STREAM'::text;
 		ELSIF stmt ~* '^CREATE MATERIALIZED VIEW' THEN
-			m := regexp_match(stmt, '^CREATE MATERIALIZED VIEW\s+(\w+)\s+AS\s+(.*?)\s*(EMIT ON (UPDATE|WINDOW CLOSE))?$', 'is');
-			q := regexp_replace(m[2], 'TUMBLE\(\s*diff_ev\s*,\s*ts\s*,\s*INTERVAL ''10 seconds''\s*\)',
-				$s$(SELECT s.*, date_bin('10 seconds', s.ts, timestamptz '1970-01-01 00:00:00+00') AS window_start,
-				     date_bin('10 seconds', s.ts, timestamptz '1970-01-01 00:00:00+00') + interval '10 seconds' AS window_end
-				    FROM diff_ev s WHERE s.mock_st = 1) AS diff_ev$s$, 'i');
-			IF m[4] ILIKE 'WINDOW CLOSE' THEN
+			m := regexp_match(stmt, '^CREATE MATERIALIZED VIEW\s+(\w+)\s+AS\s+(.*?)\s*'
+				'(EMIT\s+(ON UPDATE|ON WINDOW CLOSE|AFTER WATERMARK|FINAL))?\s*'
+				'(ALLOW LATENESS INTERVAL ''([^'']*)'')?$', 'is');
+			q := m[2];
+			lat := coalesce(m[6]::interval, '0');
+			emit := lower(coalesce(m[4], 'on update'));
+			-- LaminarDB spelling: GROUP BY ..., HOP(ts, ...) -> FROM HOP(diff_ev, ts, ...)
+			w := regexp_match(q, '^(.*)FROM\s+diff_ev\s+GROUP BY\s+(.*?),\s*(TUMBLE|HOP|CUMULATE)\(\s*ts\s*,(.*)\)\s*$', 'is');
+			IF w IS NOT NULL THEN
+				q := format('%sFROM %s(diff_ev, ts,%s) GROUP BY %s, window_start, window_end', w[1], w[3], w[4], w[2]);
+			END IF;
+			w := regexp_match(q, '((TUMBLE|HOP|CUMULATE)\(\s*diff_ev\s*,\s*ts\s*,([^)]*)\))', 'i');
+			IF w IS NOT NULL THEN
+				EXECUTE format('SELECT ARRAY[%s]::interval[]', w[3]) INTO args;
+				IF lower(w[2]) = 'tumble' THEN
+					args := ARRAY[args[1]] || args; -- slide = size
+				END IF;
+				q := replace(q, w[1], format($s$(SELECT s.*, x.ws AS window_start, x.we AS window_end
+					FROM diff_ev s, laminar.mock_windows(%L, s.ts, %L, %L, %L) x
+					WHERE s.mock_st = 1 AND NOT coalesce(s.ts %s s.mock_w - %L::interval, false)) AS diff_ev$s$,
+					lower(w[2]), args[1], args[2], coalesce(args[3], '0'),
+					CASE WHEN laminar.mock_fault() = 'late_le' THEN '<=' ELSE '<' END, lat));
+			END IF;
+			IF emit IN ('on window close', 'after watermark') THEN
 				q := 'SELECT * FROM (' || q || ') x WHERE window_end <= laminar.mock_w()';
+			ELSIF emit = 'final' THEN
+				q := format('SELECT * FROM (%s) x WHERE window_end + %L::interval <= laminar.mock_w()', q,
+					CASE WHEN laminar.mock_fault() = 'final_no_lateness' THEN '0' ELSE lat END);
 			END IF;
 			EXECUTE format('CREATE TABLE %I AS %s WITH NO DATA', m[1], q);
-			INSERT INTO laminar.mock_views VALUES (m[1], m[2] ~* 'TUMBLE\(', coalesce(m[4] ILIKE 'WINDOW CLOSE', false), q);
+			INSERT INTO laminar.mock_views VALUES (m[1], w IS NOT NULL, emit IN ('on window close', 'final'), q, lat);
 			tags := tags || 'CREATE MATERIALIZED VIEW'::text;
 		ELSE
 			RAISE EXCEPTION 'mock laminar.execute: unsupported statement: %', stmt;
@@ -118,10 +193,8 @@ BEGIN
 	SELECT maxts INTO mx FROM laminar.mock_state WHERE stream = 'diff_ev';
 	FOR x IN SELECT DISTINCT mock_xid FROM diff_ev WHERE mock_st = 0 ORDER BY 1 LOOP
 		w := mx - interval '5 seconds';
-		UPDATE diff_ev SET mock_st = CASE
-			WHEN ts IS NULL THEN 3
-			WHEN w IS NOT NULL AND (ts < w OR (f = 'late_le' AND ts = w)) THEN 2
-			ELSE 1 END
+		-- lateness is judged per view (ts < mock_w - its lateness)
+		UPDATE diff_ev SET mock_st = CASE WHEN ts IS NULL THEN 3 ELSE 1 END, mock_w = w
 		WHERE mock_xid = x AND mock_st = 0;
 		SELECT max(ts) INTO bmax FROM diff_ev WHERE mock_xid = x;
 		IF bmax IS NOT NULL AND (mx IS NULL OR bmax > mx) THEN
@@ -134,7 +207,8 @@ BEGIN
 		EXECUTE format('INSERT INTO %I %s', v.name, v.q);
 		IF v.windowed THEN
 			UPDATE laminar.mock_views SET
-				late_events = (SELECT count(*) FROM diff_ev WHERE mock_st = 2),
+				late_events = (SELECT count(*) FROM diff_ev WHERE mock_st = 1
+					AND (ts < mock_w - v.lateness OR (f = 'late_le' AND ts = mock_w - v.lateness))),
 				null_time_events = (SELECT count(*) FROM diff_ev WHERE mock_st = 3)
 			WHERE name = v.name;
 		END IF;
@@ -154,6 +228,9 @@ BEGIN
 		DELETE FROM diff_v5_close WHERE ctid = (SELECT max(ctid) FROM diff_v5_close);
 	ELSIF f = 'null_key_split' THEN
 		UPDATE diff_v2_keyed SET k = -1 WHERE k IS NULL;
+	ELSIF f = 'dup_final' THEN    -- a window written twice by an append-only view
+		INSERT INTO diff_v9_final SELECT * FROM diff_v9_final WHERE ctid = (SELECT max(ctid) FROM diff_v9_final);
+		INSERT INTO diff_v7_cumulate SELECT * FROM diff_v7_cumulate WHERE ctid = (SELECT min(ctid) FROM diff_v7_cumulate);
 	END IF;
 END
 $$;

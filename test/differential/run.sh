@@ -7,19 +7,28 @@
 # breaks).  Deterministic: events come from gen.sql (fixed seed).
 #
 # What happens:
-#   1. drop leftovers; CREATE STREAM diff_ev and five continuous views in one
-#      laminar.execute call;
+#   1. drop leftovers; CREATE STREAM diff_ev and ten continuous views in one
+#      laminar.execute call: stateless, keyed and global aggregates, TUMBLE
+#      (with and without offset), HOP (FROM and LaminarDB's GROUP BY
+#      spelling), CUMULATE; EMIT ON UPDATE / ON WINDOW CLOSE / AFTER
+#      WATERMARK / FINAL; ALLOW LATENESS 4, 6 and 8 s;
 #   2. gen.sql generates ~30k events in 23 transactions (diff_gen); each
 #      transaction is sent to the stream (INSERT ... SELECT, multi-row INSERT
 #      VALUES, COPY FROM STDIN csv / text, or a mix of all three inside one
 #      transaction; one transaction is rolled back), followed by
 #      SELECT laminar.flush(); once committed, its events are copied into the
 #      plain table diff_oracle with their batch number;
-#   3. after batch 11 and after the last batch every result table is
+#   3. after batches 11 and 17 (checkpoints: gen.sql puts the watermark on
+#      window boundaries there) and after the last batch every result table is
 #      compared with its oracle query over diff_oracle (lib.sql): exact for
 #      everything (numerics as text, display scale included) except float8
 #      columns (relative 1e-9); column names and types are compared with a
-#      CREATE TABLE AS of the oracle query; laminar.views counters are checked;
+#      CREATE TABLE AS of the oracle query; laminar.views counters are checked.
+#      Which windows a result table holds, with W the watermark after the
+#      committed transactions and L the view's ALLOW LATENESS (late: ts <
+#      W_batch - L): ON UPDATE every window of the non-late events; AFTER
+#      WATERMARK those with window_end <= W; ON WINDOW CLOSE and FINAL those
+#      with window_end + L <= W, each exactly once;
 #   4. drop everything (set DIFF_KEEP=1 to keep the tables for debugging).
 #
 # Environment:
@@ -54,7 +63,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/laminar-diff.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 
 START=$(date +%s)
-PLAN=22
+PLAN=53
 T=0
 
 # ------------------------------------------------------------------ helpers
@@ -109,7 +118,8 @@ skip_rest() { # mark the remaining planned tests as failed
 elapsed() { echo "$(($(date +%s) - START))s"; }
 
 # ------------------------------------------------------------ definitions
-VIEWS="diff_v1_stateless diff_v2_keyed diff_v3_global diff_v4_win diff_v5_close"
+VIEWS="diff_v1_stateless diff_v2_keyed diff_v3_global diff_v4_win diff_v5_close
+	diff_v6_hop diff_v7_cumulate diff_v8_hop_awm diff_v9_final diff_v10_update_late"
 
 read -r -d '' DDL <<'EOF'
 CREATE STREAM diff_ev (k int8, grp text, amount numeric, v float8, payload jsonb, ts timestamptz,
@@ -133,11 +143,39 @@ CREATE MATERIALIZED VIEW diff_v5_close AS
            count(*) AS n, sum((payload->>'n')::int) AS pn
     FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds')
     GROUP BY 1, 2, window_start, window_end
-    EMIT ON WINDOW CLOSE
+    EMIT ON WINDOW CLOSE;
+CREATE MATERIALIZED VIEW diff_v6_hop AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS mx
+    FROM HOP(diff_ev, ts, INTERVAL '4 seconds', INTERVAL '10 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT ON UPDATE;
+CREATE MATERIALIZED VIEW diff_v7_cumulate AS
+    SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM CUMULATE(diff_ev, ts, INTERVAL '5 seconds', INTERVAL '20 seconds')
+    GROUP BY grp, window_start, window_end
+    EMIT ON WINDOW CLOSE;
+CREATE MATERIALIZED VIEW diff_v8_hop_awm AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_ev
+    GROUP BY k, HOP(ts, INTERVAL '3 seconds', INTERVAL '7 seconds')
+    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '4 seconds';
+CREATE MATERIALIZED VIEW diff_v9_final AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, avg(v) AS av
+    FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds', INTERVAL '3 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT FINAL ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v10_update_late AS
+    SELECT window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds')
+    GROUP BY window_start, window_end
+    ALLOW LATENESS INTERVAL '8 seconds'
 EOF
 
 # Oracle queries: the same SELECTs over diff_oracle (every committed event)
-# or diff_oracle_tumble (non-late events with non-NULL ts, plus windows).
+# or diff_oracle_tumble / diff_win_tumble / diff_win_hop / diff_win_cumulate
+# (non-late events with non-NULL ts, one row per window; lib.sql), keeping
+# the windows the EMIT mode has written by now (diff_final_w() = watermark
+# after the committed transactions).
 O1="SELECT k, grp, amount * 2 AS dbl, payload->>'tag' AS tag FROM diff_oracle WHERE v > 0.5"
 O2="SELECT k, count(*) AS n, count(amount) AS n_amount, sum(amount) AS s, min(grp) AS lo,
            max(amount) AS hi, avg(amount) AS mean
@@ -154,6 +192,27 @@ O5="SELECT * FROM (
       FROM diff_oracle_tumble
       GROUP BY 1, 2, window_start, window_end) x
     WHERE window_end <= (SELECT diff_final_w())"
+O6="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS mx
+    FROM diff_win_hop('4 seconds', '10 seconds', '0', '0')
+    GROUP BY k, window_start, window_end"
+O7="SELECT * FROM (
+      SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_cumulate('5 seconds', '20 seconds', '0', '0')
+      GROUP BY grp, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O8="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_hop('3 seconds', '7 seconds', '0', '4 seconds')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O9="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, avg(v) AS av
+      FROM diff_win_tumble('10 seconds', '3 seconds', '6 seconds')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
+O10="SELECT window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM diff_win_tumble('10 seconds', '0', '8 seconds')
+    GROUP BY window_start, window_end"
 
 # name|oracle|keys (SQL text[] literal; NULL = compare as multisets)
 view_spec() {
@@ -163,6 +222,13 @@ view_spec() {
 	diff_v3_global) V_ORA=$O3 V_KEYS="'{}'" V_DESC="global aggregate, no GROUP BY" ;;
 	diff_v4_win) V_ORA=$O4 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s EMIT ON UPDATE, WHERE, expressions" ;;
 	diff_v5_close) V_ORA=$O5 V_KEYS="'{tag,g,window_start,window_end}'" V_DESC="TUMBLE 10s EMIT ON WINDOW CLOSE, jsonb/text keys" ;;
+	diff_v6_hop) V_ORA=$O6 V_KEYS="'{k,window_start,window_end}'" V_DESC="HOP 4s/10s EMIT ON UPDATE" ;;
+	# ON WINDOW CLOSE / FINAL tables have no unique index: the key check
+	# also fails on a window written twice (duplicate keys)
+	diff_v7_cumulate) V_ORA=$O7 V_KEYS="'{grp,window_start,window_end}'" V_DESC="CUMULATE 5s/20s EMIT ON WINDOW CLOSE" ;;
+	diff_v8_hop_awm) V_ORA=$O8 V_KEYS="'{k,window_start,window_end}'" V_DESC="GROUP BY HOP(ts, 3s, 7s) EMIT AFTER WATERMARK ALLOW LATENESS 4s" ;;
+	diff_v9_final) V_ORA=$O9 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s offset 3s EMIT FINAL ALLOW LATENESS 6s" ;;
+	diff_v10_update_late) V_ORA=$O10 V_KEYS="'{window_start,window_end}'" V_DESC="TUMBLE 10s (EMIT ON UPDATE) ALLOW LATENESS 8s, no GROUP BY key" ;;
 	esac
 }
 
@@ -189,7 +255,10 @@ cleanup() {
 		DROP VIEW IF EXISTS diff_oracle_tumble, diff_oracle_w;
 		DROP TABLE IF EXISTS diff_oracle, diff_gen, diff_batches;
 		DROP FUNCTION IF EXISTS diff_final_w(), diff_float_eq(float8, float8), diff_cols(regclass),
-			diff_check_types(text, text), diff_check_rows(text, text, text[], int);
+			diff_check_types(text, text), diff_check_rows(text, text, text[], int),
+			diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
+			diff_win_hop(interval, interval, interval, interval),
+			diff_win_cumulate(interval, interval, interval, interval);
 	EOF
 	if [ "$MOCK" = 1 ]; then
 		psqlx -c "DROP SCHEMA IF EXISTS laminar CASCADE" >/dev/null 2>&1
@@ -244,10 +313,10 @@ setup() {
 
 SETUP_TAGS=
 if setup; then
-	ok "setup: CREATE STREAM + 5 views via laminar.execute"
+	ok "setup: CREATE STREAM + 10 views via laminar.execute"
 	diag "laminar.execute: $SETUP_TAGS" 2
 else
-	notok "setup: CREATE STREAM + 5 views via laminar.execute" "error: $ERR"
+	notok "setup: CREATE STREAM + 10 views via laminar.execute" "error: $ERR"
 	skip_rest "not run: setup failed"
 	cleanup
 	exit 0
@@ -336,18 +405,21 @@ step_ingest() { # from to
 	fi
 }
 
-CHECKPOINT=11
+CHECKPOINTS="11 17"  # gen.sql shapes the watermark after these batches
 LAST=$(psqlx -c "SELECT max(batch) FROM diff_batches")
 
-step_ingest 1 "$CHECKPOINT"
-
-# ------------------------------------------------------- 3. mid-run check
-for v in $VIEWS; do
-	check_rows "$v" "after batch $CHECKPOINT"
+# ------------------------------------------------------- 3. mid-run checks
+NEXT=1
+for c in $CHECKPOINTS; do
+	step_ingest "$NEXT" "$c"
+	for v in $VIEWS; do
+		check_rows "$v" "after batch $c"
+	done
+	NEXT=$((c + 1))
 done
 
 # ------------------------------------------------------------------ 4. rest
-step_ingest $((CHECKPOINT + 1)) "$LAST"
+step_ingest "$NEXT" "$LAST"
 
 # ------------------------------------------------------- 5. final checks
 for v in $VIEWS; do
@@ -365,6 +437,11 @@ run_sql -F '|' -c "SELECT count(*) FILTER (WHERE late),
 		count(*)
 	FROM diff_oracle_w" || true
 IFS='|' read -r LATE_ALL NULL_ALL LATE_WHERE NULL_WHERE N_ALL <<<"$OUT"
+# late per ALLOW LATENESS L (ts < watermark of its batch - L)
+run_sql -F '|' -c "SELECT (SELECT count(*) FROM diff_oracle_late('4 seconds') WHERE late),
+		(SELECT count(*) FROM diff_oracle_late('6 seconds') WHERE late),
+		(SELECT count(*) FROM diff_oracle_late('8 seconds') WHERE late)" || true
+IFS='|' read -r LATE_L4 LATE_L6 LATE_L8 <<<"$OUT"
 
 view_counter() { # view column -> OUT
 	run_sql -c "SELECT $2 FROM laminar.views WHERE view = '$1'::regclass"
@@ -408,10 +485,16 @@ check_counter_v4 late_events "$LATE_ALL" "$LATE_WHERE"
 check_counter_v4 null_time_events "$NULL_ALL" "$NULL_WHERE"
 check_counter diff_v5_close late_events "$LATE_ALL" "diff_v5_close late_events = oracle count of late events"
 check_counter diff_v5_close null_time_events "$NULL_ALL" "diff_v5_close null_time_events = oracle count of NULL-ts events"
+# each late event counts once, however many HOP / CUMULATE windows it has
+check_counter diff_v6_hop late_events "$LATE_ALL" "diff_v6_hop late_events = oracle count of late events (once per event)"
+check_counter diff_v8_hop_awm late_events "$LATE_L4" "diff_v8_hop_awm late_events = oracle count of events late (ts < watermark - 4 s)"
+check_counter diff_v8_hop_awm null_time_events "$NULL_ALL" "diff_v8_hop_awm null_time_events = oracle count of NULL-ts events"
+check_counter diff_v9_final late_events "$LATE_L6" "diff_v9_final late_events = oracle count of events with ts < watermark - 6 s"
+check_counter diff_v10_update_late late_events "$LATE_L8" "diff_v10_update_late late_events = oracle count of events with ts < watermark - 8 s"
 
 # informational only (not part of the spec being tested)
 if run_sql -c "SELECT format('stream watermark %s (oracle %s)', watermark, diff_final_w()) FROM laminar.streams WHERE stream = 'diff_ev'::regclass"; then
-	diag "$OUT; $N_ALL committed events, $LATE_ALL late, $NULL_ALL NULL ts" 2
+	diag "$OUT; $N_ALL committed events, $LATE_ALL late ($LATE_L4 / $LATE_L6 / $LATE_L8 with lateness 4 / 6 / 8 s), $NULL_ALL NULL ts" 2
 fi
 
 # ------------------------------------------------------------------ end
