@@ -42,7 +42,7 @@ SELECT laminar.execute('CREATE MATERIALIZED VIEW v AS SELECT generate_series(1, 
 SELECT laminar.execute('CREATE MATERIALIZED VIEW v AS SELECT e FROM e');
 SELECT laminar.execute($$ CREATE STREAM z (ts timestamptz, WATERMARK FOR ts AS) $$);
 SELECT laminar.execute($$ CREATE MATERIALIZED VIEW v AS SELECT k FROM HOP(e, ts, INTERVAL '1 second') $$);
-SELECT laminar.execute($$ CREATE MATERIALIZED VIEW v AS SELECT k FROM e EMIT CHANGES $$);
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW v AS SELECT k FROM e EMIT PERIODICALLY $$);
 SELECT laminar.execute($$ CREATE MATERIALIZED VIEW v AS SELECT k FROM e EMIT ON WINDOW CLOSE $$);
 -- grouping rules
 SELECT laminar.execute('CREATE MATERIALIZED VIEW v AS SELECT count(*) FROM e GROUP BY k');

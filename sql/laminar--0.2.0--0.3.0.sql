@@ -13,7 +13,7 @@
 -- late_table the table LATE DATA TO appends late events to (NULL: none).
 ALTER TABLE laminar._views DROP CONSTRAINT _views_emit_check;
 ALTER TABLE laminar._views ADD CONSTRAINT _views_emit_check
-    CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every'));
+    CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every', 'changes'));
 ALTER TABLE laminar._views
     ADD COLUMN window_kind text CONSTRAINT _views_window_kind_check
         CHECK (window_kind IN ('tumble', 'hop', 'cumulate')),

@@ -49,7 +49,7 @@ CREATE TABLE laminar._views (
     emit_every      interval,
     late_table      regclass,
     CONSTRAINT _views_emit_check
-        CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every'))
+        CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every', 'changes'))
 );
 GRANT SELECT ON laminar._streams, laminar._views TO PUBLIC;
 

@@ -6,6 +6,7 @@
 #   3. cluster A (laminar.workers=2):   pg_regress (REGRESS in the Makefile),
 #                                       pgTAP (test/pgtap/*.sql),
 #                                       test/concurrency/run.sh,
+#                                       test/memory/run.sh (workers' memory stays flat),
 #                                       test/differential/run.sh
 #                                       test/order/order.sh (concurrent producers, commit order)
 #                                       test/order/restart.sh (restarts the cluster)
@@ -24,7 +25,7 @@
 #   LAMINAR_SKIP_BUILD=1     do not build/install (use the installed laminar.so)
 #   LAMINAR_SUITES           space-separated subset to run, e.g. "regress pgtap"
 #                            (names: format regress security pgtap concurrency
-#                            upgrade dump differential fuzz snapshot); default: all.  For a quick loop.
+#                            memory upgrade dump differential fuzz snapshot); default: all.  For a quick loop.
 #   FUZZ_SEEDS               seeds of the fuzz suite, one run each (default: the
 #                            fixed seed of test/fuzz/run.sh); other FUZZ_* knobs
 #                            are described there (`make stress` sets them)
@@ -169,7 +170,7 @@ run_suite() {
 	fi
 }
 
-SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency upgrade dump differential fuzz snapshot}
+SUITES=${LAMINAR_SUITES:-format regress security pgtap concurrency memory upgrade dump differential fuzz snapshot}
 want() { [[ " $SUITES " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- 1. deps
@@ -354,6 +355,7 @@ want regress && run_suite suite_regress
 want security && run_suite suite_script "security" test/security/run.sh 300
 want pgtap && run_suite suite_pgtap
 want concurrency && run_suite suite_script "concurrency" test/concurrency/run.sh "$T_CONC"
+want memory && run_suite suite_script "bounded memory" test/memory/run.sh 300
 want upgrade && run_suite suite_script "upgrade chain" test/upgrade/run.sh 120
 want dump && run_suite suite_script "dump/restore" test/dump/run.sh 240
 want differential && run_suite suite_script "differential (workers=2)" test/differential/run.sh "$T_DIFF"

@@ -50,7 +50,7 @@ extern const char *lm_cat_window_kind_text(LmWindowKind kind);
 
 /*
  * laminar._views.emit: 'on update', 'on window close', 'after watermark',
- * 'final', 'every' (with emit_every)
+ * 'final', 'every' (with emit_every), 'changes'
  */
 typedef enum LmEmitMode
 {
@@ -58,7 +58,8 @@ typedef enum LmEmitMode
 	LM_EMIT_ON_WINDOW_CLOSE,
 	LM_EMIT_AFTER_WATERMARK,
 	LM_EMIT_FINAL,
-	LM_EMIT_EVERY
+	LM_EMIT_EVERY,
+	LM_EMIT_CHANGES
 } LmEmitMode;
 
 /*

@@ -1630,6 +1630,11 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 			tail->emit = LM_EMIT_FINAL;
 			i += 2;
 		}
+		else if (lm_ddl_is(t, i + 1, "changes"))
+		{
+			tail->emit = LM_EMIT_CHANGES;
+			i += 2;
+		}
 		else if (lm_ddl_is(t, i + 1, "every"))
 		{
 			int end = i + 2;
@@ -1668,11 +1673,12 @@ lm_ddl_view_tail(LmToks *t, int from, LmViewTail *tail)
 				   !(lm_ddl_is(t, end, "allow") && lm_ddl_is(t, end + 1, "lateness")) &&
 				   !lm_ddl_is_late_data(t, end))
 				end++;
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("EMIT %s is not supported yet", lm_ddl_text(t, i + 1, Max(end, i + 2))),
-					 errhint("Laminar supports EMIT ON UPDATE, EMIT ON WINDOW CLOSE, EMIT AFTER "
-							 "WATERMARK, EMIT FINAL and EMIT EVERY INTERVAL '...'.")));
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("EMIT %s is not supported yet", lm_ddl_text(t, i + 1, Max(end, i + 2))),
+				 errhint("Laminar supports EMIT ON UPDATE, EMIT ON WINDOW CLOSE, EMIT AFTER "
+						 "WATERMARK, EMIT FINAL, EMIT EVERY INTERVAL '...' and EMIT CHANGES.")));
 		}
 	}
 	if (lm_ddl_is(t, i, "allow") && lm_ddl_is(t, i + 1, "lateness"))
@@ -1997,7 +2003,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				 errdetail("A view without aggregates appends each event's row as it "
 						   "arrives; it has no current values to write periodically."),
 				 errhint("Leave out the EMIT clause, or aggregate with GROUP BY.")));
-	if (tail.emit != LM_EMIT_ON_UPDATE && tail.emit != LM_EMIT_EVERY && !(is_agg && def.windowed))
+	if (tail.emit != LM_EMIT_ON_UPDATE && tail.emit != LM_EMIT_EVERY &&
+		tail.emit != LM_EMIT_CHANGES && !(is_agg && def.windowed))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("EMIT %s needs a windowed aggregate",
 							   asc_toupper(lm_cat_emit_text(tail.emit),
@@ -2103,6 +2110,14 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 
 			if (tle->resjunk)
 				continue;
+			if (tail.emit == LM_EMIT_CHANGES &&
+				(strcmp(tle->resname, "_weight") == 0 || strcmp(tle->resname, "_seq") == 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("an EMIT CHANGES view cannot have a column named %s", tle->resname),
+						 errdetail("Its result table adds _weight and _seq to the select "
+								   "list's columns."),
+						 errhint("Rename the column with AS.")));
 			if (typ == UNKNOWNOID)
 				typ = TEXTOID;
 			appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ", quote_identifier(tle->resname),
@@ -2112,9 +2127,16 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 			first = false;
 		}
 	}
+	/*
+	 * EMIT CHANGES: the changelog's weight (+1 / -1) and its sequence, from
+	 * an identity column, assigned in commit order (see sink/sink.c)
+	 */
+	if (tail.emit == LM_EMIT_CHANGES)
+		appendStringInfoString(&ddl, ", _weight pg_catalog.int2 NOT NULL, _seq pg_catalog.int8 "
+									 "GENERATED ALWAYS AS IDENTITY");
 	appendStringInfoChar(&ddl, ')');
 	/* rows of ON UPDATE views are rewritten constantly: leave room for HOT */
-	if (is_agg && !emit_close)
+	if (is_agg && !emit_close && tail.emit != LM_EMIT_CHANGES)
 		appendStringInfoString(&ddl, " WITH (fillfactor = 50)");
 	lm_ddl_spi(ddl.data);
 	relid = lm_ddl_resolve_created(rv, false);
@@ -2123,10 +2145,14 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	foreach (lc, key_names)
 		appendStringInfo(&keys, "%s%s", keys.len ? ", " : "",
 						 quote_identifier((char *) lfirst(lc)));
-	if (is_agg && key_names != NIL && !emit_close)
+	if (is_agg && key_names != NIL && !emit_close && tail.emit != LM_EMIT_CHANGES)
 		lm_ddl_spi(psprintf("CREATE UNIQUE INDEX ON %s (%s) NULLS NOT DISTINCT",
 							lm_ddl_qualified(relid), keys.data));
-	if (is_agg && q->groupClause == NIL)
+	/* consumers read a changelog by _seq */
+	if (tail.emit == LM_EMIT_CHANGES)
+		lm_ddl_spi(psprintf("CREATE UNIQUE INDEX ON %s (_seq)", lm_ddl_qualified(relid)));
+	/* (a changelog starts empty: its first change is the first row) */
+	if (is_agg && q->groupClause == NIL && tail.emit != LM_EMIT_CHANGES)
 	{
 		/* a global aggregate holds Postgres's answer over no events yet */
 		lm_ddl_spi(psprintf("INSERT INTO %s %s", lm_ddl_qualified(relid), select_text));

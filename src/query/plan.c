@@ -551,7 +551,27 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 
 	sd.view_id = v->id;
 	sd.result_relid = v->result_relid;
-	sd.upsert = v->kind != LM_VIEW_STATELESS && !v->emit_close;
+	sd.upsert = v->kind != LM_VIEW_STATELESS && !v->emit_close && v->emit != LM_EMIT_CHANGES;
+	if (v->emit == LM_EMIT_CHANGES)
+	{
+		/* the changelog's weight: one more output, filled by the sink */
+		int c = sd.nout++;
+
+		sd.changes = true;
+		sd.outtypes = repalloc(sd.outtypes, sizeof(Oid) * sd.nout);
+		sd.outtypmods = repalloc(sd.outtypmods, sizeof(int32) * sd.nout);
+		sd.outlen = repalloc(sd.outlen, sizeof(int16) * sd.nout);
+		sd.outbyval = repalloc(sd.outbyval, sizeof(bool) * sd.nout);
+		sd.outalign = repalloc(sd.outalign, sizeof(char) * sd.nout);
+		sd.outarraytypes = repalloc(sd.outarraytypes, sizeof(Oid) * sd.nout);
+		sd.outnames = repalloc(sd.outnames, sizeof(char *) * sd.nout);
+		sd.outfuncs = repalloc(sd.outfuncs, sizeof(FmgrInfo) * sd.nout);
+		sd.outtypes[c] = INT2OID;
+		sd.outtypmods[c] = -1;
+		get_typlenbyvalalign(INT2OID, &sd.outlen[c], &sd.outbyval[c], &sd.outalign[c]);
+		sd.outarraytypes[c] = INT2ARRAYOID;
+		sd.outnames[c] = pstrdup("_weight");
+	}
 	sd.global = sd.upsert && sd.nkeycols == 0;
 	sd.windowed = sd.upsert && g->window_us > 0;
 	sd.fresh = cat->fresh;

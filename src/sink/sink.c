@@ -64,6 +64,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/itemptr.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -137,7 +138,8 @@ typedef struct LmSink
 	LmSinkWin **wins;
 	int nwins;
 	int wins_cap;
-	int64 nfailed; /* keys whose row fails */
+	int64 nfailed;		/* keys whose row fails */
+	uint64 lock_missed; /* EMIT CHANGES: flushes put off by another writer */
 	StringInfoData keybuf;
 	/*
 	 * HAVING: keys whose row goes (a -old with no +new), with their key
@@ -150,6 +152,9 @@ typedef struct LmSink
 	bool *delnulls;
 	MemoryContext delcxt;
 	SPIPlanPtr delplan; /* DELETE of one key without NULLs */
+	/* EMIT CHANGES: one row being formed with its weight */
+	Datum *chrow;
+	bool *chnulls;
 	/* the order of the unique index, to insert new keys in */
 	int nsortkeys;
 	int *sortcols;		 /* outputs of the index's columns, in its order */
@@ -1263,9 +1268,19 @@ lm_sink_push(LmOp *op, int port, LmBatch *in)
 		bool *nulls = &LM_BATCH_NULL(in, 0, i);
 
 		op->rows_in++;
+		if (v->d.changes)
+		{
+			/* the change and its weight, the last output (_weight) */
+			memcpy(v->chrow, vals, sizeof(Datum) * (v->d.nout - 1));
+			memcpy(v->chnulls, nulls, sizeof(bool) * (v->d.nout - 1));
+			v->chrow[v->d.nout - 1] = Int16GetDatum(in->weight[i]);
+			v->chnulls[v->d.nout - 1] = false;
+			vals = v->chrow;
+			nulls = v->chnulls;
+		}
 		if (!v->d.upsert)
 		{
-			if (in->weight[i] > 0)
+			if (in->weight[i] > 0 || v->d.changes)
 			{
 				int r = lm_sink_add_row(v, vals, nulls, NULL);
 				MemoryContext old = MemoryContextSwitchTo(v->rowcxt);
@@ -1531,6 +1546,17 @@ lm_sink_flush(LmOp *op, int budget)
 	}
 	if (v->written >= v->nrows)
 		return false;
+	/*
+	 * EMIT CHANGES: _seq must grow in commit order, so one writer at a time
+	 * holds the table (self-conflicting lock, kept until the worker's pass
+	 * commits).  Never wait: another worker holding it means we write at
+	 * our next pass; the rows stay (lm_sink_has_rows).
+	 */
+	if (v->d.changes && !ConditionalLockRelationOid(v->d.result_relid, ShareRowExclusiveLock))
+	{
+		v->lock_missed++;
+		return false;
+	}
 	if (v->d.global)
 	{
 		/* one row: its newest value */
@@ -1665,6 +1691,15 @@ lm_sink_settle(LmOp *op, bool committed)
 		}
 		v->nrows = 0;
 	}
+	else if (committed && v->written < v->nrows)
+	{
+		/* rows put off (EMIT CHANGES: another writer held the table) stay */
+		int left = v->nrows - v->written;
+
+		memmove(v->vals, &v->vals[v->written * v->d.nout], sizeof(Datum) * left * v->d.nout);
+		memmove(v->nulls, &v->nulls[v->written * v->d.nout], sizeof(bool) * left * v->d.nout);
+		v->nrows = left;
+	}
 	else if (committed)
 	{
 		v->nrows = 0;
@@ -1755,6 +1790,8 @@ lm_sink_explain(LmOp *op, StringInfo line)
 		appendStringInfo(line, "Sink upsert into %s on (%s%s)", name ? name : "?",
 						 v->d.nkeycols > 0 ? v->d.keycols[0] : "",
 						 v->d.nkeycols > 1 ? ", ..." : "");
+	else if (v->d.changes)
+		appendStringInfo(line, "Sink changes into %s (_weight, _seq)", name ? name : "?");
 	else
 		appendStringInfo(line, "Sink append into %s", name ? name : "?");
 }
@@ -1935,6 +1972,11 @@ lm_sink_create(LmGraph *g, LmSinkDesc *d)
 	v->tid_gen = 1;
 	v->mark = -1;
 	v->rowcxt = AllocSetContextCreate(v->op.cxt, "laminar sink rows", ALLOCSET_DEFAULT_SIZES);
+	if (d->changes)
+	{
+		v->chrow = MemoryContextAllocZero(v->op.cxt, sizeof(Datum) * d->nout);
+		v->chnulls = MemoryContextAllocZero(v->op.cxt, sizeof(bool) * d->nout);
+	}
 	{
 		MemoryContext old = MemoryContextSwitchTo(v->op.cxt);
 

@@ -28,6 +28,8 @@ typedef struct LmSinkDesc
 	bool global;   /* no group columns: UPDATE of the table's one row */
 	bool windowed; /* keys carry a window: forgotten when it closes */
 	bool fresh;	   /* every row in the table was written by this process */
+	bool changes;  /* EMIT CHANGES: append every change, its weight in the
+					* last output (_weight int2); serialized per table */
 	int nout;	   /* the view's output columns */
 	Oid *outtypes; /* the query's output types (never the table's) */
 	int32 *outtypmods;

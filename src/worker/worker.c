@@ -2325,6 +2325,25 @@ lm_worker_step_emit(void)
 }
 
 /*
+ * lm_worker_changes_left says whether an EMIT CHANGES view has rows it
+ * could not write yet (lm_sink_flush: another worker held its table).
+ */
+static bool
+lm_worker_changes_left(void)
+{
+	ListCell *lc;
+
+	foreach (lc, lm_worker.views)
+	{
+		LmView *v = (LmView *) lfirst(lc);
+
+		if (!v->failed && v->emit == LM_EMIT_CHANGES && lm_sink_has_rows(v->sink))
+			return true;
+	}
+	return false;
+}
+
+/*
  * lm_worker_step_publish publishes the counters, rebuilds the views from
  * snapshots when laminar.debug_snapshot_cycle asks, commits the pass's
  * transaction (what the close and emit steps wrote becomes visible), and
@@ -2340,7 +2359,11 @@ lm_worker_step_publish(void)
 		lm_worker_cycle_views();
 	}
 	lm_worker_commit_xact();
-	if (lm_worker.flush_asked)
+	/*
+	 * A changelog (EMIT CHANGES) whose table another worker held has rows
+	 * left: flush() is done only when they are written, at a next pass.
+	 */
+	if (lm_worker.flush_asked && !lm_worker_changes_left())
 		pg_atomic_write_u64(&lm_worker.self->emit_done, lm_worker.flush_gen);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
