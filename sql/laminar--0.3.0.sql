@@ -299,3 +299,42 @@ CREATE FUNCTION laminar.advance_watermark(stream regclass, ts timestamptz) RETUR
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION laminar.advance_watermark(regclass, timestamptz) IS
     'moves the watermark of a stream forward to ts when the transaction commits (stream owner only)';
+
+-- laminar.compact_changes folds the rows of an EMIT CHANGES table with
+-- _seq <= upto into their net weights: one row per distinct row whose
+-- weights do not sum to 0, with the highest _seq of its rows, so that sums
+-- of _weight stay what they were and readers past upto see nothing new.
+-- It runs as the caller (the table's owner, or a role that may DELETE and
+-- INSERT there), holding the table as the workers do when they write, and
+-- returns how many rows it removed.
+CREATE FUNCTION laminar.compact_changes(view regclass, upto bigint) RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cols text;
+    removed bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM laminar._views v
+                    WHERE v.view OPERATOR(pg_catalog.=) compact_changes.view
+                      AND v.emit OPERATOR(pg_catalog.=) 'changes') THEN
+        RAISE EXCEPTION USING ERRCODE = 'wrong_object_type',
+            MESSAGE = pg_catalog.format('%s is not the result table of an EMIT CHANGES view', view),
+            HINT = 'Pass the table of a view created with EMIT CHANGES.';
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+      INTO cols
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) view AND a.attnum OPERATOR(pg_catalog.>) 0
+       AND NOT a.attisdropped AND a.attname NOT IN ('_weight', '_seq');
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', view);
+    EXECUTE pg_catalog.format(
+        'WITH old AS (DELETE FROM ONLY %1$s WHERE _seq OPERATOR(pg_catalog.<=) $1 RETURNING *), '
+        'net AS (SELECT %2$s, pg_catalog.sum(_weight)::pg_catalog.int2 AS _weight, pg_catalog.max(_seq) AS _seq '
+        '        FROM old GROUP BY %2$s HAVING pg_catalog.sum(_weight) OPERATOR(pg_catalog.<>) 0), '
+        'ins AS (INSERT INTO %1$s (%2$s, _weight, _seq) OVERRIDING SYSTEM VALUE '
+        '        SELECT %2$s, _weight, _seq FROM net RETURNING 1) '
+        'SELECT (SELECT pg_catalog.count(*) FROM old) OPERATOR(pg_catalog.-) '
+        '       (SELECT pg_catalog.count(*) FROM ins)', view, cols)
+      INTO removed USING upto;
+    RETURN removed;
+END
+$$;

@@ -48,6 +48,8 @@ typedef struct LmWindowOp
 {
 	LmOp op;
 	LmWindowSpec spec;
+	int64 last_start;			 /* TUMBLE: the window of the previous event, which */
+	int64 last_end;				 /* most events share (no division for them) */
 	int64 starts[LM_BATCH_SIZE]; /* one event's windows */
 	int64 ends[LM_BATCH_SIZE];
 } LmWindowOp;
@@ -210,7 +212,25 @@ lm_window_push(LmOp *op, int port, LmBatch *in)
 	while (in->pos < in->n)
 	{
 		int i = in->pos;
-		int n = lm_window_assign(&w->spec, in->ts[i], w->starts, w->ends, LM_BATCH_SIZE);
+		int64 ts = in->ts[i];
+		int n;
+
+		if (w->spec.kind == LM_WINDOW_TUMBLE && ts >= w->last_start && ts < w->last_end)
+		{
+			/* the previous event's window (in range: it was checked) */
+			w->starts[0] = w->last_start;
+			w->ends[0] = w->last_end;
+			n = 1;
+		}
+		else
+		{
+			n = lm_window_assign(&w->spec, ts, w->starts, w->ends, LM_BATCH_SIZE);
+			if (w->spec.kind == LM_WINDOW_TUMBLE && n == 1)
+			{
+				w->last_start = w->starts[0];
+				w->last_end = w->ends[0];
+			}
+		}
 
 		if (n > 0 && out->n + n > out->cap)
 			lm_op_forward(op);
@@ -308,5 +328,6 @@ lm_window_create(LmGraph *g, const LmWindowSpec *spec, int natts)
 
 	lm_op_init(&w->op, g, LM_OP_WINDOW, &lm_window_methods, natts);
 	w->spec = *spec;
+	w->last_start = w->last_end = 0; /* empty: no ts is in [0, 0) */
 	return &w->op;
 }

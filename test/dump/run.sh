@@ -54,6 +54,11 @@ SELECT 'win_update', * FROM public."WinUpdate" ORDER BY 2;
 SELECT 'global', * FROM public.glob;
 SELECT 'stateless', * FROM public.stl ORDER BY 2, 3, 4;
 SELECT 'alice', * FROM public.alice_v ORDER BY 2;
+SELECT 'hop_final', * FROM public.hop_final ORDER BY 2, 3;
+SELECT 'ev2_late', * FROM public.ev2_late ORDER BY 1, 3;
+SELECT 'chg', k, dx, _weight, _seq FROM public.chg ORDER BY _seq;
+SELECT 'v03', v.view, v.window_kind, v.window_slide, v.allowed_lateness, v.late_table, v.emit
+  FROM laminar.views v WHERE v.window_kind IS DISTINCT FROM 'tumble' ORDER BY v.view::text;
 SQL
 }
 
@@ -99,6 +104,22 @@ $$);
 GRANT INSERT ON public.alice_s TO PUBLIC;
 COMMENT ON COLUMN public.alice_s.v IS 'defaults to 1';
 RESET ROLE;
+-- 0.3.0: a HOP view with lateness, a late-data table and a rebuilt
+-- aggregate; a changelog with a DISTINCT aggregate and HAVING
+SELECT laminar.execute($$
+  CREATE STREAM public.ev2 (k int, x float8, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '1 second');
+  CREATE MATERIALIZED VIEW public.hop_final AS
+    SELECT k, window_start, window_end, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS med
+      FROM HOP(public.ev2, ts, INTERVAL '5 seconds', INTERVAL '10 seconds')
+     GROUP BY k, window_start, window_end
+     EMIT FINAL ALLOW LATENESS INTERVAL '2 seconds' LATE DATA TO public.ev2_late;
+  CREATE MATERIALIZED VIEW public.chg AS
+    SELECT k, count(DISTINCT x) AS dx FROM public.ev2 GROUP BY k HAVING count(*) > 1 EMIT CHANGES
+$$);
+INSERT INTO public.ev2 VALUES (1, 1, '2026-01-01 00:00:01+00'), (1, 2, '2026-01-01 00:00:03+00'),
+  (2, 5, '2026-01-01 00:00:04+00'), (1, 2, '2026-01-01 00:00:40+00');
+INSERT INTO public.ev2 VALUES (2, 7, '2026-01-01 00:00:05+00'), (2, 8, '2026-01-01 00:00:39+00');
 INSERT INTO "Dump Sch"."Bids" VALUES
   (1, 2.5, 'web', '2026-01-01 00:00:01+00'), (2, 3, 'app', '2026-01-01 00:00:02+00'),
   (1, 1, 'web', '2026-01-01 00:00:30+00');
@@ -107,8 +128,8 @@ SELECT laminar.flush();
 SQL
 then ok "streams and views created and fed"; else notok "streams and views created and fed"; cat "$OUT/setup.log"; fi
 snapshot "$OUT/before.txt"
-check "source has 6 views and rows in every result table" \
-	"[ \$(grep -c '^views|' '$OUT/before.txt') -eq 6 ] && grep -q '^win_close|1|' '$OUT/before.txt' && grep -q '^alice|a|1' '$OUT/before.txt'"
+check "source has 8 views and rows in every result table (late data and a changelog too)" \
+	"[ \$(grep -c '^views|' '$OUT/before.txt') -eq 8 ] && grep -q '^win_close|1|' '$OUT/before.txt' && grep -q '^alice|a|1' '$OUT/before.txt' && grep -q '^hop_final|1|' '$OUT/before.txt' && grep -q '^ev2_late|2|7|' '$OUT/before.txt' && grep -q '^chg|1|2|1|' '$OUT/before.txt'"
 seq_before=$(q -c "SELECT last_value FROM laminar._views_id_seq")
 
 if "$PGBIN/pg_dump" -Fc -d "$DB" -f "$OUT/db.dump" 2>"$OUT/dump.log" &&
@@ -198,7 +219,7 @@ TXT
 	check "$fmt: a view created after the restore takes the next id ($((seq_before + 1)))" "[ '$got' = '$((seq_before + 1))' ]"
 
 	# DROP works on restored objects
-	if q -c "SELECT laminar.execute('DROP MATERIALIZED VIEW public.\"WinUpdate\"; DROP STREAM \"Dump Sch\".\"Bids\" CASCADE; DROP STREAM public.alice_s CASCADE')" >"$OUT/drop-$fmt.log" 2>&1 &&
+	if q -c "SELECT laminar.execute('DROP MATERIALIZED VIEW public.\"WinUpdate\"; DROP STREAM \"Dump Sch\".\"Bids\" CASCADE; DROP STREAM public.alice_s CASCADE; DROP STREAM public.ev2 CASCADE')" >"$OUT/drop-$fmt.log" 2>&1 &&
 		[ "$(q -c 'SELECT count(*) FROM laminar._views')" = 0 ] &&
 		[ "$(q -c 'SELECT count(*) FROM laminar._streams')" = 0 ]; then
 		ok "$fmt: DROP STREAM ... CASCADE and DROP MATERIALIZED VIEW remove the restored objects"
@@ -221,7 +242,7 @@ NP_PORT=${LAMINAR_DUMP_NOPRELOAD_PORT:-$((${PGPORT:-55440} + 17))}
 	fi
 	"${PSQL[@]}" -d postgres -c "CREATE ROLE lm_dump_alice" >>"$OUT/nopreload.log" 2>&1 &&
 		"$PGBIN/pg_restore" --exit-on-error -d "$DB" "$OUT/db.dump" >>"$OUT/nopreload.log" 2>&1 &&
-		[ "$(q -c 'SELECT count(*) FROM laminar._views')" = 6 ] &&
+		[ "$(q -c 'SELECT count(*) FROM laminar._views')" = 8 ] &&
 		[ "$(q -c "SELECT count(*) FROM pg_depend WHERE classid = 'pg_class'::regclass AND refobjid = '\"Dump Sch\".\"Bids\"'::regclass AND refobjsubid = 0")" = 5 ]
 ) && ok "pg_restore into a server without the preload restores streams, views and dependencies" ||
 	{ notok "pg_restore into a server without the preload"; tail -n 20 "$OUT/nopreload.log"; }

@@ -2,7 +2,7 @@
 -- foreign data wrapper and server (README.md, "Interface (0.1)").
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(74);
+SELECT plan(78);
 
 -- Extension and schema -------------------------------------------------------
 SELECT has_extension('laminar', 'extension laminar is installed');
@@ -118,6 +118,14 @@ SELECT ok((SELECT bool_and(ring_capacity > 0 AND ring_used >= 0 AND ring_used <=
 SELECT has_function('laminar', 'execute', ARRAY['text', 'text'], 'function laminar.execute(text, text) exists');
 SELECT function_returns('laminar', 'execute', ARRAY['text', 'text'], 'text',
                         'laminar.execute(text, text) returns text');
+SELECT has_function('laminar', 'advance_watermark', ARRAY['regclass', 'timestamp with time zone'],
+                    'function laminar.advance_watermark(regclass, timestamptz) exists');
+SELECT function_returns('laminar', 'advance_watermark', ARRAY['regclass', 'timestamp with time zone'],
+                        'void', 'laminar.advance_watermark returns void');
+SELECT has_function('laminar', 'compact_changes', ARRAY['regclass', 'bigint'],
+                    'function laminar.compact_changes(regclass, bigint) exists');
+SELECT function_returns('laminar', 'compact_changes', ARRAY['regclass', 'bigint'], 'bigint',
+                        'laminar.compact_changes returns bigint');
 SELECT has_function('laminar', 'flush', ARRAY['interval'], 'function laminar.flush(interval) exists');
 SELECT function_returns('laminar', 'flush', ARRAY['interval'], 'void',
                         'laminar.flush(interval) returns void');
