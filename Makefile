@@ -46,7 +46,7 @@ SHLIB_LINK = -lxxhash -lnuma
 # pg_regress suites: inputs in sql/, expected output in expected/
 # Each line below is a group of pg_regress tests, one group per subsystem,
 # so that work on different subsystems never edits the same line.
-REGRESS_CORE = ddl errors malformed aggregates aggregates_any having windows windows_kinds windows_idle many_streams emit_close emit_changes txn settings result_table security
+REGRESS_CORE = ddl errors malformed aggregates aggregates_any having windows windows_kinds windows_session windows_idle many_streams emit_close emit_changes txn settings result_table security
 REGRESS_SECURITY = security_execute security_spi security_owner
 REGRESS_CRASHES = crashes_watermark crashes_result_type crashes_stream_parent crashes_result_alter
 REGRESS_DATA = data_times data_composite data_temp data_names data_legacy_size

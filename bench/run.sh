@@ -10,6 +10,7 @@
 #   (b2) the same view with EMIT ON WINDOW CLOSE      (rows written once per window)
 #   (h) the same aggregates over HOP(2 s, 10 s) windows, EMIT ON WINDOW CLOSE
 #       (each event in 5 windows), and (h2) the same with EMIT ON UPDATE
+#   (s) the same aggregates over SESSION(ts, 2 s) per key, EMIT ON WINDOW CLOSE
 #   (c) plain table + statement-level trigger rollup  (best hand-written rollup)
 #   (d) plain table + row-level plpgsql trigger rollup
 # and checks that (b)'s view equals (c)'s rollup.  Then:
@@ -42,8 +43,8 @@
 #   BENCH_SKIP             space-separated parts to skip, e.g. "d f"
 #   BENCH_ONLY             space-separated parts to run, all others skipped;
 #                          e.g. BENCH_ONLY=throughput make bench (parts: f a b
-#                          b2 h h2 c d verify_bc verify_cd e_table e_stream g
-#                          throughput; "copy" means a b b2 h h2 c d and the
+#                          b2 h h2 s c d verify_bc verify_cd e_table e_stream g
+#                          throughput; "copy" means a b b2 h h2 s c d and the
 #                          checks)
 #   BENCH_RESULTS          where results and figures go (default bench/results
 #                          for a full run; $BENCH_DIR/out when BENCH_ONLY or
@@ -79,7 +80,7 @@ LAT_PROBES=${BENCH_LAT_PROBES:-300}
 LAT_RATE=${BENCH_LAT_RATE:-2000}
 SKIP=" ${BENCH_SKIP:-} "
 ONLY=" ${BENCH_ONLY:-} "
-ONLY=${ONLY// copy / a b b2 h h2 c d verify_bc verify_cd }
+ONLY=${ONLY// copy / a b b2 h h2 s c d verify_bc verify_cd }
 TP_EVENTS=${BENCH_TP_EVENTS:-4000000}
 TP_ROUNDS=${BENCH_TP_ROUNDS:-3}
 TP_WORKERS=${BENCH_TP_WORKERS:-2 1}
@@ -260,7 +261,7 @@ say "synchronous_commit = $(q 'SHOW synchronous_commit') for every variant; fsyn
 # ---------------------------------------------------------------------------
 # generated events: 1M rows, 100 CSV files of 10k rows
 # ---------------------------------------------------------------------------
-copy_wanted() { wanted a || wanted b || wanted b2 || wanted h || wanted h2 || wanted c || wanted d; }
+copy_wanted() { wanted a || wanted b || wanted b2 || wanted h || wanted h2 || wanted s || wanted c || wanted d; }
 if copy_wanted; then
 	hdr "data"
 	T0=$(now)
@@ -343,6 +344,14 @@ HOP_DDL="CREATE STREAM ev (k int8, v float8, ts timestamptz, WATERMARK FOR ts AS
  CREATE MATERIALIZED VIEW ev_stats AS
    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total, avg(v) AS mean
    FROM HOP(ev, ts, INTERVAL '2 seconds', INTERVAL '10 seconds')
+   GROUP BY k, window_start, window_end"
+
+# the same aggregates per key over sessions with a 2 s gap (a key's events
+# come about 1 s apart: sessions grow through the whole run)
+SESSION_DDL="CREATE STREAM ev (k int8, v float8, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '1 second');
+ CREATE MATERIALIZED VIEW ev_stats AS
+   SELECT k, window_start, window_end, count(*) AS n, sum(v) AS total, avg(v) AS mean
+   FROM SESSION(ev, ts, INTERVAL '2 seconds')
    GROUP BY k, window_start, window_end"
 
 # ---------------------------------------------------------------------------
@@ -516,6 +525,7 @@ part_b2() { run_stream_view b2 "TUMBLE 10 s, EMIT ON WINDOW CLOSE" "EMIT ON WIND
 # target is h >= b2 / 2 (printed, never enforced). (h2) the same with EMIT
 # ON UPDATE, which rewrites about 5 x the rows of (b).
 part_h() { run_stream_view h "HOP 2 s / 10 s, EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE" "$HOP_DDL"; }
+part_s() { run_stream_view s "SESSION gap 2 s per key, EMIT ON WINDOW CLOSE" "EMIT ON WINDOW CLOSE" "$SESSION_DDL"; }
 part_h2() {
 	run_stream_view h2 "HOP 2 s / 10 s, EMIT ON UPDATE" "" "$HOP_DDL" || return 1
 	# the last round's view against plain SQL over the same events (the
@@ -799,12 +809,12 @@ if copy_wanted; then
 	for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
 		part a part_a
 		# HOP first: (b) must be the last to fill ev_stats, which verify_bc reads
-		if [ "$LAMINAR" = 1 ]; then part h part_h; part h2 part_h2; part b2 part_b2; part b part_b; fi
+		if [ "$LAMINAR" = 1 ]; then part h part_h; part h2 part_h2; part s part_s; part b2 part_b2; part b part_b; fi
 		part c part_c
 		part d part_d
 	done
 fi
-for v in a b b2 h h2 c d; do summarize_ingest "$v"; done
+for v in a b b2 h h2 s c d; do summarize_ingest "$v"; done
 if [ "$LAMINAR" = 1 ]; then part verify_bc part_verify_bc; fi
 part verify_cd part_verify_cd
 part e_table part_e_table
@@ -838,10 +848,11 @@ hdr "summary"
 		printf '  %-53s %9s rows/s  [%s]\n' "(b2) same view, EMIT ON WINDOW CLOSE" "$(get rps_b2)" "$(get all_b2)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(h) HOP 2 s / 10 s view, EMIT ON WINDOW CLOSE" "$(get rps_h)" "$(get all_h)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(h2) HOP 2 s / 10 s view, EMIT ON UPDATE" "$(get rps_h2)" "$(get all_h2)"
+		printf '  %-53s %9s rows/s  [%s]\n' "(s) SESSION 2 s per key, EMIT ON WINDOW CLOSE" "$(get rps_s)" "$(get all_s)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(c) table + statement trigger upsert rollup" "$(get rps_c)" "$(get all_c)"
 		printf '  %-53s %9s rows/s  [%s]\n' "(d) table + row trigger upsert rollup" "$(get rps_d)" "$(get all_d)"
 		say "  b/a = $(fdiv "$(get rps_b)" "$(get rps_a)")   b/c = $(fdiv "$(get rps_b)" "$(get rps_c)")   b/d = $(fdiv "$(get rps_b)" "$(get rps_d)")   b2/a = $(fdiv "$(get rps_b2)" "$(get rps_a)")"
-		say "  h/b2 = $(fdiv "$(get rps_h)" "$(get rps_b2)")   h2/b = $(fdiv "$(get rps_h2)" "$(get rps_b)")   (target, issue 11: h/b2 >= 0.5)"
+		say "  h/b2 = $(fdiv "$(get rps_h)" "$(get rps_b2)")   h2/b = $(fdiv "$(get rps_h2)" "$(get rps_b)")   s/b2 = $(fdiv "$(get rps_s)" "$(get rps_b2)")   (target, issue 11: h/b2 >= 0.5)"
 		say "  (b) view = (c) rollup: $(get match_b_vs_c);  (c) = (d): $(get match_c_vs_d);  (h2) HOP view = plain SQL: $(get match_h2_vs_sql)"
 		say "  target (issue 10): b/a >= 1.0 for EMIT ON UPDATE on this stream (printed, never enforced)"
 	fi
@@ -888,7 +899,7 @@ cp "$BENCH_DIR/summary.txt" "$OUT/summary.txt"
 	printf 'laminar_version\t%s\t\n' "$VERSION"
 	printf 'postgres_version\t%s\t\n' "$PGVERSION"
 	printf 'cpus\t%s\t\n' "$(nproc)"
-	for v in a b b2 h h2 c d; do printf 'copy_%s\t%s\trows/s\n' "$v" "$(get "rps_$v")"; done
+	for v in a b b2 h h2 s c d; do printf 'copy_%s\t%s\trows/s\n' "$v" "$(get "rps_$v")"; done
 	printf 'copy_h_over_b2\t%s\tratio\n' "$(fdiv "$(get rps_h)" "$(get rps_b2)")"
 	printf 'copy_b_over_a\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_a)")"
 	printf 'copy_b_over_c\t%s\tratio\n' "$(fdiv "$(get rps_b)" "$(get rps_c)")"
@@ -928,6 +939,7 @@ bar() {
 	bar "(b) stream, ON UPDATE" "$(get rps_b)" 1
 	bar "(b2) stream, ON WINDOW CLOSE" "$(get rps_b2)" 1
 	bar "(h) HOP, ON WINDOW CLOSE" "$(get rps_h)" 1
+	bar "(s) SESSION, ON WINDOW CLOSE" "$(get rps_s)" 1
 	bar "(c) statement trigger" "$(get rps_c)" 0
 	bar "(d) row trigger" "$(get rps_d)" 0
 	printf '\n\n# (e): pgbench single-row INSERTs, %s clients [TPS]\n' "$PGB_CLIENTS"

@@ -16,7 +16,7 @@ ALTER TABLE laminar._views ADD CONSTRAINT _views_emit_check
     CHECK (emit IN ('on update', 'on window close', 'after watermark', 'final', 'every', 'changes'));
 ALTER TABLE laminar._views
     ADD COLUMN window_kind text CONSTRAINT _views_window_kind_check
-        CHECK (window_kind IN ('tumble', 'hop', 'cumulate')),
+        CHECK (window_kind IN ('tumble', 'hop', 'cumulate', 'session')),
     ADD COLUMN window_slide interval,
     ADD COLUMN window_offset interval,
     ADD COLUMN allowed_lateness interval,

@@ -42,7 +42,7 @@ CREATE TABLE laminar._views (
     created_at      timestamptz NOT NULL DEFAULT now(),
     -- 0.3.0: the window (see laminar--0.2.0--0.3.0.sql), lateness
     window_kind     text CONSTRAINT _views_window_kind_check
-                        CHECK (window_kind IN ('tumble', 'hop', 'cumulate')),
+                        CHECK (window_kind IN ('tumble', 'hop', 'cumulate', 'session')),
     window_slide    interval,
     window_offset   interval,
     allowed_lateness interval,

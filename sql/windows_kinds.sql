@@ -216,7 +216,7 @@ SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FRO
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', INTERVAL '10 seconds') GROUP BY window_start $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '2 seconds', INTERVAL '10 seconds', INTERVAL '3 seconds') GROUP BY window_start $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', 'soon') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM SESSION(wk, ts, INTERVAL '10 seconds') GROUP BY window_start $$);
+SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM SESSION(wk, ts) GROUP BY window_start $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second') $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds') $$);
 SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds'), TUMBLE(ts, INTERVAL '1 second') $$);

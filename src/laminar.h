@@ -249,13 +249,15 @@ typedef enum LmWindowKind
 	LM_WINDOW_NONE = 0,
 	LM_WINDOW_TUMBLE,
 	LM_WINDOW_HOP,
-	LM_WINDOW_CUMULATE
+	LM_WINDOW_CUMULATE,
+	LM_WINDOW_SESSION /* per key; assigned and merged by the Aggregate */
 } LmWindowKind;
 
 typedef struct LmWindowSpec
 {
 	LmWindowKind kind;
-	int64 size;		/* TUMBLE, HOP: the window's length; CUMULATE: max_size */
+	int64 size;		/* TUMBLE, HOP: the window's length; CUMULATE: max_size;
+					 * SESSION: the gap */
 	int64 slide;	/* HOP: slide; CUMULATE: step; TUMBLE: = size */
 	int64 offset;	/* 0 <= offset < the alignment unit (lm_window_unit) */
 	int64 lateness; /* ALLOW LATENESS, microseconds (0: none) */

@@ -189,6 +189,8 @@ lm_cat_window_kind_from_text(const char *s)
 		return LM_WINDOW_HOP;
 	if (strcmp(s, "cumulate") == 0)
 		return LM_WINDOW_CUMULATE;
+	if (strcmp(s, "session") == 0)
+		return LM_WINDOW_SESSION;
 	return LM_WINDOW_TUMBLE;
 }
 
@@ -207,6 +209,8 @@ lm_cat_window_kind_text(LmWindowKind kind)
 			return "hop";
 		case LM_WINDOW_CUMULATE:
 			return "cumulate";
+		case LM_WINDOW_SESSION:
+			return "session";
 		case LM_WINDOW_NONE:
 			break;
 	}

@@ -96,10 +96,16 @@ typedef struct LmGroup
 	bool haslast;				 /* inline: there is a last row */
 	bool hasnext;				 /* inline: there is a next row */
 	bool dirty;
-	bool seen;			  /* an event reached its aggregates (not only a failed one) */
-	bool emit_failed;	  /* its row failed to compute: retried, counted once */
-	bool nonext;		  /* the running step emitted no row: HAVING is false */
-	LmRetained *retained; /* per aggregate, NULL unless one retains input */
+	bool seen;		  /* an event reached its aggregates (not only a failed one) */
+	bool emit_failed; /* its row failed to compute: retried, counted once */
+	int64 next_ws;	  /* the window bounds of its next and last rows (a */
+	int64 next_we;	  /* session's bounds move: -last must name the */
+	int64 last_ws;	  /* window the sink holds that row in) */
+	int64 last_we;
+	struct LmKeySessions *sessions; /* session views, in the key directory:
+									 * the key's open sessions */
+	bool nonext;					/* the running step emitted no row: HAVING is false */
+	LmRetained *retained;			/* per aggregate, NULL unless one retains input */
 	LmAggVal vals[FLEXIBLE_ARRAY_MEMBER];
 } LmGroup;
 
@@ -161,7 +167,19 @@ typedef struct LmWindow
 	int64 ngroups;
 	bool closing; /* the running step closed it: freed when it commits */
 	bool fired;	  /* the watermark reached its end (AFTER WATERMARK) */
+	/* session windows: one group (single), the key's session list */
+	struct LmKeySessions *ks;
+	bool retired;	/* merged into another session: its row is retracted */
+	bool retracted; /* ... by the running step */
 } LmWindow;
+
+/* the open sessions of one key (session views), in no order */
+typedef struct LmKeySessions
+{
+	int n;
+	int cap;
+	LmWindow **s;
+} LmKeySessions;
 
 /* rows whose groups are found before their transitions run */
 #define LM_AGG_CHUNK 64
@@ -184,7 +202,8 @@ typedef struct LmAggOp
 	bool any_byref;			  /* some aggregate's state is held by reference */
 	bool inline_rows;		  /* every output is by value: rows kept inline */
 	bool fast;				  /* keys are by-value types with bitwise equality: lmfast */
-	/* windows, oldest first */
+	/* windows, oldest first (session views: in no order) */
+	LmWindow *dir; /* session views: one group per key (its sessions) */
 	LmWindow **wins;
 	int nwins;
 	int wins_cap;
@@ -216,16 +235,16 @@ typedef struct LmAggOp
 #define LM_RESET_EVERY 64
 
 /*
- * lm_agg_find_window returns the window [start, end), creating it.
+ * lm_agg_new_window makes the window [start, end): listed in the
+ * aggregate's windows or not (the session directory), keyed (a group
+ * table) or not (a session, whose one group the caller makes).
  */
 static LmWindow *
-lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
+lm_agg_new_window(LmAggOp *a, int64 start, int64 end, bool listed, bool keyed)
 {
-	LmWindow *win = lm_windows_find((void **) a->wins, a->nwins, start, end);
+	LmWindow *win;
 	MemoryContext old;
 
-	if (win != NULL)
-		return win;
 	win = MemoryContextAllocZero(a->op.cxt, sizeof(LmWindow));
 	win->head.start = start;
 	win->head.end = end;
@@ -236,7 +255,9 @@ lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 	 */
 	win->cxt = AllocSetContextCreate(a->op.cxt, "laminar window", ALLOCSET_DEFAULT_MINSIZE,
 									 ALLOCSET_DEFAULT_INITSIZE, LM_WINDOW_MAXBLOCK);
-	if (a->fast)
+	if (!keyed)
+		; /* a session: its one group is made by the caller */
+	else if (a->fast)
 		win->fast = lmfast_create(win->cxt, 256, NULL);
 	else if (a->d.nkeys > 0)
 	{
@@ -246,9 +267,21 @@ lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
 			0, win->cxt, win->cxt, a->op.graph->econtext->ecxt_per_tuple_memory, false);
 		MemoryContextSwitchTo(old);
 	}
-	a->wins =
-		(LmWindow **) lm_windows_add((void **) a->wins, &a->nwins, &a->wins_cap, win, a->op.cxt);
+	if (listed)
+		a->wins = (LmWindow **) lm_windows_add((void **) a->wins, &a->nwins, &a->wins_cap, win,
+											   a->op.cxt);
 	return win;
+}
+
+/*
+ * lm_agg_find_window returns the window [start, end), creating it.
+ */
+static LmWindow *
+lm_agg_find_window(LmAggOp *a, int64 start, int64 end)
+{
+	LmWindow *win = lm_windows_find((void **) a->wins, a->nwins, start, end);
+
+	return win != NULL ? win : lm_agg_new_window(a, start, end, true, true);
 }
 
 /*
@@ -765,6 +798,277 @@ lm_agg_apply(LmAggOp *a, LmWindow *win, LmGroup *g, LmBatch *in, int i)
 	}
 }
 
+static void lm_agg_replay(LmAggOp *a, LmAggSpec *s, LmGroup *g, int k, LmWindow *win);
+static inline bool lm_agg_has_last(LmAggOp *a, LmGroup *g);
+static void lm_agg_last_row(LmAggOp *a, LmGroup *g, Datum **vals, bool **nulls);
+
+/*
+ * lm_agg_copy_into makes a copy of state vs, in cxt, as the value of an
+ * empty group (session merges): a datum copy, or serial then deserial for
+ * an internal state.
+ */
+static void
+lm_agg_copy_into(LmAggOp *a, LmAggSpec *s, LmAggVal *vs, LmAggVal *vt, MemoryContext cxt)
+{
+	MemoryContext old;
+
+	if (s->transtype != INTERNALOID)
+	{
+		old = MemoryContextSwitchTo(cxt);
+		vt->value = datumCopy(vs->value, s->transbyval, s->translen);
+		MemoryContextSwitchTo(old);
+		vt->isnull = false;
+	}
+	else
+	{
+		StringInfoData buf;
+		const char *p;
+
+		initStringInfo(&buf);
+		lm_aggfn_put_state(s, &buf, vs->value, false, cxt, a->d.fake_agg);
+		p = buf.data;
+		vt->value = lm_aggfn_get_state(s, &p, buf.data + buf.len, &vt->isnull, cxt, a->d.fake_agg);
+		pfree(buf.data);
+	}
+	vt->notrans = false;
+}
+
+/*
+ * lm_agg_session_merge merges session s into session t of the same key
+ * (an event bridged them): t spans both, its states combine s's, by the
+ * aggregate's combine function or, for one that retains its input (no
+ * combine function), by replaying both inputs; s is retired, and its row
+ * is retracted at the next emit.
+ */
+static void
+lm_agg_session_merge(LmAggOp *a, LmWindow *t, LmWindow *s)
+{
+	LmGroup *gt = t->single;
+	LmGroup *gs = s->single;
+
+	t->head.start = Min(t->head.start, s->head.start);
+	t->head.end = Max(t->head.end, s->head.end);
+	for (int k = 0; k < a->d.naggs; k++)
+	{
+		LmAggSpec *sp = &a->d.aggs[k];
+		LmAggVal *vt = &gt->vals[k];
+		LmAggVal *vs = &gs->vals[k];
+
+		if (sp->retain)
+		{
+			LmRetained *rt = &gt->retained[k];
+			LmRetained *rs = &gs->retained[k];
+
+			if (rs->len > 0)
+			{
+				if (rt->len + rs->len > rt->cap)
+				{
+					uint32 ncap = Max(rt->cap * 2, rt->len + rs->len);
+
+					rt->buf = rt->buf ? repalloc(rt->buf, ncap) : MemoryContextAlloc(t->cxt, ncap);
+					rt->cap = ncap;
+				}
+				memcpy(rt->buf + rt->len, rs->buf, rs->len);
+				rt->len += rs->len;
+			}
+			if (!sp->rebuild)
+			{
+				/* the state again, from the initial value over all the input */
+				if (!sp->transbyval && !vt->isnull && !vt->notrans)
+					lm_agg_free_state(sp, vt->value);
+				memset(vt, 0, sizeof(*vt));
+				vt->isnull = sp->initnull;
+				vt->notrans = sp->initnull;
+				if (!sp->initnull)
+				{
+					MemoryContext old = MemoryContextSwitchTo(t->cxt);
+
+					vt->value = datumCopy(sp->initval, sp->transbyval, sp->translen);
+					MemoryContextSwitchTo(old);
+				}
+				lm_agg_replay(a, sp, gt, k, t);
+			}
+			continue;
+		}
+		if (vs->isnull)
+			continue; /* s saw no input this aggregate kept */
+		if (vt->isnull && sp->transtype != INTERNALOID)
+		{
+			lm_agg_copy_into(a, sp, vs, vt, t->cxt);
+			continue;
+		}
+		{
+			FunctionCallInfo fc = sp->combinecall;
+			MemoryContext old;
+			Datum newv;
+
+			a->d.fake_agg->curaggcontext->ecxt_per_tuple_memory = t->cxt;
+			fc->args[0].value = vt->value;
+			fc->args[0].isnull = vt->isnull;
+			fc->args[1].value = vs->value;
+			fc->args[1].isnull = false;
+			fc->isnull = false;
+			old = MemoryContextSwitchTo(a->d.tmpcxt);
+			newv = FunctionCallInvoke(fc);
+			MemoryContextSwitchTo(old);
+			if (!sp->transbyval && !fc->isnull &&
+				DatumGetPointer(newv) != DatumGetPointer(vt->value) && sp->transtype != INTERNALOID)
+			{
+				old = MemoryContextSwitchTo(t->cxt);
+				newv = datumCopy(newv, false, sp->translen);
+				MemoryContextSwitchTo(old);
+			}
+			vt->value = newv;
+			vt->isnull = fc->isnull;
+			vt->notrans = false;
+			MemoryContextReset(a->d.tmpcxt);
+		}
+	}
+	gt->seen |= gs->seen;
+	s->retired = true;
+	s->ks = NULL;
+}
+
+/*
+ * lm_agg_session_assign finds the session of row i of a Calc batch (its
+ * key, its time) and returns its group: the session [ts, ts + gap) of the
+ * key, merged with every open session of the key it overlaps (half-open:
+ * an event at exactly last ts + gap starts a new session); *winp is set
+ * to the session's window.
+ */
+static LmGroup *
+lm_agg_session_assign(LmAggOp *a, LmBatch *in, int i, LmWindow **winp)
+{
+	int64 lo = in->ts[i];
+	int64 hi;
+	LmGroup *dg;
+	LmKeySessions *ks;
+	LmWindow *t = NULL;
+
+	if (pg_add_s64_overflow(lo, a->d.gap, &hi) || hi >= END_TIMESTAMP)
+		hi = END_TIMESTAMP - 1;
+	if (a->dir == NULL)
+		a->dir = lm_agg_new_window(a, 0, 0, false, true);
+	dg = lm_agg_lookup(a, a->dir, &LM_BATCH_VAL(in, 0, i), &LM_BATCH_NULL(in, 0, i));
+	if (dg->sessions == NULL)
+	{
+		/* a directory entry, not a group with state */
+		dg->sessions = MemoryContextAllocZero(a->dir->cxt, sizeof(LmKeySessions));
+		a->op.groups--;
+	}
+	ks = dg->sessions;
+	for (int j = 0; j < ks->n;)
+	{
+		LmWindow *s = ks->s[j];
+
+		if (s->head.start < hi && lo < s->head.end)
+		{
+			if (t == NULL)
+			{
+				t = s;
+				j++;
+				continue;
+			}
+			lm_agg_session_merge(a, t, s);
+			ks->s[j] = ks->s[--ks->n];
+			continue;
+		}
+		j++;
+	}
+	if (t == NULL)
+	{
+		LmGroup *g;
+
+		t = lm_agg_new_window(a, lo, hi, true, false);
+		g = lm_agg_new_group(a, t);
+		g->fkey = dg->fkey;
+		g->key = dg->key;
+		t->single = g;
+		t->ks = ks;
+		if (ks->n == ks->cap)
+		{
+			int ncap = Max(4, ks->cap * 2);
+
+			ks->s = ks->s ? repalloc(ks->s, sizeof(LmWindow *) * ncap)
+						  : MemoryContextAlloc(a->dir->cxt, sizeof(LmWindow *) * ncap);
+			ks->cap = ncap;
+		}
+		ks->s[ks->n++] = t;
+	}
+	else
+	{
+		t->head.start = Min(t->head.start, lo);
+		t->head.end = Max(t->head.end, hi);
+	}
+	*winp = t;
+	return t->single;
+}
+
+/*
+ * lm_agg_session_forget takes a freed session out of its key's list.
+ */
+static void
+lm_agg_session_forget(LmWindow *win)
+{
+	LmKeySessions *ks = win->ks;
+
+	if (ks == NULL)
+		return;
+	for (int j = 0; j < ks->n; j++)
+		if (ks->s[j] == win)
+		{
+			ks->s[j] = ks->s[--ks->n];
+			break;
+		}
+	win->ks = NULL;
+}
+
+/*
+ * lm_agg_emit_retraction emits the -last row of a retired session's group
+ * (merged into another session), in the window the sink holds it in.
+ */
+static void
+lm_agg_emit_retraction(LmAggOp *a, LmWindow *win)
+{
+	LmOp *op = &a->op;
+	LmBatch *out = &op->out;
+	LmGroup *g = win->single;
+	Datum *lv;
+	bool *ln;
+
+	win->retracted = true;
+	if (!lm_agg_has_last(a, g))
+		return;
+	if (out->n + 1 > out->cap)
+		lm_op_forward(op);
+	lm_agg_last_row(a, g, &lv, &ln);
+	for (int c = 0; c < a->d.nout; c++)
+	{
+		LM_BATCH_VAL(out, c, out->n) = lv[c];
+		LM_BATCH_NULL(out, c, out->n) = ln[c];
+	}
+	out->ts[out->n] = LM_NO_TIME;
+	out->wstart[out->n] = g->last_ws;
+	out->wend[out->n] = g->last_we;
+	out->weight[out->n] = -1;
+	out->n++;
+}
+
+/*
+ * lm_agg_emit_retractions retracts the rows of the sessions merged away
+ * since the last step: first, so that the sink deletes them before it
+ * writes the merged sessions' rows (which may have the same key).
+ */
+static void
+lm_agg_emit_retractions(LmAggOp *a)
+{
+	if (!a->d.session)
+		return;
+	for (int w = 0; w < a->nwins; w++)
+		if (a->wins[w]->retired && !a->wins[w]->retracted)
+			lm_agg_emit_retraction(a, a->wins[w]);
+}
+
 /*
  * lm_agg_find_groups finds (or makes) the window and group of rows
  * [from, to) of a Calc batch.  With the fast group table it does so in two
@@ -778,6 +1082,13 @@ lm_agg_find_groups(LmAggOp *a, LmBatch *in, int from, int to)
 	bool windowed = a->d.window_us > 0;
 	LmWindow *win = NULL;
 
+	if (a->d.session)
+	{
+		/* sessions: per key, one row at a time (they may merge) */
+		for (int i = from; i < to; i++)
+			a->rowgroup[i - from] = lm_agg_session_assign(a, in, i, &a->rowwin[i - from]);
+		return;
+	}
 	for (int i = from; i < to; i++)
 	{
 		int r = i - from;
@@ -851,7 +1162,8 @@ lm_agg_push(LmOp *op, int port, LmBatch *in)
 	while (in->pos < in->n)
 	{
 		int from = in->pos;
-		int to = Min(in->n, from + LM_AGG_CHUNK);
+		/* sessions: a row's session may merge the previous row's away */
+		int to = Min(in->n, from + (a->d.session ? 1 : LM_AGG_CHUNK));
 
 		lm_agg_find_groups(a, in, from, to);
 		for (int i = from; i < to; i++)
@@ -1088,6 +1400,8 @@ lm_agg_keep_next(LmAggOp *a, LmWindow *win, LmGroup *g, Datum *vals, bool *nulls
 	MemoryContext old;
 
 	g->nonext = false;
+	g->next_ws = win->head.start;
+	g->next_we = win->head.end;
 	if (a->inline_rows)
 	{
 		if (g->rows == NULL)
@@ -1157,6 +1471,11 @@ lm_agg_settle_row(LmAggOp *a, LmGroup *g, bool committed)
 {
 	int n = a->d.nout;
 
+	if (committed && (g->hasnext || g->next != NULL))
+	{
+		g->last_ws = g->next_ws;
+		g->last_we = g->next_we;
+	}
 	if (committed && g->nonext)
 	{
 		/* HAVING turned false: the sink deleted its row */
@@ -1231,8 +1550,9 @@ lm_agg_emit_group(LmAggOp *a, LmWindow *win, LmGroup *g)
 			LM_BATCH_NULL(out, c, out->n) = ln[c];
 		}
 		out->ts[out->n] = LM_NO_TIME;
-		out->wstart[out->n] = win->head.start;
-		out->wend[out->n] = win->head.end;
+		/* a session's bounds move: the sink holds the row in its old window */
+		out->wstart[out->n] = a->d.session ? g->last_ws : win->head.start;
+		out->wend[out->n] = a->d.session ? g->last_we : win->head.end;
 		out->weight[out->n] = -1;
 		out->n++;
 	}
@@ -1253,10 +1573,13 @@ lm_agg_flush(LmOp *op, int budget)
 
 	if (a->d.emit_close)
 		return false;
+	lm_agg_emit_retractions(a);
 	for (int w = 0; w < a->nwins; w++)
 	{
 		LmWindow *win = a->wins[w];
 
+		if (win->retired)
+			continue;
 		if (a->d.emit_fired && !win->fired)
 			continue;
 		while (win->dirty != NULL)
@@ -1287,8 +1610,19 @@ lm_agg_has_dirty(LmOp *op)
 	if (a->d.emit_close)
 		return false;
 	for (int i = 0; i < a->nwins; i++)
-		if (a->wins[i]->dirty && (a->wins[i]->fired || !a->d.emit_fired))
+	{
+		LmWindow *win = a->wins[i];
+
+		if (win->retired)
+		{
+			/* a merged session whose row is still in the table */
+			if (!win->retracted && lm_agg_has_last(a, win->single))
+				return true;
+			continue;
+		}
+		if (win->dirty && (win->fired || !a->d.emit_fired))
 			return true;
+	}
 	return false;
 }
 
@@ -1304,9 +1638,11 @@ lm_agg_has_closable(LmOp *op, int64 wm)
 
 	if (a->d.window_us <= 0 || wm == LM_NO_TIME)
 		return false;
-	/* windows are ordered by end */
-	for (int w = 0; w < a->nwins && a->wins[w]->head.end <= wm; w++)
+	/* windows are ordered by end (sessions, whose bounds move, are not) */
+	for (int w = 0; w < a->nwins && (a->d.session || a->wins[w]->head.end <= wm); w++)
 	{
+		if (a->wins[w]->retired || a->wins[w]->head.end > wm)
+			continue;
 		if (a->wins[w]->head.end <= done_wm)
 			return true;
 		if (a->d.emit_fired && !a->wins[w]->fired)
@@ -1349,11 +1685,12 @@ lm_agg_watermark(LmOp *op, int64 wm)
 
 	if (a->d.window_us <= 0 || wm == LM_NO_TIME)
 		return;
+	lm_agg_emit_retractions(a);
 	for (int w = 0; w < a->nwins; w++)
 	{
 		LmWindow *win = a->wins[w];
 
-		if (win->head.end > wm || win->closing)
+		if (win->head.end > wm || win->closing || win->retired)
 			continue;
 		if (win->head.end > done_wm)
 		{
@@ -1416,14 +1753,18 @@ lm_agg_settle(LmOp *op, bool committed)
 			}
 		}
 		win->pending = NULL;
-		if (committed && win->closing)
+		/* a merged session goes once its row is retracted (or it had none) */
+		if (committed && (win->closing ||
+						  (win->retired && (win->retracted || !lm_agg_has_last(a, win->single)))))
 		{
+			lm_agg_session_forget(win);
 			a->op.groups -= win->ngroups;
 			MemoryContextDelete(win->cxt);
 			pfree(win);
 			continue;
 		}
 		win->closing = false;
+		win->retracted = false;
 		a->wins[keep++] = win;
 	}
 	a->nwins = keep;
@@ -1446,6 +1787,12 @@ lm_agg_reset(LmOp *op)
 	a->nwins = 0;
 	a->op.groups = 0;
 	a->cur_group = NULL;
+	if (a->dir != NULL)
+	{
+		MemoryContextDelete(a->dir->cxt);
+		pfree(a->dir);
+		a->dir = NULL;
+	}
 }
 
 /*
@@ -1466,6 +1813,11 @@ lm_agg_explain(LmOp *op, StringInfo line)
 		appendStringInfoChar(line, ' ');
 		lm_window_interval_text(line, a->d.every_us);
 	}
+	if (a->d.session)
+	{
+		appendStringInfoString(line, " per SESSION gap ");
+		lm_window_interval_text(line, a->d.gap);
+	}
 	if (a->d.nkeys > 0)
 		appendStringInfo(line, ", %d key%s", a->d.nkeys, a->d.nkeys == 1 ? "" : "s");
 	appendStringInfoString(line, ":");
@@ -1478,6 +1830,7 @@ lm_agg_explain(LmOp *op, StringInfo line)
 #define LM_SNAP_DIRTY 2
 #define LM_SNAP_FAILED 4
 #define LM_SNAP_LAST 8
+#define LM_SNAP_RETIRED 16 /* sessions: merged away, its row not yet retracted */
 
 /*
  * lm_agg_put_tuple appends a minimal tuple: its length, then its bytes.
@@ -1516,7 +1869,7 @@ lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
 {
 	int64 flags = (g->seen ? LM_SNAP_SEEN : 0) | (g->dirty ? LM_SNAP_DIRTY : 0) |
 				  (g->emit_failed ? LM_SNAP_FAILED : 0) |
-				  (lm_agg_has_last(a, g) ? LM_SNAP_LAST : 0);
+				  (lm_agg_has_last(a, g) ? LM_SNAP_LAST : 0) | (win->retired ? LM_SNAP_RETIRED : 0);
 
 	lm_snap_put_int64(buf, flags);
 	if (a->fast)
@@ -1546,6 +1899,12 @@ lm_agg_snapshot_group(LmAggOp *a, LmWindow *win, LmGroup *g, StringInfo buf)
 		t = heap_form_minimal_tuple(a->d.outdesc, lv, ln);
 		lm_agg_put_tuple(buf, t);
 		pfree(t);
+		/* sessions: the window the last row is in (the bounds moved since) */
+		if (a->d.session)
+		{
+			lm_snap_put_int64(buf, g->last_ws);
+			lm_snap_put_int64(buf, g->last_we);
+		}
 	}
 	for (int k = 0; k < a->d.naggs; k++)
 	{
@@ -1626,27 +1985,80 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 	int64 flags = lm_snap_get_int64(p, end);
 	LmGroup *g;
 
-	if (a->d.nkeys > 0)
+	if (a->d.session)
 	{
-		MinimalTuple key = lm_agg_get_tuple(p, end, a->d.tmpcxt);
-		int64 before = win->ngroups;
+		/* a session: its key's directory entry, then its one group */
+		LmGroup *dg;
 
-		ExecStoreMinimalTuple(key, a->keyread, false);
-		slot_getallattrs(a->keyread);
-		g = lm_agg_lookup(a, win, a->keyread->tts_values, a->keyread->tts_isnull);
-		ExecClearTuple(a->keyread);
-		if (win->ngroups == before)
+		if (a->dir == NULL)
+			a->dir = lm_agg_new_window(a, 0, 0, false, true);
+		if (a->d.nkeys > 0)
+		{
+			MinimalTuple key = lm_agg_get_tuple(p, end, a->d.tmpcxt);
+
+			ExecStoreMinimalTuple(key, a->keyread, false);
+			slot_getallattrs(a->keyread);
+			dg = lm_agg_lookup(a, a->dir, a->keyread->tts_values, a->keyread->tts_isnull);
+			ExecClearTuple(a->keyread);
+		}
+		else
+			dg = lm_agg_lookup(a, a->dir, NULL, NULL);
+		if (dg->sessions == NULL)
+		{
+			dg->sessions = MemoryContextAllocZero(a->dir->cxt, sizeof(LmKeySessions));
+			a->op.groups--;
+		}
+		if (win->single != NULL)
 			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-							errmsg("laminar snapshot holds a group twice"),
+							errmsg("laminar snapshot holds a session with two groups"),
 							errhint("The snapshot was not written by this version of Laminar.")));
+		g = lm_agg_new_group(a, win);
+		g->fkey = dg->fkey;
+		g->key = dg->key;
+		win->single = g;
+		win->retired = (flags & LM_SNAP_RETIRED) != 0;
+		if (!win->retired)
+		{
+			LmKeySessions *ks = dg->sessions;
+
+			if (ks->n == ks->cap)
+			{
+				int ncap = Max(4, ks->cap * 2);
+
+				ks->s = ks->s ? repalloc(ks->s, sizeof(LmWindow *) * ncap)
+							  : MemoryContextAlloc(a->dir->cxt, sizeof(LmWindow *) * ncap);
+				ks->cap = ncap;
+			}
+			ks->s[ks->n++] = win;
+			win->ks = ks;
+		}
 	}
 	else
 	{
-		if (win->single != NULL)
-			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-							errmsg("laminar snapshot holds a group twice"),
-							errhint("The snapshot was not written by this version of Laminar.")));
-		g = lm_agg_lookup(a, win, NULL, NULL);
+		if (a->d.nkeys > 0)
+		{
+			MinimalTuple key = lm_agg_get_tuple(p, end, a->d.tmpcxt);
+			int64 before = win->ngroups;
+
+			ExecStoreMinimalTuple(key, a->keyread, false);
+			slot_getallattrs(a->keyread);
+			g = lm_agg_lookup(a, win, a->keyread->tts_values, a->keyread->tts_isnull);
+			ExecClearTuple(a->keyread);
+			if (win->ngroups == before)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("laminar snapshot holds a group twice"),
+						 errhint("The snapshot was not written by this version of Laminar.")));
+		}
+		else
+		{
+			if (win->single != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("laminar snapshot holds a group twice"),
+						 errhint("The snapshot was not written by this version of Laminar.")));
+			g = lm_agg_lookup(a, win, NULL, NULL);
+		}
 	}
 	g->seen = (flags & LM_SNAP_SEEN) != 0;
 	g->emit_failed = (flags & LM_SNAP_FAILED) != 0;
@@ -1666,6 +2078,13 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 		}
 		else
 			g->last = t;
+		g->last_ws = win->head.start;
+		g->last_we = win->head.end;
+		if (a->d.session)
+		{
+			g->last_ws = lm_snap_get_int64(p, end);
+			g->last_we = lm_snap_get_int64(p, end);
+		}
 	}
 	for (int k = 0; k < a->d.naggs; k++)
 	{
@@ -1725,7 +2144,9 @@ lm_agg_restore(LmOp *op, const char *data, Size len)
 		int64 start = lm_snap_get_int64(&p, end);
 		int64 wend = lm_snap_get_int64(&p, end);
 		int64 n = lm_snap_get_int64(&p, end);
-		LmWindow *win = lm_agg_find_window(a, start, wend);
+		/* sessions of different keys may share bounds: each is its own */
+		LmWindow *win = a->d.session ? lm_agg_new_window(a, start, wend, true, false)
+									 : lm_agg_find_window(a, start, wend);
 
 		for (int64 i = 0; i < n; i++)
 			lm_agg_restore_group(a, win, &p, end);

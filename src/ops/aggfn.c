@@ -326,6 +326,14 @@ lm_aggfn_init(LmAggSpec *a, Aggref *aggref, Node *fake_agg, MemoryContext cxt)
 								 fake_agg, NULL);
 	}
 
+	/* merging states (session windows) */
+	if (OidIsValid(a->combinefn_oid))
+	{
+		fmgr_info_cxt(a->combinefn_oid, &a->combinefn, cxt);
+		a->combinecall = palloc0(SizeForFunctionCallInfo(2));
+		InitFunctionCallInfoData(*a->combinecall, &a->combinefn, 2, a->collation, fake_agg, NULL);
+	}
+
 	/* saving the state: its own type, or serialfn/deserialfn, or its input */
 	if (a->transtype == INTERNALOID)
 	{

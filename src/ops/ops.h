@@ -52,6 +52,8 @@ typedef struct LmAggSpec
 	FmgrInfo deserialfn;
 	FunctionCallInfo serialcall;
 	FunctionCallInfo deserialcall;
+	FmgrInfo combinefn; /* merging session windows (if combinefn_oid) */
+	FunctionCallInfo combinecall;
 	bool retain; /* an internal state with no serialfn: snapshot keeps its input */
 	int16 *arglen;
 	bool *argbyval;
@@ -136,6 +138,8 @@ typedef struct LmAggDesc
 					  * the watermark has reached its end */
 	int64 lateness;	 /* ALLOW LATENESS: windows are kept that much longer */
 	int64 every_us;	 /* EMIT EVERY's period (explain only: the worker times it) */
+	bool session;	 /* SESSION windows: per key, merged by the Aggregate */
+	int64 gap;		 /* ... their gap, microseconds */
 	int nout;		 /* the view's output columns */
 	ExprState **outexprs;
 	ExprState *having; /* HAVING: a group has a row only while it holds */

@@ -175,6 +175,7 @@ lm_window_assign(const LmWindowSpec *w, int64 ts, int64 *starts, int64 *ends, in
 			}
 			return n;
 		}
+		case LM_WINDOW_SESSION:
 		case LM_WINDOW_NONE:
 			break;
 	}
@@ -192,6 +193,9 @@ lm_window_horizon(const LmWindowSpec *w, int64 wm)
 {
 	int64 end;
 
+	/* sessions lie on no grid: each ends at or before wm once closed */
+	if (w->kind == LM_WINDOW_SESSION && wm != LM_NO_TIME)
+		return wm;
 	if (wm == LM_NO_TIME || w->kind == LM_WINDOW_NONE || w->slide <= 0 ||
 		!lm_window_align(wm, w->slide, (w->offset + w->size % w->slide) % w->slide, &end) ||
 		!IS_VALID_TIMESTAMP(end))
@@ -288,6 +292,9 @@ lm_window_explain(LmOp *op, StringInfo line)
 			appendStringInfoString(line, "HOP slide ");
 			lm_window_interval_text(line, w->slide);
 			appendStringInfoString(line, " size ");
+			break;
+		case LM_WINDOW_SESSION:
+			appendStringInfoString(line, "SESSION gap ");
 			break;
 		case LM_WINDOW_CUMULATE:
 			appendStringInfoString(line, "CUMULATE step ");

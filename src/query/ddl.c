@@ -1048,19 +1048,16 @@ static const LmWindowFunc lm_window_funcs[] = {
 	{"hop", "HOP", LM_WINDOW_HOP, 2, "HOP(stream, ts, slide, size [, offset])"},
 	{"cumulate", "CUMULATE", LM_WINDOW_CUMULATE, 2,
 	 "CUMULATE(stream, ts, step, max_size [, offset])"},
+	{"session", "SESSION", LM_WINDOW_SESSION, 1, "SESSION(stream, ts, gap)"},
 };
 
 /*
  * lm_ddl_window_func returns the window table function called fname, or
- * NULL (SESSION is refused here: not supported yet).
+ * NULL.
  */
 static const LmWindowFunc *
 lm_ddl_window_func(const char *fname)
 {
-	if (strcmp(fname, "session") == 0)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("SESSION windows are not supported yet"),
-						errhint("Laminar supports TUMBLE, HOP and CUMULATE windows.")));
 	for (int i = 0; i < lengthof(lm_window_funcs); i++)
 		if (strcmp(fname, lm_window_funcs[i].name) == 0)
 			return &lm_window_funcs[i];
@@ -1099,10 +1096,15 @@ lm_ddl_window_spec(const LmWindowFunc *wf, List *params, LmViewDef *def)
 
 	memset(w, 0, sizeof(*w));
 	w->kind = wf->kind;
-	if (wf->kind == LM_WINDOW_TUMBLE)
+	if (wf->kind == LM_WINDOW_TUMBLE || wf->kind == LM_WINDOW_SESSION)
 	{
-		w->size = lm_ddl_window_param(linitial(params), wf, "size", &def->window_iv);
+		w->size = lm_ddl_window_param(
+			linitial(params), wf, wf->kind == LM_WINDOW_SESSION ? "gap" : "size", &def->window_iv);
 		w->slide = w->size;
+		if (wf->kind == LM_WINDOW_SESSION && list_length(params) > 1)
+			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("SESSION takes no offset"),
+							errdetail("A session starts at its first event."),
+							errhint("Write %s.", wf->usage)));
 	}
 	else
 	{
@@ -1472,6 +1474,15 @@ lm_ddl_rewrite_from(SelectStmt *s, LmViewDef *def)
 				ws = psprintf("pg_catalog.date_bin(%s, %s, %s)", size, qts, origin);
 				we = psprintf("%s OPERATOR(pg_catalog.+) %s", ws, size);
 			}
+			else if (wf->kind == LM_WINDOW_SESSION)
+			{
+				/*
+				 * the session of this event alone: the Aggregate merges it
+				 * with the key's overlapping sessions (no per-row SQL can)
+				 */
+				ws = pstrdup(qts);
+				we = psprintf("%s OPERATOR(pg_catalog.+) %s", qts, size);
+			}
 			else if (wf->kind == LM_WINDOW_HOP)
 			{
 				/* the starts after date_bin(slide, ts - size), up to ts */
@@ -1509,6 +1520,83 @@ lm_ddl_is_window_var(Node *expr, int ws_attno)
 {
 	return IsA(expr, Var) && ((Var *) expr)->varno == 1 && ((Var *) expr)->varlevelsup == 0 &&
 		   (((Var *) expr)->varattno == ws_attno || ((Var *) expr)->varattno == ws_attno + 1);
+}
+
+/*
+ * lm_ddl_window_ref_walker says whether node reads window_start or
+ * window_end of the window subquery (*ws_attno: window_start's attno).
+ */
+static bool
+lm_ddl_window_ref_walker(Node *node, int *ws_attno)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var) && lm_ddl_is_window_var(node, *ws_attno))
+		return true;
+	return expression_tree_walker(node, lm_ddl_window_ref_walker, (void *) ws_attno);
+}
+
+/*
+ * lm_ddl_agg_window_ref_walker says whether the arguments, FILTER or direct
+ * arguments of an aggregate in node read window_start or window_end (the
+ * select list and HAVING outside aggregates may: they are computed when a
+ * session's row is).
+ */
+static bool
+lm_ddl_agg_window_ref_walker(Node *node, int *ws_attno)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref))
+	{
+		Aggref *a = (Aggref *) node;
+
+		return lm_ddl_window_ref_walker((Node *) a->args, ws_attno) ||
+			   lm_ddl_window_ref_walker((Node *) a->aggfilter, ws_attno) ||
+			   lm_ddl_window_ref_walker((Node *) a->aggdirectargs, ws_attno);
+	}
+	return expression_tree_walker(node, lm_ddl_agg_window_ref_walker, (void *) ws_attno);
+}
+
+/*
+ * lm_ddl_check_session refuses what a SESSION view cannot compute: a
+ * session is known only once the Aggregate has merged the event into its
+ * key's sessions, so WHERE, group keys and aggregate arguments cannot read
+ * its bounds, and without an aggregate there are no sessions.
+ */
+static void
+lm_ddl_check_session(Query *q, int ws_attno, bool is_agg)
+{
+	ListCell *lc;
+
+	if (!is_agg)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("SESSION windows need an aggregate"),
+						errdetail("A session spans the events of one key; a view without "
+								  "GROUP BY has no sessions to write."),
+						errhint("Add GROUP BY key, window_start (and an aggregate).")));
+	if (lm_ddl_window_ref_walker(q->jointree->quals, &ws_attno) ||
+		lm_ddl_agg_window_ref_walker((Node *) q->targetList, &ws_attno) ||
+		lm_ddl_agg_window_ref_walker(q->havingQual, &ws_attno))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("WHERE and aggregate arguments of a SESSION view cannot read "
+							   "window_start or window_end"),
+						errdetail("A session's bounds are known only after its events are "
+								  "grouped."),
+						errhint("Use window_start and window_end in the select list, GROUP BY "
+								"or HAVING only.")));
+	foreach (lc, q->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
+
+		if (!lm_ddl_is_window_var((Node *) tle->expr, ws_attno) &&
+			lm_ddl_window_ref_walker((Node *) tle->expr, &ws_attno))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("a SESSION view cannot group by an expression of window_start "
+								   "or window_end"),
+							errhint("Group by window_start (and window_end) themselves.")));
+	}
 }
 
 /*
@@ -1996,6 +2084,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 	if (def.windowed)
 		ws_attno = list_length(rte->subquery->targetList) - 1;
 	is_agg = q->hasAggs || q->groupClause != NIL;
+	if (def.windowed && def.spec.kind == LM_WINDOW_SESSION && !is_agg)
+		lm_ddl_check_session(q, ws_attno, is_agg);
 
 	if (tail.emit == LM_EMIT_EVERY && !is_agg)
 		ereport(ERROR,
@@ -2088,6 +2178,8 @@ lm_ddl_create_view(LmToks *t, const char *stmt_text)
 				(errcode(ERRCODE_GROUPING_ERROR),
 				 errmsg("a windowed view must GROUP BY window_start or window_end"),
 				 errhint("Add window_start (and window_end) to GROUP BY and to the select list.")));
+		if (def.spec.kind == LM_WINDOW_SESSION)
+			lm_ddl_check_session(q, ws_attno, is_agg);
 		if (def.spec.kind == LM_WINDOW_CUMULATE && !has_window_end)
 			ereport(ERROR, (errcode(ERRCODE_GROUPING_ERROR),
 							errmsg("a CUMULATE view must GROUP BY window_end"),

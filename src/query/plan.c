@@ -335,6 +335,8 @@ lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad
 	ad->emit_fired = v->emit == LM_EMIT_AFTER_WATERMARK;
 	ad->lateness = g->window.lateness;
 	ad->every_us = v->emit_every_us;
+	ad->session = g->window.kind == LM_WINDOW_SESSION;
+	ad->gap = g->window.size;
 	ad->tmpcxt = AllocSetContextCreate(v->cxt, "laminar view scratch", ALLOCSET_DEFAULT_SIZES);
 
 	/* the fake Agg node that aggregate support functions ask for */
@@ -368,6 +370,9 @@ lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad
 		ListCell *al;
 
 		lm_aggfn_init(a, aggref, (Node *) ad->fake_agg, v->cxt);
+		/* sessions merge: by the combine function, or by replaying input */
+		if (ad->session && !a->retain && !OidIsValid(a->combinefn_oid))
+			a->retain = true;
 		a->filtercol = -1;
 		if (aggref->aggfilter)
 		{
@@ -543,7 +548,8 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	source = lm_source_create(g, desc, g->window_us > 0 ? cat->ts_attnum : 0, ctx.maxatt,
 							  stream_name, g->window_us > 0 && OidIsValid(cat->late_relid));
 	lm_graph_add(g, source);
-	if (g->window_us > 0)
+	/* sessions are assigned (and merged) by the Aggregate, per key */
+	if (g->window_us > 0 && g->window.kind != LM_WINDOW_SESSION)
 		lm_graph_add(g, lm_window_create(g, &g->window, source->out.natts));
 	lm_graph_add(g, calc);
 	if (v->agg)
@@ -574,7 +580,8 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	}
 	sd.global = sd.upsert && sd.nkeycols == 0;
 	sd.windowed = sd.upsert && g->window_us > 0;
-	sd.fresh = cat->fresh;
+	/* a session's key may have a row from before a merge: no blind inserts */
+	sd.fresh = cat->fresh && g->window.kind != LM_WINDOW_SESSION;
 	v->sink = lm_sink_create(g, &sd);
 	lm_graph_add(g, v->sink);
 
