@@ -5,20 +5,7 @@
 -- events left out by the rule: late iff ts < watermark - lateness when the
 -- event's transaction is applied.
 SET TimeZone = 'UTC';
--- what laminar.execute raised: SQLSTATE, message and hint on one line
-CREATE FUNCTION wk_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text;
-    msg text;
-    hint text;
-BEGIN
-    PERFORM laminar.execute(stmt);
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-    RETURN st || ': ' || msg || ' (hint: ' || hint || ')';
-END
-$$;
+-- (lm_err, from setup: SQLSTATE, message and hint of what laminar.execute raised)
 -- the events, with the transaction (batch) that sent them
 CREATE TABLE wk_ev (k int, v int, ts timestamptz, batch int);
 -- the same events with the watermark their transaction saw
@@ -130,28 +117,16 @@ SELECT * FROM wk_awm ORDER BY window_start, k NULLS FIRST;
 CREATE VIEW wk_kept AS SELECT * FROM wk_seen WHERE ts IS NOT NULL AND (wm IS NULL OR ts >= wm);
 CREATE VIEW wk_kept5 AS
   SELECT * FROM wk_seen WHERE ts IS NOT NULL AND (wm IS NULL OR ts >= wm - interval '5 seconds');
--- compare: rows only in the view, rows only in the oracle (both 0)
-CREATE FUNCTION wk_diff(view text, oracle text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    a int;
-    b int;
-    n int;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM (SELECT * FROM %s EXCEPT ALL %s) d', view, oracle) INTO a;
-    EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL SELECT * FROM %s) d', oracle, view) INTO b;
-    EXECUTE format('SELECT count(*) FROM %s', view) INTO n;
-    RETURN format('%s: %s rows, %s only in the view, %s only in plain SQL', view, n, a, b);
-END
-$$;
+-- compare with lm_diff (setup): rows only in the view, only in plain SQL
 -- HOP: the starts after date_bin(slide, ts - size), up to ts
-SELECT wk_diff('wk_hop', $$
+SELECT lm_diff('wk_hop', $$
   SELECT k, s AS window_start, s + interval '5 seconds' AS window_end, count(*) AS n, sum(v) AS s
     FROM wk_kept, generate_series(date_bin('2 seconds', ts - interval '5 seconds', 'epoch')
                                   + interval '2 seconds', ts, interval '2 seconds') s
    GROUP BY 1, 2, 3 $$);
-SELECT wk_diff('wk_hop_group', 'SELECT * FROM wk_hop');
+SELECT lm_diff('wk_hop_group', 'SELECT * FROM wk_hop');
 -- CUMULATE: one start per 9 s, ends every 3 s after ts; closed ones only
-SELECT wk_diff('wk_cum', $$
+SELECT lm_diff('wk_cum', $$
   SELECT date_bin('9 seconds', ts, 'epoch') AS window_start, e AS window_end, count(*) AS n,
          max(v) AS hi
     FROM wk_kept, generate_series(date_bin('3 seconds', ts, 'epoch') + interval '3 seconds',
@@ -159,33 +134,33 @@ SELECT wk_diff('wk_cum', $$
                                   interval '3 seconds') e
    WHERE e <= '2026-01-01 00:01:00+00'
    GROUP BY 1, 2 $$);
-SELECT wk_diff('wk_cum_group', $$
+SELECT lm_diff('wk_cum_group', $$
   SELECT k, e AS window_end, count(*) AS n
     FROM wk_kept, generate_series(date_bin('3 seconds', ts, 'epoch') + interval '3 seconds',
                                   date_bin('9 seconds', ts, 'epoch') + interval '9 seconds',
                                   interval '3 seconds') e
    GROUP BY 1, 2 $$);
 -- TUMBLE with an offset: date_bin from epoch + offset (-7 s is +3 s)
-SELECT wk_diff('wk_off', $$
+SELECT lm_diff('wk_off', $$
   SELECT date_bin('10 seconds', ts, timestamptz 'epoch' + interval '3 seconds') AS window_start,
          date_bin('10 seconds', ts, timestamptz 'epoch' + interval '3 seconds') + interval '10 seconds' AS window_end,
          count(*) AS n
     FROM wk_kept GROUP BY 1, 2 $$);
-SELECT wk_diff('wk_off_neg', 'SELECT window_start, n FROM wk_off');
+SELECT lm_diff('wk_off_neg', 'SELECT window_start, n FROM wk_off');
 -- lateness 5 s: the events not late for it
-SELECT wk_diff('wk_awm', $$
+SELECT lm_diff('wk_awm', $$
   SELECT k, date_bin('10 seconds', ts, 'epoch') AS window_start, count(*) AS n, sum(v) AS s
     FROM wk_kept5 GROUP BY 1, 2 $$);
-SELECT wk_diff('wk_final', 'SELECT * FROM wk_awm');
-SELECT wk_diff('wk_late_upd', $$
+SELECT lm_diff('wk_final', 'SELECT * FROM wk_awm');
+SELECT lm_diff('wk_late_upd', $$
   SELECT date_bin('10 seconds', ts, 'epoch') AS window_start, count(*) AS n
     FROM wk_kept5 GROUP BY 1 $$);
 
 -- the late-data tables: exactly the events late for each view's lateness,
 -- with the watermark they arrived at
-SELECT wk_diff('wk_late', $$
+SELECT lm_diff('wk_late', $$
   SELECT k, v, ts, wm AS _watermark FROM wk_seen WHERE ts < wm - interval '5 seconds' $$);
-SELECT wk_diff('wk_late_hop', $$
+SELECT lm_diff('wk_late_hop', $$
   SELECT k, v, ts, wm AS _watermark FROM wk_seen WHERE ts < wm $$);
 SELECT * FROM wk_late ORDER BY v;
 -- the view depends on its late-data table
@@ -203,50 +178,50 @@ SELECT laminar.execute('CREATE STREAM wk_nowm (k int)');
 SELECT laminar.advance_watermark('wk_nowm', '2026-01-01 00:02:00+00');
 
 -- malformed windows and clauses: SQLSTATE, message naming the construct, hint
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '0 seconds', INTERVAL '5 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '-5 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '0 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '6 seconds', INTERVAL '5 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_end, count(*) FROM CUMULATE(wk, ts, INTERVAL '4 seconds', INTERVAL '9 seconds') GROUP BY window_end $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '101 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_end, count(*) FROM CUMULATE(wk, ts, INTERVAL '1 second', INTERVAL '1 hour') GROUP BY window_end $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM CUMULATE(wk, ts, INTERVAL '1 second', INTERVAL '9 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 month', INTERVAL '2 months') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', INTERVAL '10 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '2 seconds', INTERVAL '10 seconds', INTERVAL '3 seconds') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', 'soon') GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM SESSION(wk, ts) GROUP BY window_start $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second') $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds') $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds'), TUMBLE(ts, INTERVAL '1 second') $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '0 seconds', INTERVAL '5 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '-5 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '0 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '6 seconds', INTERVAL '5 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_end, count(*) FROM CUMULATE(wk, ts, INTERVAL '4 seconds', INTERVAL '9 seconds') GROUP BY window_end $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '101 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_end, count(*) FROM CUMULATE(wk, ts, INTERVAL '1 second', INTERVAL '1 hour') GROUP BY window_end $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM CUMULATE(wk, ts, INTERVAL '1 second', INTERVAL '9 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 month', INTERVAL '2 months') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', INTERVAL '10 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '2 seconds', INTERVAL '10 seconds', INTERVAL '3 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(wk, ts, INTERVAL '10 seconds', 'soon') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM SESSION(wk, ts) GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second') $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds') $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start FROM wk GROUP BY k, HOP(ts, INTERVAL '1 second', INTERVAL '2 seconds'), TUMBLE(ts, INTERVAL '1 second') $$);
 -- window-only EMIT modes and lateness on views without windows
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT FINAL $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT AFTER WATERMARK $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM wk ALLOW LATENESS INTERVAL '1 second' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k ALLOW LATENESS INTERVAL '1 second' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT ON WINDOW CLOSE ALLOW LATENESS INTERVAL '1 second' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS INTERVAL '-1 second' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS INTERVAL '1 second' EMIT FINAL $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT FINAL ALLOW LATENESS INTERVAL '1 second', 2 $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT SOMETIMES $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM wk EMIT EVERY INTERVAL '1 second' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY INTERVAL '0 seconds' $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY 5 $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT FINAL $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT AFTER WATERMARK $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM wk ALLOW LATENESS INTERVAL '1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k ALLOW LATENESS INTERVAL '1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT ON WINDOW CLOSE ALLOW LATENESS INTERVAL '1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS INTERVAL '-1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') ALLOW LATENESS INTERVAL '1 second' EMIT FINAL $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT FINAL ALLOW LATENESS INTERVAL '1 second', 2 $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') EMIT SOMETIMES $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM wk EMIT EVERY INTERVAL '1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY INTERVAL '0 seconds' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k EMIT EVERY 5 $$);
 -- LATE DATA TO: a windowed view, a table of the right shape
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k LATE DATA TO x_late $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_ev $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_seen $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO pg_temp.x_late $$);
-SELECT wk_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO x_late ALLOW LATENESS INTERVAL '1 second' $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, count(*) FROM wk GROUP BY k LATE DATA TO x_late $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_ev $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO wk_seen $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO pg_temp.x_late $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM wk GROUP BY TUMBLE(ts, INTERVAL '1 second') LATE DATA TO x_late ALLOW LATENESS INTERVAL '1 second' $$);
 SELECT to_regclass('x_late');
 -- the cap is a superuser setting
 SET laminar.max_windows_per_event = 200;
-SELECT wk_err($$ CREATE MATERIALIZED VIEW wk_many AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '101 seconds') GROUP BY window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW wk_many AS SELECT window_start, count(*) FROM HOP(wk, ts, INTERVAL '1 second', INTERVAL '101 seconds') GROUP BY window_start $$);
 RESET laminar.max_windows_per_event;
 SELECT context FROM pg_settings WHERE name = 'laminar.max_windows_per_event';
 SELECT count(*) FROM laminar.views WHERE view::text = 'x';
@@ -286,4 +261,4 @@ SELECT * FROM we_every ORDER BY k;
 SELECT laminar.execute('DROP STREAM we CASCADE');
 DROP VIEW wk_kept, wk_kept5, wk_seen;
 DROP TABLE wk_ev, wk_late, wk_late_hop;
-DROP FUNCTION wk_err(text), wk_send(int), wk_diff(text, text);
+DROP FUNCTION wk_send(int);

@@ -4,19 +4,6 @@
 -- +merged).  Every view is compared with plain SQL over the events that
 -- were not late (gaps and islands with lag()), after every transaction.
 SET TimeZone = 'UTC';
-CREATE FUNCTION ss_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text;
-    msg text;
-    hint text;
-BEGIN
-    PERFORM laminar.execute(stmt);
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-    RETURN st || ': ' || msg || ' (hint: ' || hint || ')';
-END
-$$;
 CREATE TABLE ss_ev (k int, v int, ts timestamptz, batch int);
 SELECT laminar.execute($$
   CREATE STREAM ss (k int, v int, ts timestamptz, WATERMARK FOR ts AS ts - INTERVAL '2 seconds');
@@ -66,29 +53,17 @@ RETURNS TABLE (k int, v int, ts timestamptz, ws timestamptz, we timestamptz) LAN
   SELECT k, v, ts, min(ts) OVER (PARTITION BY k, sid), max(ts) OVER (PARTITION BY k, sid) + interval '5 seconds'
     FROM numbered
 $$;
-CREATE FUNCTION ss_diff(view text, oracle text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    a int;
-    b int;
-    n int;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM (SELECT * FROM %s EXCEPT ALL %s) d', view, oracle) INTO a;
-    EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL SELECT * FROM %s) d', oracle, view) INTO b;
-    EXECUTE format('SELECT count(*) FROM %s', view) INTO n;
-    RETURN format('%s: %s rows, %s only in the view, %s only in plain SQL', view, n, a, b);
-END
-$$;
 CREATE FUNCTION ss_check() RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
     w timestamptz := (SELECT max(ts) - interval '2 seconds' FROM ss_ev);
 BEGIN
-    RETURN NEXT ss_diff('ss_upd', 'SELECT k, ws, we, count(*), sum(v), max(v) FROM ss_sessions(''0'') GROUP BY 1, 2, 3');
-    RETURN NEXT ss_diff('ss_close', format('SELECT k, ws, we, count(*), avg(v) FROM ss_sessions(''0'')
+    RETURN NEXT lm_diff('ss_upd', 'SELECT k, ws, we, count(*), sum(v), max(v) FROM ss_sessions(''0'') GROUP BY 1, 2, 3');
+    RETURN NEXT lm_diff('ss_close', format('SELECT k, ws, we, count(*), avg(v) FROM ss_sessions(''0'')
         WHERE we <= %L GROUP BY 1, 2, 3', w));
-    RETURN NEXT ss_diff('ss_group', 'SELECT k, ws, count(DISTINCT v), array_agg(v ORDER BY v) FROM ss_sessions(''0'') GROUP BY 1, 2');
-    RETURN NEXT ss_diff('ss_final', format('SELECT k, ws, we, count(*), sum(v) FROM ss_sessions(''3 seconds'')
+    RETURN NEXT lm_diff('ss_group', 'SELECT k, ws, count(DISTINCT v), array_agg(v ORDER BY v) FROM ss_sessions(''0'') GROUP BY 1, 2');
+    RETURN NEXT lm_diff('ss_final', format('SELECT k, ws, we, count(*), sum(v) FROM ss_sessions(''3 seconds'')
         WHERE we + interval ''3 seconds'' <= %L GROUP BY 1, 2, 3', w));
-    RETURN NEXT ss_diff('ss_having', 'SELECT k, ws, we, count(*) FROM ss_sessions(''0'') GROUP BY 1, 2, 3 HAVING count(*) >= 3');
+    RETURN NEXT lm_diff('ss_having', 'SELECT k, ws, we, count(*) FROM ss_sessions(''0'') GROUP BY 1, 2, 3 HAVING count(*) >= 3');
 END
 $$;
 CREATE FUNCTION ss_send(b int) RETURNS void LANGUAGE sql AS $$
@@ -146,13 +121,13 @@ SELECT laminar.flush();
 SELECT * FROM ss_check();
 SELECT view, late_events > 0 AS some_late FROM laminar.views WHERE view::text LIKE 'ss%' ORDER BY view::text;
 -- errors
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM SESSION(ss, ts, INTERVAL '5 seconds') $$);
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '0 seconds') GROUP BY k, window_start $$);
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '1 second') GROUP BY k, window_start $$);
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') WHERE window_end > ts GROUP BY k, window_start $$);
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, sum(extract(epoch FROM window_end - ts)) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start $$);
-SELECT ss_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, date_trunc('hour', window_start) AS h, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, date_trunc('hour', window_start) $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM SESSION(ss, ts, INTERVAL '5 seconds') $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '0 seconds') GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '1 second') GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') WHERE window_end > ts GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, sum(extract(epoch FROM window_end - ts)) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, date_trunc('hour', window_start) AS h, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, date_trunc('hour', window_start) $$);
 SELECT laminar.execute('DROP STREAM ss CASCADE');
 DROP VIEW ss_seen;
 DROP TABLE ss_ev;
-DROP FUNCTION ss_check(), ss_diff(text, text), ss_send(int), ss_sessions(interval), ss_err(text);
+DROP FUNCTION ss_check(), ss_send(int), ss_sessions(interval);

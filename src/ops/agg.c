@@ -930,6 +930,24 @@ lm_agg_session_merge(LmAggOp *a, LmWindow *t, LmWindow *s)
 }
 
 /*
+ * lm_agg_session_add adds session win to a key's open sessions.
+ */
+static void
+lm_agg_session_add(LmAggOp *a, LmKeySessions *ks, LmWindow *win)
+{
+	if (ks->n == ks->cap)
+	{
+		int ncap = Max(4, ks->cap * 2);
+
+		ks->s = ks->s ? repalloc(ks->s, sizeof(LmWindow *) * ncap)
+					  : MemoryContextAlloc(a->dir->cxt, sizeof(LmWindow *) * ncap);
+		ks->cap = ncap;
+	}
+	ks->s[ks->n++] = win;
+	win->ks = ks;
+}
+
+/*
  * lm_agg_session_assign finds the session of row i of a Calc batch (its
  * key, its time) and returns its group: the session [ts, ts + gap) of the
  * key, merged with every open session of the key it overlaps (half-open:
@@ -984,16 +1002,7 @@ lm_agg_session_assign(LmAggOp *a, LmBatch *in, int i, LmWindow **winp)
 		g->fkey = dg->fkey;
 		g->key = dg->key;
 		t->single = g;
-		t->ks = ks;
-		if (ks->n == ks->cap)
-		{
-			int ncap = Max(4, ks->cap * 2);
-
-			ks->s = ks->s ? repalloc(ks->s, sizeof(LmWindow *) * ncap)
-						  : MemoryContextAlloc(a->dir->cxt, sizeof(LmWindow *) * ncap);
-			ks->cap = ncap;
-		}
-		ks->s[ks->n++] = t;
+		lm_agg_session_add(a, ks, t);
 	}
 	else
 	{
@@ -2019,18 +2028,7 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 		win->retired = (flags & LM_SNAP_RETIRED) != 0;
 		if (!win->retired)
 		{
-			LmKeySessions *ks = dg->sessions;
-
-			if (ks->n == ks->cap)
-			{
-				int ncap = Max(4, ks->cap * 2);
-
-				ks->s = ks->s ? repalloc(ks->s, sizeof(LmWindow *) * ncap)
-							  : MemoryContextAlloc(a->dir->cxt, sizeof(LmWindow *) * ncap);
-				ks->cap = ncap;
-			}
-			ks->s[ks->n++] = win;
-			win->ks = ks;
+			lm_agg_session_add(a, dg->sessions, win);
 		}
 	}
 	else

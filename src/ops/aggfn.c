@@ -96,6 +96,22 @@ lm_aggfn_sort_item(StringInfo sql, Aggref *aggref, SortGroupClause *sgc)
 }
 
 /*
+ * lm_aggfn_sort_list appends an aggregate's ORDER BY items, comma-separated.
+ */
+static void
+lm_aggfn_sort_list(StringInfo sql, Aggref *aggref)
+{
+	ListCell *lc;
+
+	foreach (lc, aggref->aggorder)
+	{
+		if (lc != list_head(aggref->aggorder))
+			appendStringInfoString(sql, ", ");
+		lm_aggfn_sort_item(sql, aggref, lfirst_node(SortGroupClause, lc));
+	}
+}
+
+/*
  * lm_aggfn_rebuild_init writes the statement that computes aggregate
  * aggref over its retained input: SELECT f([DISTINCT] u.a1, ... [ORDER BY
  * ...]) or f(direct args) WITHIN GROUP (ORDER BY ...), FROM ROWS FROM
@@ -129,14 +145,7 @@ lm_aggfn_rebuild_init(LmAggSpec *a, Aggref *aggref)
 			first = false;
 		}
 		appendStringInfoString(&sql, ") WITHIN GROUP (ORDER BY ");
-		first = true;
-		foreach (lc, aggref->aggorder)
-		{
-			if (!first)
-				appendStringInfoString(&sql, ", ");
-			lm_aggfn_sort_item(&sql, aggref, lfirst_node(SortGroupClause, lc));
-			first = false;
-		}
+		lm_aggfn_sort_list(&sql, aggref);
 	}
 	else
 	{
@@ -158,14 +167,7 @@ lm_aggfn_rebuild_init(LmAggSpec *a, Aggref *aggref)
 		if (aggref->aggorder != NIL)
 		{
 			appendStringInfoString(&sql, " ORDER BY ");
-			first = true;
-			foreach (lc, aggref->aggorder)
-			{
-				if (!first)
-					appendStringInfoString(&sql, ", ");
-				lm_aggfn_sort_item(&sql, aggref, lfirst_node(SortGroupClause, lc));
-				first = false;
-			}
+			lm_aggfn_sort_list(&sql, aggref);
 		}
 	}
 	/* ROWS FROM: the multi-argument unnest form exists only unqualified */

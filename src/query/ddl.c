@@ -390,6 +390,23 @@ lm_ddl_interval_us(Datum d, const char *what)
 }
 
 /*
+ * lm_ddl_rethrow_with_hint rethrows the error being handled (in a
+ * PG_CATCH, cxt the context before PG_TRY) with hint added if it has none.
+ */
+static void
+lm_ddl_rethrow_with_hint(MemoryContext cxt, const char *hint)
+{
+	ErrorData *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (edata->hint == NULL)
+		edata->hint = pstrdup(hint);
+	ReThrowError(edata);
+}
+
+/*
  * lm_ddl_const_interval analyses a raw expression that must be a constant
  * interval (a TUMBLE size) and returns it.
  */
@@ -411,14 +428,7 @@ lm_ddl_const_interval(Node *raw, const char *what)
 	PG_CATCH();
 	{
 		/* a bad literal ('soon'): name the clause and say how to write it */
-		ErrorData *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		if (edata->hint == NULL)
-			edata->hint = psprintf("Write %s as INTERVAL '10 seconds'.", what);
-		ReThrowError(edata);
+		lm_ddl_rethrow_with_hint(cxt, psprintf("Write %s as INTERVAL '10 seconds'.", what));
 	}
 	PG_END_TRY();
 	if (e == NULL)
@@ -691,14 +701,7 @@ lm_ddl_stream_options(LmToks *t, int from, Datum *idle_iv, int64 *idle_us)
 		}
 		PG_CATCH();
 		{
-			ErrorData *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			if (edata->hint == NULL)
-				edata->hint = pstrdup("Write WITH (idle_timeout = '5s').");
-			ReThrowError(edata);
+			lm_ddl_rethrow_with_hint(cxt, "Write WITH (idle_timeout = '5s').");
 		}
 		PG_END_TRY();
 		*idle_us = lm_ddl_interval_us(*idle_iv, "idle_timeout");

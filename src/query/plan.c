@@ -195,15 +195,12 @@ lm_compile_rights_check_func(Oid func_id, void *ctx)
 static int64 lm_plan_no_wm = LM_NO_TIME;
 
 /*
- * lm_plan_outputs describes the select list for the sink: names, types
- * and how each column travels to the table.
+ * lm_plan_output_arrays allocates the per-output arrays of a sink for n
+ * outputs.
  */
 static void
-lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
+lm_plan_output_arrays(LmSinkDesc *sd, int n)
 {
-	int n = list_length(q->targetList);
-	ListCell *lc;
-
 	sd->outtypes = palloc(sizeof(Oid) * n);
 	sd->outtypmods = palloc(sizeof(int32) * n);
 	sd->outlen = palloc(sizeof(int16) * n);
@@ -213,37 +210,61 @@ lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
 	sd->outnames = palloc(sizeof(char *) * n);
 	sd->outfuncs = palloc0(sizeof(FmgrInfo) * n);
 	sd->keyout = palloc(sizeof(int) * n);
+}
+
+/*
+ * lm_plan_output_col describes output column sd->nout (the next one): its
+ * type, and how its values travel to the table (arrays of the type, or
+ * text through the type's output function where no array type exists).
+ */
+static void
+lm_plan_output_col(LmSinkDesc *sd, Oid typ, int32 typmod, const char *name, MemoryContext cxt)
+{
+	int c = sd->nout++;
+
+	sd->outtypes[c] = typ;
+	sd->outtypmods[c] = typmod;
+	get_typlenbyvalalign(typ, &sd->outlen[c], &sd->outbyval[c], &sd->outalign[c]);
+	sd->outarraytypes[c] = get_array_type(typ);
+	if (!OidIsValid(sd->outarraytypes[c]))
+	{
+		/* arrays of arrays do not exist: such columns travel as text */
+		Oid outfn;
+		bool isvarlena;
+
+		getTypeOutputInfo(typ, &outfn, &isvarlena);
+		fmgr_info_cxt(outfn, &sd->outfuncs[c], cxt);
+	}
+	sd->outnames[c] = pstrdup(name);
+}
+
+/*
+ * lm_plan_outputs describes the select list for the sink: names, types
+ * and how each column travels to the table.
+ */
+static void
+lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
+{
+	ListCell *lc;
+
+	lm_plan_output_arrays(sd, list_length(q->targetList));
 	sd->nkeycols = cat->nkeycols;
 	sd->keycols = cat->keycols;
 	foreach (lc, q->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		Oid typ = exprType((Node *) tle->expr);
 		int c = sd->nout;
 
 		if (tle->resjunk)
 			continue;
-		sd->outtypes[c] = typ;
-		sd->outtypmods[c] = exprTypmod((Node *) tle->expr);
-		get_typlenbyvalalign(typ, &sd->outlen[c], &sd->outbyval[c], &sd->outalign[c]);
-		sd->outarraytypes[c] = get_array_type(typ);
-		if (!OidIsValid(sd->outarraytypes[c]))
-		{
-			/* arrays of arrays do not exist: such columns travel as text */
-			Oid outfn;
-			bool isvarlena;
-
-			getTypeOutputInfo(typ, &outfn, &isvarlena);
-			fmgr_info_cxt(outfn, &sd->outfuncs[c], cxt);
-		}
-		sd->outnames[c] = pstrdup(tle->resname);
+		lm_plan_output_col(sd, exprType((Node *) tle->expr), exprTypmod((Node *) tle->expr),
+						   tle->resname, cxt);
 		for (int k = 0; k < sd->nkeycols; k++)
 			if (strcmp(sd->keycols[k], sd->outnames[c]) == 0)
 			{
 				sd->keyout[sd->nkeyout++] = c;
 				break;
 			}
-		sd->nout++;
 	}
 }
 
@@ -254,37 +275,14 @@ lm_plan_outputs(Query *q, LmSinkDesc *sd, LmViewCatalog *cat, MemoryContext cxt)
 static void
 lm_plan_late_outputs(TupleDesc desc, LmSinkDesc *sd, MemoryContext cxt)
 {
-	int n = desc->natts + 1;
-
-	sd->outtypes = palloc(sizeof(Oid) * n);
-	sd->outtypmods = palloc(sizeof(int32) * n);
-	sd->outlen = palloc(sizeof(int16) * n);
-	sd->outbyval = palloc(sizeof(bool) * n);
-	sd->outalign = palloc(sizeof(char) * n);
-	sd->outarraytypes = palloc(sizeof(Oid) * n);
-	sd->outnames = palloc(sizeof(char *) * n);
-	sd->outfuncs = palloc0(sizeof(FmgrInfo) * n);
-	sd->keyout = palloc(sizeof(int) * n);
-	for (int c = 0; c < n; c++)
+	lm_plan_output_arrays(sd, desc->natts + 1);
+	for (int c = 0; c < desc->natts; c++)
 	{
-		Form_pg_attribute att = c < desc->natts ? TupleDescAttr(desc, c) : NULL;
-		Oid typ = att ? att->atttypid : TIMESTAMPTZOID;
+		Form_pg_attribute att = TupleDescAttr(desc, c);
 
-		sd->outtypes[c] = typ;
-		sd->outtypmods[c] = att ? att->atttypmod : -1;
-		get_typlenbyvalalign(typ, &sd->outlen[c], &sd->outbyval[c], &sd->outalign[c]);
-		sd->outarraytypes[c] = get_array_type(typ);
-		if (!OidIsValid(sd->outarraytypes[c]))
-		{
-			Oid outfn;
-			bool isvarlena;
-
-			getTypeOutputInfo(typ, &outfn, &isvarlena);
-			fmgr_info_cxt(outfn, &sd->outfuncs[c], cxt);
-		}
-		sd->outnames[c] = pstrdup(att ? NameStr(att->attname) : "_watermark");
+		lm_plan_output_col(sd, att->atttypid, att->atttypmod, NameStr(att->attname), cxt);
 	}
-	sd->nout = n;
+	lm_plan_output_col(sd, TIMESTAMPTZOID, -1, "_watermark", cxt);
 }
 
 /*
@@ -561,22 +559,18 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	if (v->emit == LM_EMIT_CHANGES)
 	{
 		/* the changelog's weight: one more output, filled by the sink */
-		int c = sd.nout++;
+		int n = sd.nout + 1;
 
 		sd.changes = true;
-		sd.outtypes = repalloc(sd.outtypes, sizeof(Oid) * sd.nout);
-		sd.outtypmods = repalloc(sd.outtypmods, sizeof(int32) * sd.nout);
-		sd.outlen = repalloc(sd.outlen, sizeof(int16) * sd.nout);
-		sd.outbyval = repalloc(sd.outbyval, sizeof(bool) * sd.nout);
-		sd.outalign = repalloc(sd.outalign, sizeof(char) * sd.nout);
-		sd.outarraytypes = repalloc(sd.outarraytypes, sizeof(Oid) * sd.nout);
-		sd.outnames = repalloc(sd.outnames, sizeof(char *) * sd.nout);
-		sd.outfuncs = repalloc(sd.outfuncs, sizeof(FmgrInfo) * sd.nout);
-		sd.outtypes[c] = INT2OID;
-		sd.outtypmods[c] = -1;
-		get_typlenbyvalalign(INT2OID, &sd.outlen[c], &sd.outbyval[c], &sd.outalign[c]);
-		sd.outarraytypes[c] = INT2ARRAYOID;
-		sd.outnames[c] = pstrdup("_weight");
+		sd.outtypes = repalloc(sd.outtypes, sizeof(Oid) * n);
+		sd.outtypmods = repalloc(sd.outtypmods, sizeof(int32) * n);
+		sd.outlen = repalloc(sd.outlen, sizeof(int16) * n);
+		sd.outbyval = repalloc(sd.outbyval, sizeof(bool) * n);
+		sd.outalign = repalloc(sd.outalign, sizeof(char) * n);
+		sd.outarraytypes = repalloc(sd.outarraytypes, sizeof(Oid) * n);
+		sd.outnames = repalloc(sd.outnames, sizeof(char *) * n);
+		sd.outfuncs = repalloc(sd.outfuncs, sizeof(FmgrInfo) * n);
+		lm_plan_output_col(&sd, INT2OID, -1, "_weight", cxt);
 	}
 	sd.global = sd.upsert && sd.nkeycols == 0;
 	sd.windowed = sd.upsert && g->window_us > 0;

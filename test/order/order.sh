@@ -6,7 +6,8 @@
 # statement (order.pgbench), which is the commit order:
 #   an event is late iff ts < max(ts of the events of every transaction with
 #   a smaller ticket) - delay.
-# Each windowed view must equal the same query in plain SQL over the
+# Each windowed view (TUMBLE ON UPDATE and ON WINDOW CLOSE, HOP ON UPDATE,
+# SESSION ON WINDOW CLOSE) must equal the same query in plain SQL over the
 # non-late events exactly, and count exactly the oracle's late events.
 # Prints TAP.  Uses PGHOST/PGPORT/PGUSER, database laminar_regress.
 # Knobs: ORDER_CLIENTS (6), ORDER_TXNS (250 per client).
@@ -24,7 +25,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 psql_cmd() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-PLAN=9
+PLAN=13
 # shellcheck source=test/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 # empty DESCRIPTION SQL: ok if the query returns no rows
@@ -58,6 +59,13 @@ if out=$(psql_cmd 2>&1 <<-'SQL'
 	  CREATE MATERIALIZED VIEW ord_close AS
 	    SELECT window_start, window_end, count(*) AS n, min(ts) AS first
 	    FROM TUMBLE(ord_ev, ts, INTERVAL '500 milliseconds') GROUP BY window_start, window_end
+	    EMIT ON WINDOW CLOSE;
+	  CREATE MATERIALIZED VIEW ord_hop AS
+	    SELECT k, window_start, count(*) AS n, max(ts) AS last
+	    FROM ord_ev GROUP BY k, HOP(ts, INTERVAL '250 milliseconds', INTERVAL '1 second');
+	  CREATE MATERIALIZED VIEW ord_sess AS
+	    SELECT k, window_start, window_end, count(*) AS n, min(ts) AS first
+	    FROM SESSION(ord_ev, ts, INTERVAL '60 milliseconds') GROUP BY k, window_start, window_end
 	    EMIT ON WINDOW CLOSE;
 	$$);
 	-- every committed event with the watermark of the transactions committed
@@ -135,7 +143,35 @@ empty "ord_close (TUMBLE 500 ms, ON WINDOW CLOSE) equals the oracle's closed win
 	(SELECT * FROM o EXCEPT ALL SELECT window_start, window_end, n, first FROM ord_close)
 	LIMIT 10"
 
-for v in ord_upd ord_close; do
+empty "ord_hop (HOP 250 ms / 1 s, ON UPDATE) equals the oracle over non-late events" "
+	WITH o AS (
+	  SELECT k, s AS ws, count(*) AS n, max(ts) AS last
+	    FROM ord_oracle_w, generate_series(date_bin('250 milliseconds', ts - interval '1 second',
+	                                                timestamptz '1970-01-01 00:00:00+00')
+	                                       + interval '250 milliseconds', ts, interval '250 milliseconds') s
+	   WHERE NOT late GROUP BY k, s)
+	(SELECT k, window_start, n, last FROM ord_hop EXCEPT ALL SELECT * FROM o)
+	UNION ALL
+	(SELECT * FROM o EXCEPT ALL SELECT k, window_start, n, last FROM ord_hop)
+	LIMIT 10"
+
+empty "ord_sess (SESSION 60 ms per key, ON WINDOW CLOSE) equals the oracle's closed sessions" "
+	WITH m AS (
+	  SELECT k, ts, CASE WHEN lag(ts) OVER (PARTITION BY k ORDER BY ts) IS NULL
+	                       OR ts >= lag(ts) OVER (PARTITION BY k ORDER BY ts) + interval '60 milliseconds'
+	                     THEN 1 ELSE 0 END AS brk
+	    FROM ord_oracle_w WHERE NOT late),
+	s AS (SELECT k, ts, sum(brk) OVER (PARTITION BY k ORDER BY ts ROWS UNBOUNDED PRECEDING) AS sid FROM m),
+	o AS (SELECT k, min(ts) AS ws, max(ts) + interval '60 milliseconds' AS we, count(*) AS n, min(ts) AS first
+	        FROM s GROUP BY k, sid
+	      HAVING max(ts) + interval '60 milliseconds'
+	             <= (SELECT max(ts) - interval '100 milliseconds' FROM ord_oracle_w))
+	(SELECT k, window_start, window_end, n, first FROM ord_sess EXCEPT ALL SELECT * FROM o)
+	UNION ALL
+	(SELECT * FROM o EXCEPT ALL SELECT k, window_start, window_end, n, first FROM ord_sess)
+	LIMIT 10"
+
+for v in ord_upd ord_close ord_hop ord_sess; do
 	have=$(psql_cmd -c "SELECT late_events FROM laminar.views WHERE view = '$v'::regclass" 2>&1)
 	is "$v: late_events equals the oracle's late events" "$have" "$LATE"
 done
