@@ -29,8 +29,10 @@ $$);
 SELECT view, emit, window_kind, window_size, allowed_lateness FROM laminar.views
  WHERE view::text LIKE 'ss%' ORDER BY view::text;
 SELECT laminar.flush();
-SELECT regexp_replace(line, '  \(.*', '') AS line
+SELECT regexp_replace(line, '  \(rows.*', '') AS line
   FROM laminar.explain('ss_upd') WITH ORDINALITY AS e(line, n) WHERE n = 3;
+SELECT regexp_replace(line, '  \(rows.*', '') AS line
+  FROM laminar.explain('ss_group') WITH ORDINALITY AS e(line, n) WHERE n = 3;
 -- the events each transaction saw as late: ts < watermark - lateness
 CREATE VIEW ss_seen AS
 SELECT e.*, (SELECT max(p.ts) - interval '2 seconds' FROM ss_ev p WHERE p.batch < e.batch) AS wm

@@ -107,7 +107,7 @@ typedef struct LmStreamShared
 #define LM_MAX_OPS 8
 
 /* what laminar.explain shows of one operator, summed over the workers */
-#define LM_OP_DESC_LEN 128
+#define LM_OP_DESC_LEN 256
 typedef struct LmOpShared
 {
 	char desc[LM_OP_DESC_LEN]; /* the operator, as its view's worker describes it

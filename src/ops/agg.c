@@ -1831,7 +1831,17 @@ lm_agg_explain(LmOp *op, StringInfo line)
 		appendStringInfo(line, ", %d key%s", a->d.nkeys, a->d.nkeys == 1 ? "" : "s");
 	appendStringInfoString(line, ":");
 	for (int i = 0; i < a->d.naggs; i++)
-		appendStringInfo(line, "%s %s", i ? "," : "", a->d.aggs[i].name);
+	{
+		LmAggSpec *s = &a->d.aggs[i];
+
+		/* how it runs, where that is not one event at a time (ops/README.md) */
+		appendStringInfo(line, "%s %s%s", i ? "," : "", s->name,
+						 s->rebuild		? " (from its input)"
+						 : s->finalcopy ? " (final on a copy)"
+										: "");
+		if (a->d.session && !s->rebuild)
+			appendStringInfoString(line, s->retain ? " (merges by replay)" : " (merges by combine)");
+	}
 }
 
 /* flags of a group in a snapshot */
