@@ -24,35 +24,43 @@ SELECT laminar.execute($$
   CREATE MATERIALIZED VIEW ss_having AS
     SELECT k, window_start, window_end, count(*) AS n
     FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start, window_end
-    HAVING count(*) >= 3
+    HAVING count(*) >= 3;
+  CREATE MATERIALIZED VIEW ss_cap AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS s
+    FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '10 seconds')
+    GROUP BY k, window_start, window_end
 $$);
-SELECT view, emit, window_kind, window_size, allowed_lateness FROM laminar.views
+SELECT view, emit, window_kind, window_size, window_slide AS max_length, allowed_lateness FROM laminar.views
  WHERE view::text LIKE 'ss%' ORDER BY view::text;
 SELECT laminar.flush();
 SELECT regexp_replace(line, '  \(rows.*', '') AS line
   FROM laminar.explain('ss_upd') WITH ORDINALITY AS e(line, n) WHERE n = 3;
 SELECT regexp_replace(line, '  \(rows.*', '') AS line
   FROM laminar.explain('ss_group') WITH ORDINALITY AS e(line, n) WHERE n = 3;
+SELECT regexp_replace(line, '  \(rows.*', '') AS line
+  FROM laminar.explain('ss_cap') WITH ORDINALITY AS e(line, n) WHERE n = 3;
 -- the events each transaction saw as late: ts < watermark - lateness
 CREATE VIEW ss_seen AS
 SELECT e.*, (SELECT max(p.ts) - interval '2 seconds' FROM ss_ev p WHERE p.batch < e.batch) AS wm
   FROM ss_ev e;
--- sessions in plain SQL: a new one starts where ts >= previous ts + gap
-CREATE FUNCTION ss_sessions(lateness interval)
+-- sessions in plain SQL: a new one starts where ts >= previous ts + gap,
+-- or in the next max_length period from the epoch (the default is 1 day);
+-- events at one time share a session (the sum runs over peers)
+CREATE FUNCTION ss_sessions(lateness interval, maxlen interval DEFAULT '1 day')
 RETURNS TABLE (k int, v int, ts timestamptz, ws timestamptz, we timestamptz) LANGUAGE sql AS $$
   WITH kept AS (
     SELECT k, v, ts FROM ss_seen
      WHERE ts IS NOT NULL AND (wm IS NULL OR ts >= wm - lateness)),
   marked AS (
-    SELECT k, v, ts,
-           CASE WHEN lag(ts) OVER (PARTITION BY k ORDER BY ts) IS NULL
-                  OR ts >= lag(ts) OVER (PARTITION BY k ORDER BY ts) + interval '5 seconds'
+    SELECT k, v, ts, p,
+           CASE WHEN lag(ts) OVER w IS NULL OR ts >= lag(ts) OVER w + interval '5 seconds'
                 THEN 1 ELSE 0 END AS starts
-      FROM kept),
+      FROM (SELECT *, date_bin(maxlen, ts, 'epoch') AS p FROM kept) kp
+    WINDOW w AS (PARTITION BY k, p ORDER BY ts)),
   numbered AS (
-    SELECT k, v, ts, sum(starts) OVER (PARTITION BY k ORDER BY ts ROWS UNBOUNDED PRECEDING) AS sid
+    SELECT k, v, ts, p, sum(starts) OVER (PARTITION BY k, p ORDER BY ts) AS sid
       FROM marked)
-  SELECT k, v, ts, min(ts) OVER (PARTITION BY k, sid), max(ts) OVER (PARTITION BY k, sid) + interval '5 seconds'
+  SELECT k, v, ts, min(ts) OVER (PARTITION BY k, p, sid), max(ts) OVER (PARTITION BY k, p, sid) + interval '5 seconds'
     FROM numbered
 $$;
 CREATE FUNCTION ss_check() RETURNS SETOF text LANGUAGE plpgsql AS $$
@@ -65,6 +73,7 @@ BEGIN
     RETURN NEXT lm_diff('ss_group', 'SELECT k, ws, count(DISTINCT v), array_agg(v ORDER BY v) FROM ss_sessions(''0'') GROUP BY 1, 2');
     RETURN NEXT lm_diff('ss_final', format('SELECT k, ws, we, count(*), sum(v) FROM ss_sessions(''3 seconds'')
         WHERE we + interval ''3 seconds'' <= %L GROUP BY 1, 2, 3', w));
+    RETURN NEXT lm_diff('ss_cap', 'SELECT k, ws, we, count(*), sum(v) FROM ss_sessions(''0'', ''10 seconds'') GROUP BY 1, 2, 3');
     RETURN NEXT lm_diff('ss_having', 'SELECT k, ws, we, count(*) FROM ss_sessions(''0'') GROUP BY 1, 2, 3 HAVING count(*) >= 3');
 END
 $$;
@@ -88,12 +97,19 @@ SELECT k, window_start, window_end, n FROM ss_upd ORDER BY k NULLS FIRST, window
 -- batch 2: 00:00:34.5 (on time: the watermark is 00:00:34) bridges key 1's
 -- [00:30, 00:35) and [00:36, 00:41): they merge into [00:30, 00:41), and
 -- the two rows written for them are replaced by one (-a, -b, +merged)
-INSERT INTO ss_ev VALUES (1, 9, '2026-01-01 00:00:34.5+00', 2), (2, 10, '2026-01-01 00:00:50+00', 2);
+-- key 4's 00:00:38 and 00:00:41 make one session, but two in ss_cap
+INSERT INTO ss_ev VALUES (1, 9, '2026-01-01 00:00:34.5+00', 2), (2, 10, '2026-01-01 00:00:50+00', 2),
+  (4, 16, '2026-01-01 00:00:38+00', 2), (4, 17, '2026-01-01 00:00:41+00', 2);
 SELECT ss_send(2);
 SELECT laminar.flush();
 SELECT * FROM ss_check();
 SELECT k, window_start, window_end, n FROM ss_upd ORDER BY k NULLS FIRST, window_start;
 SELECT k, window_start, dv, vs FROM ss_group ORDER BY k NULLS FIRST, window_start;
+-- ss_cap's sessions never span two 10-second periods from the epoch: key
+-- 4's 00:00:38 and 00:00:41 are two sessions there (which overlap), one
+-- in ss_upd
+SELECT k, window_start, window_end, n FROM ss_cap WHERE k = 4 ORDER BY window_start;
+SELECT k, window_start, window_end, n FROM ss_upd WHERE k = 4 ORDER BY window_start;
 -- batch 3: late events (00:00:09 < 00:00:48 - 3 s), one late for all but
 -- FINAL (00:00:46 >= 00:00:48 - 3 s), one ahead
 INSERT INTO ss_ev VALUES (1, 11, '2026-01-01 00:00:09+00', 3), (2, 12, '2026-01-01 00:00:46+00', 3),
@@ -126,10 +142,19 @@ SELECT view, late_events > 0 AS some_late FROM laminar.views WHERE view::text LI
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, v FROM SESSION(ss, ts, INTERVAL '5 seconds') $$);
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '0 seconds') GROUP BY k, window_start $$);
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '1 second') GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '-1 hour') GROUP BY k, window_start $$);
+SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds', INTERVAL '1 hour', INTERVAL '1 hour') GROUP BY k, window_start $$);
+-- laminar.max_session_length is the default cap of new SESSION views (0: none)
+SET laminar.max_session_length = 0;
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW ss_nocap AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start $$);
+SET laminar.max_session_length = '1h';
+SELECT laminar.execute($$ CREATE MATERIALIZED VIEW ss_hour AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start $$);
+RESET laminar.max_session_length;
+SELECT view, window_slide AS max_length FROM laminar.views WHERE view::text IN ('ss_nocap', 'ss_hour') ORDER BY 1::text;
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') WHERE window_end > ts GROUP BY k, window_start $$);
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, window_start, sum(extract(epoch FROM window_end - ts)) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, window_start $$);
 SELECT lm_err($$ CREATE MATERIALIZED VIEW x AS SELECT k, date_trunc('hour', window_start) AS h, count(*) FROM SESSION(ss, ts, INTERVAL '5 seconds') GROUP BY k, date_trunc('hour', window_start) $$);
 SELECT laminar.execute('DROP STREAM ss CASCADE');
 DROP VIEW ss_seen;
 DROP TABLE ss_ev;
-DROP FUNCTION ss_check(), ss_send(int), ss_sessions(interval);
+DROP FUNCTION ss_check(), ss_send(int), ss_sessions(interval, interval);

@@ -35,6 +35,7 @@ int lm_view_timeout_ms = 10000;
 int lm_work_mem_kb = 1024 * 1024;
 bool lm_debug_snapshot_cycle = false;
 int lm_max_windows_per_event = 100;
+int lm_max_session_length_s = 86400;
 
 static const struct config_enum_entry lm_backpressure_options[] = {
 	{"block", LM_BACKPRESSURE_BLOCK, false},
@@ -149,6 +150,13 @@ lm_guc_define(void)
 							"CUMULATE whose max_size / step, exceeds it.",
 							&lm_max_windows_per_event, 100, 1, 1024, PGC_SUSET, 0, NULL, NULL,
 							NULL);
+
+	/* read when a SESSION view is created, and kept with it */
+	DefineCustomIntVariable(
+		"laminar.max_session_length", "Longest period a session of a new SESSION view may span.",
+		"Sessions never span two periods epoch + k * this (0: no limit); "
+		"SESSION(stream, ts, gap, max_length) sets it per view.",
+		&lm_max_session_length_s, 86400, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 
 	DefineCustomBoolVariable(
 		"laminar.debug_snapshot_cycle",

@@ -63,6 +63,7 @@ extern int lm_view_timeout_ms;
 extern int lm_work_mem_kb;
 extern bool lm_debug_snapshot_cycle;
 extern int lm_max_windows_per_event;
+extern int lm_max_session_length_s;
 extern int lm_max_flush_delay_ms;
 
 extern void lm_guc_define(void);
@@ -258,7 +259,8 @@ typedef struct LmWindowSpec
 	LmWindowKind kind;
 	int64 size;		/* TUMBLE, HOP: the window's length; CUMULATE: max_size;
 					 * SESSION: the gap */
-	int64 slide;	/* HOP: slide; CUMULATE: step; TUMBLE: = size */
+	int64 slide;	/* HOP: slide; CUMULATE: step; TUMBLE: = size;
+					 * SESSION: the maximum length (0: none) */
 	int64 offset;	/* 0 <= offset < the alignment unit (lm_window_unit) */
 	int64 lateness; /* ALLOW LATENESS, microseconds (0: none) */
 } LmWindowSpec;

@@ -563,7 +563,10 @@ lm_cat_view_from_tuple(HeapTuple tup, TupleDesc td, const int *map, LmViewCatalo
 	v->slide_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_window_slide - 1]);
 	v->offset_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_window_offset - 1]);
 	v->lateness_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_allowed_lateness - 1]);
-	v->window.slide = v->slide_iv ? lm_cat_window_us(v->slide_iv) : v->window.size;
+	/* SESSION: window_slide is the maximum length (NULL: none) */
+	v->window.slide = v->slide_iv							? lm_cat_window_us(v->slide_iv)
+					  : v->window.kind == LM_WINDOW_SESSION ? 0
+															: v->window.size;
 	v->window.offset = v->offset_iv ? lm_cat_window_us(v->offset_iv) : 0;
 	v->window.lateness = v->lateness_iv ? lm_cat_window_us(v->lateness_iv) : 0;
 	v->every_iv = lm_cat_get_interval(tup, td, map[Anum_lm_views_emit_every - 1]);

@@ -162,7 +162,7 @@ typedef struct LmViewCatalog
 	/*
 	 * The window in microseconds (kind NONE if not windowed; NULL
 	 * window_kind with a size is TUMBLE, as 0.1 and 0.2 wrote it), and the
-	 * intervals as written: window_slide (HOP slide, CUMULATE step),
+	 * intervals as written: window_slide (HOP slide, CUMULATE step, SESSION max_length),
 	 * window_offset and allowed_lateness, each (Datum) 0 when NULL.
 	 */
 	LmWindowSpec window;

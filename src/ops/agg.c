@@ -170,6 +170,7 @@ typedef struct LmWindow
 	/* session windows: one group (single), the key's session list */
 	struct LmKeySessions *ks;
 	bool retired;	/* merged into another session: its row is retracted */
+	int64 period;	/* the max_session period it lies in (0 without one) */
 	bool retracted; /* ... by the running step */
 } LmWindow;
 
@@ -963,6 +964,8 @@ lm_agg_session_assign(LmAggOp *a, LmBatch *in, int i, LmWindow **winp)
 	LmKeySessions *ks;
 	LmWindow *t = NULL;
 
+	int64 period = a->d.max_session > 0 ? lm_window_floor(lo, a->d.max_session) : 0;
+
 	if (pg_add_s64_overflow(lo, a->d.gap, &hi) || hi >= END_TIMESTAMP)
 		hi = END_TIMESTAMP - 1;
 	if (a->dir == NULL)
@@ -979,7 +982,8 @@ lm_agg_session_assign(LmAggOp *a, LmBatch *in, int i, LmWindow **winp)
 	{
 		LmWindow *s = ks->s[j];
 
-		if (s->head.start < hi && lo < s->head.end)
+		/* sessions of another max_session period never join this one */
+		if (s->period == period && s->head.start < hi && lo < s->head.end)
 		{
 			if (t == NULL)
 			{
@@ -998,6 +1002,7 @@ lm_agg_session_assign(LmAggOp *a, LmBatch *in, int i, LmWindow **winp)
 		LmGroup *g;
 
 		t = lm_agg_new_window(a, lo, hi, true, false);
+		t->period = period;
 		g = lm_agg_new_group(a, t);
 		g->fkey = dg->fkey;
 		g->key = dg->key;
@@ -1826,6 +1831,11 @@ lm_agg_explain(LmOp *op, StringInfo line)
 	{
 		appendStringInfoString(line, " per SESSION gap ");
 		lm_window_interval_text(line, a->d.gap);
+		if (a->d.max_session > 0)
+		{
+			appendStringInfoString(line, " max ");
+			lm_window_interval_text(line, a->d.max_session);
+		}
 	}
 	if (a->d.nkeys > 0)
 		appendStringInfo(line, ", %d key%s", a->d.nkeys, a->d.nkeys == 1 ? "" : "s");
@@ -1840,7 +1850,8 @@ lm_agg_explain(LmOp *op, StringInfo line)
 						 : s->finalcopy ? " (final on a copy)"
 										: "");
 		if (a->d.session && !s->rebuild)
-			appendStringInfoString(line, s->retain ? " (merges by replay)" : " (merges by combine)");
+			appendStringInfoString(line,
+								   s->retain ? " (merges by replay)" : " (merges by combine)");
 	}
 }
 
@@ -2035,6 +2046,8 @@ lm_agg_restore_group(LmAggOp *a, LmWindow *win, const char **p, const char *end)
 		g->fkey = dg->fkey;
 		g->key = dg->key;
 		win->single = g;
+		/* a session starts at an event: its period follows from its start */
+		win->period = a->d.max_session > 0 ? lm_window_floor(win->head.start, a->d.max_session) : 0;
 		win->retired = (flags & LM_SNAP_RETIRED) != 0;
 		if (!win->retired)
 		{

@@ -131,16 +131,18 @@ typedef struct LmAggDesc
 	LmAggSpec *aggs;
 	AggState *fake_agg; /* makes AggCheckCallContext() succeed */
 	MemoryContext tmpcxt;
-	int64 window_us; /* 0: no window */
-	bool emit_close; /* ON WINDOW CLOSE, FINAL: emit each group once, when the
-					  * window is done (watermark >= end + lateness) */
-	bool emit_fired; /* AFTER WATERMARK: emit a window's changes only once
-					  * the watermark has reached its end */
-	int64 lateness;	 /* ALLOW LATENESS: windows are kept that much longer */
-	int64 every_us;	 /* EMIT EVERY's period (explain only: the worker times it) */
-	bool session;	 /* SESSION windows: per key, merged by the Aggregate */
-	int64 gap;		 /* ... their gap, microseconds */
-	int nout;		 /* the view's output columns */
+	int64 window_us;   /* 0: no window */
+	bool emit_close;   /* ON WINDOW CLOSE, FINAL: emit each group once, when the
+						* window is done (watermark >= end + lateness) */
+	bool emit_fired;   /* AFTER WATERMARK: emit a window's changes only once
+						* the watermark has reached its end */
+	int64 lateness;	   /* ALLOW LATENESS: windows are kept that much longer */
+	int64 every_us;	   /* EMIT EVERY's period (explain only: the worker times it) */
+	bool session;	   /* SESSION windows: per key, merged by the Aggregate */
+	int64 gap;		   /* ... their gap, microseconds */
+	int64 max_session; /* ... their maximum length (0: none): a session
+						* never spans two periods epoch + k * max_session */
+	int nout;		   /* the view's output columns */
 	ExprState **outexprs;
 	ExprState *having; /* HAVING: a group has a row only while it holds */
 	TupleDesc outdesc;
@@ -153,6 +155,7 @@ extern LmOp *lm_source_create(LmGraph *g, TupleDesc desc, AttrNumber ts_attnum, 
 /* ops/window.c */
 extern LmOp *lm_window_create(LmGraph *g, const LmWindowSpec *spec, int natts);
 extern int64 lm_window_unit(const LmWindowSpec *w);
+extern int64 lm_window_floor(int64 ts, int64 unit);
 extern int lm_window_assign(const LmWindowSpec *w, int64 ts, int64 *starts, int64 *ends, int max);
 extern int64 lm_window_horizon(const LmWindowSpec *w, int64 wm);
 extern void lm_window_interval_text(StringInfo line, int64 us);

@@ -96,6 +96,19 @@ lm_window_align(int64 ts, int64 unit, int64 phase, int64 *start)
 }
 
 /*
+ * lm_window_floor returns the largest epoch + k * unit at or before ts (a
+ * session's period when sessions have a maximum length); ts itself where
+ * that is out of range.
+ */
+int64
+lm_window_floor(int64 ts, int64 unit)
+{
+	int64 start;
+
+	return unit > 0 && lm_window_align(ts, unit, 0, &start) ? start : ts;
+}
+
+/*
  * lm_window_in_range says whether [start, end) has valid timestamps as
  * both bounds.
  */

@@ -1051,7 +1051,7 @@ static const LmWindowFunc lm_window_funcs[] = {
 	{"hop", "HOP", LM_WINDOW_HOP, 2, "HOP(stream, ts, slide, size [, offset])"},
 	{"cumulate", "CUMULATE", LM_WINDOW_CUMULATE, 2,
 	 "CUMULATE(stream, ts, step, max_size [, offset])"},
-	{"session", "SESSION", LM_WINDOW_SESSION, 1, "SESSION(stream, ts, gap)"},
+	{"session", "SESSION", LM_WINDOW_SESSION, 1, "SESSION(stream, ts, gap [, max_length])"},
 };
 
 /*
@@ -1104,10 +1104,36 @@ lm_ddl_window_spec(const LmWindowFunc *wf, List *params, LmViewDef *def)
 		w->size = lm_ddl_window_param(
 			linitial(params), wf, wf->kind == LM_WINDOW_SESSION ? "gap" : "size", &def->window_iv);
 		w->slide = w->size;
-		if (wf->kind == LM_WINDOW_SESSION && list_length(params) > 1)
-			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("SESSION takes no offset"),
-							errdetail("A session starts at its first event."),
-							errhint("Write %s.", wf->usage)));
+		if (wf->kind == LM_WINDOW_SESSION)
+		{
+			/*
+			 * the maximum length: the argument, or laminar.max_session_length
+			 * (0: none); a session never spans two of its periods
+			 */
+			if (list_length(params) > 1)
+			{
+				w->slide = lm_ddl_window_param(lsecond(params), wf, "max_length", &def->slide_iv);
+				if (w->slide < w->size)
+					ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+									errmsg("SESSION max_length must not be shorter than its gap"),
+									errdetail("A session of one event already spans the gap."),
+									errhint("Write %s with a max_length of at least the gap.",
+											wf->usage)));
+			}
+			else if (lm_max_session_length_s > 0)
+			{
+				Interval *iv = palloc0(sizeof(Interval));
+
+				iv->time = (int64) lm_max_session_length_s * USECS_PER_SEC;
+				w->slide = iv->time;
+				/* shown as '1 day' rather than '24:00:00' */
+				def->slide_iv = DirectFunctionCall1(interval_justify_hours, IntervalPGetDatum(iv));
+			}
+			else
+				w->slide = 0;
+			def->window_us = w->size;
+			return;
+		}
 	}
 	else
 	{

@@ -195,6 +195,27 @@ lm_compile_rights_check_func(Oid func_id, void *ctx)
 static int64 lm_plan_no_wm = LM_NO_TIME;
 
 /*
+ * lm_plan_window_ok says whether a catalog row's window is one the
+ * operators can run (CREATE checked it; a restored or hand-made row may
+ * not be): positive sizes and slides (a SESSION's maximum length may be 0:
+ * none), an offset within the unit, non-negative lateness, a CUMULATE step
+ * dividing its size, at most a batch of windows per event.
+ */
+static bool
+lm_plan_window_ok(const LmWindowSpec *w)
+{
+	if (w->size <= 0 || w->lateness < 0 || w->offset < 0)
+		return false;
+	if (w->kind == LM_WINDOW_SESSION)
+		return w->slide >= 0 && w->offset == 0;
+	if (w->slide <= 0 || w->offset >= lm_window_unit(w))
+		return false;
+	if (w->kind == LM_WINDOW_CUMULATE && w->size % w->slide != 0)
+		return false;
+	return w->size / w->slide + (w->size % w->slide != 0) <= LM_BATCH_SIZE;
+}
+
+/*
  * lm_plan_output_arrays allocates the per-output arrays of a sink for n
  * outputs.
  */
@@ -335,6 +356,7 @@ lm_plan_aggregate(LmView *v, Query *q, LmMapCtx *ctx, List *eqops, LmAggDesc *ad
 	ad->every_us = v->emit_every_us;
 	ad->session = g->window.kind == LM_WINDOW_SESSION;
 	ad->gap = g->window.size;
+	ad->max_session = ad->session ? g->window.slide : 0;
 	ad->tmpcxt = AllocSetContextCreate(v->cxt, "laminar view scratch", ALLOCSET_DEFAULT_SIZES);
 
 	/* the fake Agg node that aggregate support functions ask for */
@@ -444,12 +466,7 @@ lm_view_compile_body(LmViewCatalog *cat, MemoryContext parent)
 	g = v->graph = lm_graph_create(cxt);
 	g->window_us = cat->window_us;
 	g->window = cat->window;
-	if (cat->window.kind != LM_WINDOW_NONE &&
-		(cat->window.slide <= 0 || cat->window.offset < 0 ||
-		 cat->window.offset >= lm_window_unit(&cat->window) || cat->window.lateness < 0 ||
-		 (cat->window.kind == LM_WINDOW_CUMULATE && cat->window.size % cat->window.slide != 0) ||
-		 cat->window.size / cat->window.slide + (cat->window.size % cat->window.slide != 0) >
-			 LM_BATCH_SIZE))
+	if (cat->window.kind != LM_WINDOW_NONE && !lm_plan_window_ok(&cat->window))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("window of continuous view \"%s\" is out of range",
 							   get_rel_name(v->result_relid)),

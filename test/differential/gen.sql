@@ -6,7 +6,7 @@
 -- always yields the same events (setseed + random() is deterministic).
 --
 -- Shape of the data (see run.sh for the semantics being tested):
---   * ~30k events in 23 transactions; 300 ordinary keys, a few extreme int8
+--   * ~33k events in 23 transactions; 300 ordinary keys, a few extreme int8
 --     keys, ~2% NULL keys;
 --   * within a transaction ts runs forward with up to 4.5 s of backwards
 --     jitter (out of order, but inside the 5 s watermark delay);
@@ -30,6 +30,20 @@
 --     plus one event in the last microsecond of the diff_v8 window ending
 --     at W and of the latest diff_v9 window ending at or before W, and one
 --     in the first microsecond of the next ones;
+--   * SESSION edge events (one key each, k = 100 * view + 10 * checkpoint
+--     + case, grp 'session' or, for diff_v12, 'session 12/checkpoint/case';
+--     used by no random event) for each session view (gap g, lateness L)
+--     and W the watermark after checkpoint batch 11 / 17; cases 2..5 are
+--     completed by batch 13 / 18, which sees W (batch 12 has no ts):
+--       0: W-L-2g and W-L-g: exactly one gap apart: two sessions, the
+--          second ending exactly at W-L: closed at the checkpoint;
+--       1: W-L-2g+2us and W-L-g+1us: one session ending at W-L+1us: open;
+--       2: W-L-g+2us and W-L+g, bridged (merged) by W-L+1us later;
+--       3: W-L-g+2us and W-L+g+2us, only touched by W-L+2us later (half-
+--          open: three sessions);
+--       4: W-L-g+1us and W-L+g-2us, which W-L-1us later would merge, but
+--          it is late (dropped);
+--       5: W-L-g+1us, extended later by W-L (not late: exactly the limit);
 --   * batch 12 has only NULL timestamps;
 --   * batch 15 is rolled back and its timestamps are one day ahead: if it
 --     raised the watermark, every later event would be late;
@@ -88,6 +102,16 @@ DECLARE
 	cw interval;
 	e8 timestamptz;
 	e9 timestamptz;
+	-- SESSION edge events: gap and lateness of diff_v11 / diff_v12 / diff_v13
+	sgap constant interval[] := ARRAY[interval '3 seconds', interval '500 milliseconds', interval '4 seconds'];
+	slat constant interval[] := ARRAY[interval '0', interval '0', interval '6 seconds'];
+	sview constant int[] := ARRAY[11, 12, 13];
+	sw timestamptz;                  -- watermark after the last checkpoint batch
+	sc int;                          -- 0: checkpoint 11, 1: checkpoint 17
+	sv int;
+	sg interval;
+	sl interval;
+	us constant interval := interval '1 microsecond';
 BEGIN
 	PERFORM setseed(0.4242);
 	FOR b IN 1..nbatch LOOP
@@ -208,6 +232,38 @@ BEGIN
 				INSERT INTO diff_gen VALUES (seq, b, epart, 7 + i, 'checkpoint', i, 0.5 + i,
 					jsonb_build_object('tag', 'checkpoint', 'n', i),
 					(ARRAY[m, e8 - interval '1 microsecond', e8, e9 - interval '1 microsecond', e9])[i + 1]);
+			END LOOP;
+		END IF;
+		IF b IN (11, 13, 17, 18) THEN
+			-- SESSION edge events (see the header): for each session view
+			-- (gap g, lateness L) and W = the watermark after checkpoint batch
+			-- 11 / 17, which batch 13 / 18 then sees (batch 12 has no ts)
+			IF b IN (11, 17) THEN
+				sw := m - interval '5 seconds';
+			ELSIF w IS DISTINCT FROM sw THEN
+				RAISE EXCEPTION 'gen.sql: batch % saw watermark %, not the checkpoint''s %', b, w, sw;
+			END IF;
+			sc := CASE WHEN b IN (11, 13) THEN 0 ELSE 1 END;
+			FOR sv IN 1..3 LOOP
+				sg := sgap[sv];
+				sl := slat[sv];
+				IF b IN (11, 17) AND (w IS NULL OR sw - sl - 2 * sg < w - sl OR sg - sl >= interval '5 seconds') THEN
+					RAISE EXCEPTION 'gen.sql: SESSION edge events of batch % would be late or raise the watermark', b;
+				END IF;
+				INSERT INTO diff_gen
+				SELECT seq + x.ord, b, epart,
+					100 * sview[sv] + 10 * sc + x.c,
+					CASE WHEN sview[sv] = 12 THEN format('session %s/%s/%s', sview[sv], sc, x.c) ELSE 'session' END,
+					x.c, 0.5 + x.c * 0.25, jsonb_build_object('tag', 'session', 'n', x.c), sw - sl + x.off
+				FROM (VALUES (1, 0, -2 * sg, 0), (2, 0, -sg, 0),
+						(3, 1, -2 * sg + 2 * us, 0), (4, 1, -sg + us, 0),
+						(5, 2, -sg + 2 * us, 0), (6, 2, sg, 0), (7, 2, us, 1),
+						(8, 3, -sg + 2 * us, 0), (9, 3, sg + 2 * us, 0), (10, 3, 2 * us, 1),
+						(11, 4, -sg + us, 0), (12, 4, sg - 2 * us, 0), (13, 4, -us, 1),
+						(14, 5, -sg + us, 0), (15, 5, interval '0', 1)) x(ord, c, off, next)
+				WHERE x.next = CASE WHEN b IN (11, 17) THEN 0 ELSE 1 END
+				ORDER BY x.ord;
+				SELECT max(g.seq) INTO seq FROM diff_gen g;
 			END LOOP;
 		END IF;
 		IF b = nbatch THEN

@@ -12,7 +12,8 @@
 
 DROP FUNCTION IF EXISTS diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
 	diff_win_hop(interval, interval, interval, interval),
-	diff_win_cumulate(interval, interval, interval, interval);
+	diff_win_cumulate(interval, interval, interval, interval),
+	diff_win_session(interval, interval, text);
 DROP VIEW IF EXISTS diff_oracle_tumble;
 DROP VIEW IF EXISTS diff_oracle_w;
 DROP TABLE IF EXISTS diff_oracle;
@@ -92,6 +93,35 @@ LANGUAGE sql STABLE AS $$
 		generate_series(date_bin(step, e.ts, timestamptz '1970-01-01 00:00:00+00' + off) + step,
 			date_bin(max_size, e.ts, timestamptz '1970-01-01 00:00:00+00' + off) + max_size, step) AS we(we)
 	WHERE NOT e.late AND e.ts IS NOT NULL
+$$;
+
+--   SESSION(gap) per key (by = 'k' or 'grp'; a NULL key is a key of its
+--   own): gaps and islands over the key's non-late events in ts order: an
+--   event starts a new session iff it is the key's first or ts >= the
+--   previous ts + gap (half-open: exactly one gap later is a new session);
+--   a session spans [min(ts), max(ts) + gap).  Late events (per l) never
+--   join a session, so they cannot bridge two.
+CREATE FUNCTION diff_win_session(gap interval, l interval, by text)
+RETURNS TABLE (seq bigint, batch int, k int8, grp text, amount numeric, v float8, payload jsonb,
+	ts timestamptz, window_start timestamptz, window_end timestamptz)
+LANGUAGE sql STABLE AS $$
+	WITH e AS (
+		SELECT o.*, CASE by WHEN 'k' THEN o.k::text WHEN 'grp' THEN o.grp END AS key
+		FROM diff_oracle_late(l) o
+		WHERE NOT o.late AND o.ts IS NOT NULL
+	), marked AS (
+		SELECT e.*,
+			CASE WHEN lag(e.ts) OVER w IS NULL OR e.ts >= lag(e.ts) OVER w + gap THEN 1 ELSE 0 END AS starts
+		FROM e
+		WINDOW w AS (PARTITION BY e.key ORDER BY e.ts, e.seq)
+	), numbered AS (
+		SELECT m.*, sum(m.starts) OVER (PARTITION BY m.key ORDER BY m.ts, m.seq ROWS UNBOUNDED PRECEDING) AS sid
+		FROM marked m
+	)
+	SELECT n.seq, n.batch, n.k, n.grp, n.amount, n.v, n.payload, n.ts,
+		min(n.ts) OVER s, max(n.ts) OVER s + gap
+	FROM numbered n
+	WINDOW s AS (PARTITION BY n.key, n.sid)
 $$;
 
 -- watermark after the last committed transaction (NULL = -infinity)

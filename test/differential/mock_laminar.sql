@@ -11,12 +11,19 @@
 -- tables are recomputed from the events that are not late for the view
 -- (ts >= stamped watermark - ALLOW LATENESS).  Windows (TUMBLE, HOP,
 -- CUMULATE, with offset) are computed with integer microsecond arithmetic,
--- not date_bin / generate_series like the oracle.
+-- not date_bin / generate_series like the oracle.  SESSION windows are kept
+-- as a table of sessions per view (laminar.mock_sessions), merged once per
+-- transaction: the key's sessions and the transaction's non-late events,
+-- each as [ts, ts + gap), are unioned as intervals (a new session where an
+-- interval starts at or after the running max of the ends before it); an
+-- event belongs to the session of its key containing its ts (the oracle
+-- instead numbers gaps between consecutive events).
 --
 -- Fault injection (to prove the test notices): SET laminar_mock.fault via
 -- PGOPTIONS to one of late_le, close_early, float_big, float_tiny,
 -- numeric_scale, dup_row, drop_row, null_key_split, dup_final,
--- final_no_lateness.
+-- final_no_lateness, sess_touch (touching sessions merge), sess_late (late
+-- events join sessions), sess_split (a merge keeps a stale row).
 
 DROP SCHEMA IF EXISTS laminar CASCADE;
 CREATE SCHEMA laminar;
@@ -28,7 +35,17 @@ CREATE TABLE laminar.mock_views (
 	q text NOT NULL,
 	lateness interval NOT NULL DEFAULT '0',
 	late_events int8 NOT NULL DEFAULT 0,
-	null_time_events int8 NOT NULL DEFAULT 0
+	null_time_events int8 NOT NULL DEFAULT 0,
+	sess_gap interval,           -- SESSION views: the gap
+	sess_keys text               -- and the GROUP BY keys (SQL over the stream)
+);
+
+-- the sessions of the SESSION views: [ws, we) per key (row(keys)::text)
+CREATE TABLE laminar.mock_sessions (
+	view text NOT NULL,
+	key text NOT NULL,
+	ws timestamptz NOT NULL,
+	we timestamptz NOT NULL
 );
 
 CREATE TABLE laminar.mock_state (
@@ -114,6 +131,8 @@ DECLARE
 	emit text;
 	q text;
 	v record;
+	sgap interval;
+	skeys text;
 BEGIN
 	FOREACH stmt IN ARRAY regexp_split_to_array(cmds, ';') LOOP
 		stmt := btrim(stmt, E' \t\n');
@@ -123,6 +142,7 @@ BEGIN
 				EXECUTE format('DROP TABLE IF EXISTS %I', v.name);
 			END LOOP;
 			DELETE FROM laminar.mock_views;
+			DELETE FROM laminar.mock_sessions;
 			DELETE FROM laminar.mock_state;
 			DROP TABLE IF EXISTS diff_ev;
 			tags := tags || 'DROP STREAM'::text;
@@ -131,6 +151,7 @@ BEGIN
 			IF EXISTS (SELECT FROM laminar.mock_views WHERE name = m[1]) THEN
 				EXECUTE format('DROP TABLE %I', m[1]);
 				DELETE FROM laminar.mock_views WHERE name = m[1];
+				DELETE FROM laminar.mock_sessions WHERE view = m[1];
 			END IF;
 			tags := tags || 'DROP MATERIALIZED VIEW'::text;
 		ELSIF stmt ~* '^CREATE STREAM' THEN
@@ -147,9 +168,25 @@ BEGIN
 			lat := coalesce(m[6]::interval, '0');
 			emit := lower(coalesce(m[4], 'on update'));
 			-- LaminarDB spelling: GROUP BY ..., HOP(ts, ...) -> FROM HOP(diff_ev, ts, ...)
-			w := regexp_match(q, '^(.*)FROM\s+diff_ev\s+GROUP BY\s+(.*?),\s*(TUMBLE|HOP|CUMULATE)\(\s*ts\s*,(.*)\)\s*$', 'is');
+			w := regexp_match(q, '^(.*)FROM\s+diff_ev\s+GROUP BY\s+(.*?),\s*(TUMBLE|HOP|CUMULATE|SESSION)\(\s*ts\s*,(.*)\)\s*$', 'is');
 			IF w IS NOT NULL THEN
 				q := format('%sFROM %s(diff_ev, ts,%s) GROUP BY %s, window_start, window_end', w[1], w[3], w[4], w[2]);
+			END IF;
+			sgap := NULL;
+			skeys := NULL;
+			w := regexp_match(q, '(SESSION\(\s*diff_ev\s*,\s*ts\s*,([^)]*)\))', 'i');
+			IF w IS NOT NULL THEN
+				-- SESSION(diff_ev, ts, gap) ... GROUP BY keys, window_start, window_end
+				EXECUTE format('SELECT %s::interval', w[2]) INTO sgap;
+				skeys := (regexp_match(q, 'GROUP BY\s+(.*?),\s*window_start\s*,\s*window_end\s*$', 'is'))[1];
+				IF skeys IS NULL THEN
+					RAISE EXCEPTION 'mock laminar.execute: SESSION view needs GROUP BY keys, window_start, window_end: %', stmt;
+				END IF;
+				q := replace(q, w[1], format($s$(SELECT s.*, ms.ws AS window_start, ms.we AS window_end
+					FROM diff_ev s JOIN laminar.mock_sessions ms ON ms.view = %L AND ms.key = row(%s)::text
+						AND s.ts >= ms.ws AND s.ts < ms.we
+					WHERE s.mock_st = 1 AND NOT coalesce(s.ts < s.mock_w - %L::interval AND %L <> 'sess_late', false)) AS diff_ev$s$,
+					m[1], skeys, lat, laminar.mock_fault()));
 			END IF;
 			w := regexp_match(q, '((TUMBLE|HOP|CUMULATE)\(\s*diff_ev\s*,\s*ts\s*,([^)]*)\))', 'i');
 			IF w IS NOT NULL THEN
@@ -170,7 +207,8 @@ BEGIN
 					CASE WHEN laminar.mock_fault() = 'final_no_lateness' THEN '0' ELSE lat END);
 			END IF;
 			EXECUTE format('CREATE TABLE %I AS %s WITH NO DATA', m[1], q);
-			INSERT INTO laminar.mock_views VALUES (m[1], w IS NOT NULL, emit IN ('on window close', 'final'), q, lat);
+			INSERT INTO laminar.mock_views VALUES (m[1], w IS NOT NULL OR sgap IS NOT NULL,
+				emit IN ('on window close', 'final'), q, lat, 0, 0, sgap, skeys);
 			tags := tags || 'CREATE MATERIALIZED VIEW'::text;
 		ELSE
 			RAISE EXCEPTION 'mock laminar.execute: unsupported statement: %', stmt;
@@ -196,6 +234,30 @@ BEGIN
 		-- lateness is judged per view (ts < mock_w - its lateness)
 		UPDATE diff_ev SET mock_st = CASE WHEN ts IS NULL THEN 3 ELSE 1 END, mock_w = w
 		WHERE mock_xid = x AND mock_st = 0;
+		-- SESSION views: merge the transaction's non-late events into the
+		-- sessions (interval union per key)
+		FOR v IN SELECT * FROM laminar.mock_views WHERE sess_gap IS NOT NULL LOOP
+			EXECUTE format($m$
+				WITH iv AS (
+					SELECT key, ws, we FROM laminar.mock_sessions WHERE view = %1$L
+					UNION ALL
+					SELECT row(%2$s)::text, ts, ts + %3$L::interval FROM diff_ev
+					WHERE mock_xid = %4$L AND mock_st = 1
+						AND NOT coalesce(ts < mock_w - %5$L::interval AND %6$L <> 'sess_late', false)
+				), o AS (
+					SELECT key, ws, we, max(we) OVER (PARTITION BY key ORDER BY ws, we
+						ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pe
+					FROM iv
+				), i AS (
+					SELECT key, ws, we, sum(CASE WHEN pe IS NULL OR ws %7$s pe THEN 1 ELSE 0 END)
+						OVER (PARTITION BY key ORDER BY ws, we ROWS UNBOUNDED PRECEDING) AS isl
+					FROM o
+				), d AS (
+					DELETE FROM laminar.mock_sessions WHERE view = %1$L
+				)
+				INSERT INTO laminar.mock_sessions SELECT %1$L, key, min(ws), max(we) FROM i GROUP BY key, isl$m$,
+				v.name, v.sess_keys, v.sess_gap, x, v.lateness, f, CASE WHEN f = 'sess_touch' THEN '>' ELSE '>=' END);
+		END LOOP;
 		SELECT max(ts) INTO bmax FROM diff_ev WHERE mock_xid = x;
 		IF bmax IS NOT NULL AND (mx IS NULL OR bmax > mx) THEN
 			mx := bmax;
@@ -228,6 +290,10 @@ BEGIN
 		DELETE FROM diff_v5_close WHERE ctid = (SELECT max(ctid) FROM diff_v5_close);
 	ELSIF f = 'null_key_split' THEN
 		UPDATE diff_v2_keyed SET k = -1 WHERE k IS NULL;
+	ELSIF f = 'sess_split' THEN   -- a merged session's older part keeps its row
+		INSERT INTO diff_v11_session
+		SELECT k, ws, ws + interval '3 seconds', 1, NULL, NULL
+		FROM (SELECT k, window_start AS ws FROM diff_v11_session WHERE n > 1 ORDER BY k, window_start LIMIT 1) x;
 	ELSIF f = 'dup_final' THEN    -- a window written twice by an append-only view
 		INSERT INTO diff_v9_final SELECT * FROM diff_v9_final WHERE ctid = (SELECT max(ctid) FROM diff_v9_final);
 		INSERT INTO diff_v7_cumulate SELECT * FROM diff_v7_cumulate WHERE ctid = (SELECT min(ctid) FROM diff_v7_cumulate);

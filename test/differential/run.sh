@@ -7,12 +7,13 @@
 # breaks).  Deterministic: events come from gen.sql (fixed seed).
 #
 # What happens:
-#   1. drop leftovers; CREATE STREAM diff_ev and ten continuous views in one
-#      laminar.execute call: stateless, keyed and global aggregates, TUMBLE
-#      (with and without offset), HOP (FROM and LaminarDB's GROUP BY
-#      spelling), CUMULATE; EMIT ON UPDATE / ON WINDOW CLOSE / AFTER
-#      WATERMARK / FINAL; ALLOW LATENESS 4, 6 and 8 s;
-#   2. gen.sql generates ~30k events in 23 transactions (diff_gen); each
+#   1. drop leftovers; CREATE STREAM diff_ev and thirteen continuous views in
+#      one laminar.execute call: stateless, keyed and global aggregates,
+#      TUMBLE (with and without offset), HOP (FROM and LaminarDB's GROUP BY
+#      spelling), CUMULATE, SESSION (both spellings; gaps 3 s, 500 ms, 4 s);
+#      EMIT ON UPDATE / ON WINDOW CLOSE / AFTER WATERMARK / FINAL; ALLOW
+#      LATENESS 4, 6 and 8 s;
+#   2. gen.sql generates ~33k events in 23 transactions (diff_gen); each
 #      transaction is sent to the stream (INSERT ... SELECT, multi-row INSERT
 #      VALUES, COPY FROM STDIN csv / text, or a mix of all three inside one
 #      transaction; one transaction is rolled back), followed by
@@ -28,7 +29,12 @@
 #      committed transactions and L the view's ALLOW LATENESS (late: ts <
 #      W_batch - L): ON UPDATE every window of the non-late events; AFTER
 #      WATERMARK those with window_end <= W; ON WINDOW CLOSE and FINAL those
-#      with window_end + L <= W, each exactly once;
+#      with window_end + L <= W, each exactly once.  SESSION windows (per
+#      key, NULL included): gaps and islands over the non-late events, a new
+#      session iff ts >= previous ts + gap, bounds [min(ts), max(ts) + gap);
+#      ON UPDATE holds every session's current row (merged sessions replace
+#      their rows), ON WINDOW CLOSE / FINAL the sessions with
+#      window_end + L <= W;
 #   4. drop everything (set DIFF_KEEP=1 to keep the tables for debugging).
 #
 # Environment:
@@ -63,7 +69,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/laminar-diff.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 
 START=$(date +%s)
-PLAN=53
+PLAN=69
 T=0
 
 # ------------------------------------------------------------------ helpers
@@ -119,8 +125,16 @@ elapsed() { echo "$(($(date +%s) - START))s"; }
 
 # ------------------------------------------------------------ definitions
 VIEWS="diff_v1_stateless diff_v2_keyed diff_v3_global diff_v4_win diff_v5_close
-	diff_v6_hop diff_v7_cumulate diff_v8_hop_awm diff_v9_final diff_v10_update_late"
+	diff_v6_hop diff_v7_cumulate diff_v8_hop_awm diff_v9_final diff_v10_update_late
+	diff_v11_session diff_v12_session_close diff_v13_session_final"
 
+# SESSION gaps (diff_v11..13) are chosen so that sessions really merge
+# across transactions in this data (gen.sql's jitter reorders events by up
+# to 4.5 s): per key k, 3 s and 4 s; per grp (~20 values, ~70 events a
+# second each), 500 ms (with 2 s every grp would be a handful of sessions
+# about 90 s long, and only 7 merges across transactions).  gen.sql adds
+# edge events for each of the three (exact gap, closing exactly at W, a
+# bridge, a touch, a late bridge).
 read -r -d '' DDL <<'EOF'
 CREATE STREAM diff_ev (k int8, grp text, amount numeric, v float8, payload jsonb, ts timestamptz,
     WATERMARK FOR ts AS ts - INTERVAL '5 seconds');
@@ -168,12 +182,27 @@ CREATE MATERIALIZED VIEW diff_v10_update_late AS
     SELECT window_start, window_end, count(*) AS n, sum(v) AS sv
     FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds')
     GROUP BY window_start, window_end
-    ALLOW LATENESS INTERVAL '8 seconds'
+    ALLOW LATENESS INTERVAL '8 seconds';
+CREATE MATERIALIZED VIEW diff_v11_session AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS hi
+    FROM SESSION(diff_ev, ts, INTERVAL '3 seconds')
+    GROUP BY k, window_start, window_end;
+CREATE MATERIALIZED VIEW diff_v12_session_close AS
+    SELECT grp, window_start, window_end, count(*) AS n, count(DISTINCT k) AS nk
+    FROM diff_ev
+    GROUP BY grp, SESSION(ts, INTERVAL '500 milliseconds')
+    EMIT ON WINDOW CLOSE;
+CREATE MATERIALIZED VIEW diff_v13_session_final AS
+    SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
+    FROM SESSION(diff_ev, ts, INTERVAL '4 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT FINAL ALLOW LATENESS INTERVAL '6 seconds'
 EOF
 
 # Oracle queries: the same SELECTs over diff_oracle (every committed event)
-# or diff_oracle_tumble / diff_win_tumble / diff_win_hop / diff_win_cumulate
-# (non-late events with non-NULL ts, one row per window; lib.sql), keeping
+# or diff_oracle_tumble / diff_win_tumble / diff_win_hop / diff_win_cumulate /
+# diff_win_session (non-late events with non-NULL ts, one row per window,
+# sessions by gaps and islands; lib.sql), keeping
 # the windows the EMIT mode has written by now (diff_final_w() = watermark
 # after the committed transactions).
 O1="SELECT k, grp, amount * 2 AS dbl, payload->>'tag' AS tag FROM diff_oracle WHERE v > 0.5"
@@ -213,6 +242,19 @@ O9="SELECT * FROM (
 O10="SELECT window_start, window_end, count(*) AS n, sum(v) AS sv
     FROM diff_win_tumble('10 seconds', '0', '8 seconds')
     GROUP BY window_start, window_end"
+O11="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS hi
+    FROM diff_win_session('3 seconds', '0', 'k')
+    GROUP BY k, window_start, window_end"
+O12="SELECT * FROM (
+      SELECT grp, window_start, window_end, count(*) AS n, count(DISTINCT k) AS nk
+      FROM diff_win_session('500 milliseconds', '0', 'grp')
+      GROUP BY grp, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O13="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
+      FROM diff_win_session('4 seconds', '6 seconds', 'k')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
 
 # name|oracle|keys (SQL text[] literal; NULL = compare as multisets)
 view_spec() {
@@ -229,6 +271,9 @@ view_spec() {
 	diff_v8_hop_awm) V_ORA=$O8 V_KEYS="'{k,window_start,window_end}'" V_DESC="GROUP BY HOP(ts, 3s, 7s) EMIT AFTER WATERMARK ALLOW LATENESS 4s" ;;
 	diff_v9_final) V_ORA=$O9 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s offset 3s EMIT FINAL ALLOW LATENESS 6s" ;;
 	diff_v10_update_late) V_ORA=$O10 V_KEYS="'{window_start,window_end}'" V_DESC="TUMBLE 10s (EMIT ON UPDATE) ALLOW LATENESS 8s, no GROUP BY key" ;;
+	diff_v11_session) V_ORA=$O11 V_KEYS="'{k,window_start,window_end}'" V_DESC="SESSION gap 3s by k EMIT ON UPDATE (merged sessions replace their rows)" ;;
+	diff_v12_session_close) V_ORA=$O12 V_KEYS="'{grp,window_start,window_end}'" V_DESC="GROUP BY grp, SESSION(ts, 500ms) EMIT ON WINDOW CLOSE, count(DISTINCT k)" ;;
+	diff_v13_session_final) V_ORA=$O13 V_KEYS="'{k,window_start,window_end}'" V_DESC="SESSION gap 4s by k EMIT FINAL ALLOW LATENESS 6s" ;;
 	esac
 }
 
@@ -258,7 +303,8 @@ cleanup() {
 			diff_check_types(text, text), diff_check_rows(text, text, text[], int),
 			diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
 			diff_win_hop(interval, interval, interval, interval),
-			diff_win_cumulate(interval, interval, interval, interval);
+			diff_win_cumulate(interval, interval, interval, interval),
+			diff_win_session(interval, interval, text);
 	EOF
 	if [ "$MOCK" = 1 ]; then
 		psqlx -c "DROP SCHEMA IF EXISTS laminar CASCADE" >/dev/null 2>&1
@@ -313,10 +359,10 @@ setup() {
 
 SETUP_TAGS=
 if setup; then
-	ok "setup: CREATE STREAM + 10 views via laminar.execute"
+	ok "setup: CREATE STREAM + 13 views via laminar.execute"
 	diag "laminar.execute: $SETUP_TAGS" 2
 else
-	notok "setup: CREATE STREAM + 10 views via laminar.execute" "error: $ERR"
+	notok "setup: CREATE STREAM + 13 views via laminar.execute" "error: $ERR"
 	skip_rest "not run: setup failed"
 	cleanup
 	exit 0
@@ -491,6 +537,12 @@ check_counter diff_v8_hop_awm late_events "$LATE_L4" "diff_v8_hop_awm late_event
 check_counter diff_v8_hop_awm null_time_events "$NULL_ALL" "diff_v8_hop_awm null_time_events = oracle count of NULL-ts events"
 check_counter diff_v9_final late_events "$LATE_L6" "diff_v9_final late_events = oracle count of events with ts < watermark - 6 s"
 check_counter diff_v10_update_late late_events "$LATE_L8" "diff_v10_update_late late_events = oracle count of events with ts < watermark - 8 s"
+# SESSION views: late events are dropped (counted) before they can join or
+# bridge a session
+check_counter diff_v11_session late_events "$LATE_ALL" "diff_v11_session late_events = oracle count of late events"
+check_counter diff_v12_session_close late_events "$LATE_ALL" "diff_v12_session_close late_events = oracle count of late events"
+check_counter diff_v12_session_close null_time_events "$NULL_ALL" "diff_v12_session_close null_time_events = oracle count of NULL-ts events"
+check_counter diff_v13_session_final late_events "$LATE_L6" "diff_v13_session_final late_events = oracle count of events with ts < watermark - 6 s"
 
 # informational only (not part of the spec being tested)
 if run_sql -c "SELECT format('stream watermark %s (oracle %s)', watermark, diff_final_w()) FROM laminar.streams WHERE stream = 'diff_ev'::regclass"; then

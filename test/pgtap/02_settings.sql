@@ -2,9 +2,9 @@
 -- context and behave accordingly under SET.
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 
--- Every documented setting exists, with its context (12 tests).
+-- Every documented setting exists, with its context (13 tests).
 SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
           v.ctx, format('%s exists with context %s', v.name, v.ctx))
   FROM (VALUES
@@ -19,14 +19,15 @@ SELECT is((SELECT s.context::text FROM pg_settings s WHERE s.name = v.name),
     (9, 'laminar.view_timeout',         'sighup'),
     (10, 'laminar.work_mem',            'sighup'),
     (11, 'laminar.max_flush_delay',     'sighup'),
-    (12, 'laminar.max_windows_per_event', 'superuser')
+    (12, 'laminar.max_windows_per_event', 'superuser'),
+    (13, 'laminar.max_session_length', 'superuser')
   ) AS v(n, name, ctx)
  ORDER BY v.n;
 
 -- No undocumented laminar.* settings (laminar.debug_* are for tests only).
 SELECT is((SELECT count(*)::int FROM pg_settings
             WHERE name LIKE 'laminar.%' AND name NOT LIKE 'laminar.debug\_%'),
-          12, 'exactly the 12 documented laminar.* settings exist');
+          13, 'exactly the 13 documented laminar.* settings exist');
 
 -- Types (5 tests).
 SELECT is((SELECT s.vartype::text FROM pg_settings s WHERE s.name = v.name),
