@@ -221,7 +221,7 @@ sub clause_spans {
 				if (is_kw($t->[$j], 'as')) { push @spans, ['wmexpr', $j + 1, $e]; last }
 			}
 		}
-		elsif ($w eq 'tumble' || $w eq 'hop') {
+		elsif ($w eq 'tumble' || $w eq 'hop' || $w eq 'session' || $w eq 'cumulate') {
 			my $j = next_nonws($t, $i + 1);
 			next unless defined $j && $t->[$j][1] eq '(';
 			my $e = match_paren($t, $j);
@@ -305,6 +305,25 @@ push @{ $pool{tumble} }, (map { "TUMBLE(w, ts, INTERVAL $_)" } @IV), 'TUMBLE(w, 
   'TUMBLE(w)', 'TUMBLE()', 'TUMBLE(w, ts, INTERVAL \'1 second\') AS x', 'TUMBLE((w), (ts), (INTERVAL \'1 second\'))',
   'TUMBLE(TUMBLE(w, ts, INTERVAL \'1 second\'), ts, INTERVAL \'1 second\')', 'TUMBLE(w, window_start, INTERVAL \'1 second\')',
   'TUMBLE(lm_fuzz.w, w.ts, INTERVAL \'1 second\')', 'TUMBLE(w, ts, \'1 second\'::interval * 0)';
+# the other windows, with extreme intervals in every position
+push @{ $pool{tumble} }, (map { "HOP(w, ts, INTERVAL $_, INTERVAL '10 seconds')" } @IV),
+  (map { "HOP(w, ts, INTERVAL '1 second', INTERVAL $_)" } @IV),
+  (map { "HOP(w, ts, INTERVAL '1 second', INTERVAL '2 seconds', INTERVAL $_)" } @IV),
+  (map { "CUMULATE(w, ts, INTERVAL $_, INTERVAL '1 minute')" } @IV),
+  (map { "CUMULATE(w, ts, INTERVAL '1 second', INTERVAL $_)" } @IV),
+  (map { "SESSION(w, ts, INTERVAL $_)" } @IV),
+  (map { "SESSION(w, ts, INTERVAL '1 second', INTERVAL $_)" } @IV),
+  'HOP(w, ts, INTERVAL \'1 second\')', 'HOP(w, ts, INTERVAL \'1 microsecond\', INTERVAL \'1 day\')',
+  'CUMULATE(w, ts, INTERVAL \'7 seconds\', INTERVAL \'1 minute\')', 'SESSION(w, ts)', 'SESSION(w)',
+  'SESSION(w, ts, NULL)', 'SESSION(w, ts, INTERVAL \'1 second\', NULL)', 'SESSION(w, ts, ts)',
+  'SESSION(SESSION(w, ts, INTERVAL \'1 second\'), ts, INTERVAL \'1 second\')',
+  'HOP(w, window_start, INTERVAL \'1 second\', INTERVAL \'2 seconds\')';
+push @{ $pool{emit} }, (map { "EMIT FINAL ALLOW LATENESS INTERVAL $_" } @IV),
+  (map { "EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL $_" } @IV), (map { "EMIT EVERY INTERVAL $_" } @IV),
+  'EMIT ON UPDATE LATE DATA TO fz_late', 'EMIT FINAL LATE DATA TO w', 'LATE DATA TO', 'ALLOW LATENESS',
+  'EMIT CHANGES ALLOW LATENESS INTERVAL \'1 second\'', 'EMIT ON WINDOW CLOSE ALLOW LATENESS INTERVAL \'1 second\'',
+  'EMIT AFTER WATERMARK LATE DATA TO pg_catalog.pg_class', 'EMIT FINAL LATE DATA TO "x; DROP TABLE w"',
+  'EMIT CHANGES LATE DATA TO fz_late ALLOW LATENESS INTERVAL \'1 second\'', 'EMIT EVERY', 'EMIT EVERY 5';
 push @{ $pool{emit} }, 'EMIT ON UPDATE', 'EMIT ON WINDOW CLOSE', 'EMIT CHANGES', 'EMIT FINAL', 'EMIT', 'EMIT ON',
   'EMIT ON WINDOW', 'EMIT ON UPDATE EMIT ON WINDOW CLOSE', 'EMIT ON WINDOW CLOSE EXTRA', 'EMIT AFTER WATERMARK',
   'EMIT EVERY INTERVAL \'1 second\'', 'emit on window close', 'EMIT "ON" UPDATE', 'EMIT ON WINDOW CLOSE;';
