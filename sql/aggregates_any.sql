@@ -56,8 +56,8 @@ BEGIN
         FROM ag_ev GROUP BY k$q$);
 END
 $$;
--- ten transactions of 60 events over 3 keys: each emits, then grows the
--- groups (several hundred values each by the end), with NULLs and repeats
+-- ten transactions of 80 events over 3 keys: each emits, then grows the
+-- groups (the largest to 354 values by the end), with NULLs and repeats
 SELECT setseed(0.25);
 DO $$
 BEGIN
@@ -68,7 +68,7 @@ BEGIN
            CASE WHEN random() < 0.05 THEN NULL ELSE chr(97 + (random() * 5)::int) END,
            '2026-01-01 00:00:00+00'::timestamptz + (b * 3 + random()) * interval '1 second',
            b
-      FROM generate_series(1, 60);
+      FROM generate_series(1, 80);
   END LOOP;
 END $$;
 -- each batch in its own transaction, each followed by a flush and a check
