@@ -8,8 +8,20 @@
 --   ts < W_b - L,  W_b = max(ts over all events of batches < b) - 5 s
 -- (W_b = -infinity when there is no earlier non-NULL ts), L the view's
 -- ALLOW LATENESS (0 when none).  Events of one batch never make each other
--- late.
+-- late.  An event with a NULL ts is never late (it has no window: the views
+-- count it in null_time_events, and it never goes to a LATE DATA TO table).
+--
+-- LATE DATA TO (diff_v17_late, lateness 6 s): its table must hold exactly
+-- the events late for that lateness (a multiset of the stream's columns),
+-- each with _watermark = W_b, the watermark its transaction saw:
+--   SELECT <stream columns>, w AS _watermark FROM diff_oracle_late('6 seconds') WHERE late
+-- EMIT CHANGES (diff_v14, diff_v15): the net changelog (sum(_weight) per
+-- distinct row, rows with a non-zero sum) must equal the ON UPDATE oracle,
+-- each with net weight exactly 1 (diff_check_rows over a GROUP BY of the
+-- changelog), and the changelog itself must be well-formed
+-- (diff_check_changelog).
 
+DROP FUNCTION IF EXISTS diff_check_changelog(text, text[], int);
 DROP FUNCTION IF EXISTS diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
 	diff_win_hop(interval, interval, interval, interval),
 	diff_win_cumulate(interval, interval, interval, interval),
@@ -168,7 +180,8 @@ BEGIN
 END
 $$;
 
--- Contents of the result table vs. the oracle query.
+-- Contents of the result table (res: a table name, or a parenthesized
+-- query without an alias) vs. the oracle query.
 --   keys IS NULL: compare as multisets of rows (all columns, as text);
 --   otherwise: keys identify a row (must be unique in the result); rows are
 --   matched on the keys' text, float4/float8 columns compared with
@@ -199,7 +212,7 @@ BEGIN
 	FROM pg_attribute
 	WHERE attrelid = 'pg_temp.diff_o'::regclass AND attnum > 0 AND NOT attisdropped;
 
-	EXECUTE format('SELECT count(*) FROM %s', res) INTO n_res;
+	EXECUTE format('SELECT count(*) FROM %s t', res) INTO n_res;
 	SELECT count(*) INTO n_ora FROM pg_temp.diff_o;
 
 	SELECT 'row(' || string_agg('t.' || quote_ident(c), ', ') || ')::text' INTO rowexpr FROM unnest(cols) c;
@@ -257,6 +270,59 @@ BEGIN
 	FOR rec IN EXECUTE q || format(' LIMIT %s', maxshow) LOOP
 		RETURN NEXT format('key %s %s: result %s / oracle %s', rec.k, rec.what,
 			coalesce(rec.rrow, '-'), coalesce(rec.orow, '-'));
+	END LOOP;
+END
+$$;
+
+-- An EMIT CHANGES table (res, the view's columns cols plus _weight and
+-- _seq) as a changelog: every _seq non-NULL and distinct, every _weight +1
+-- or -1, and, per distinct row (cols), the running sum of _weight in _seq
+-- order stays 0 or 1: every -1 row is preceded (lower _seq) by a +1 row of
+-- the same columns that no earlier -1 row retracted, and a row is never
+-- added again before it is retracted.  (Whether the net sums equal the ON
+-- UPDATE answer is diff_check_rows' job.)  First line 'OK' or 'FAIL', then
+-- diagnostics.
+CREATE OR REPLACE FUNCTION diff_check_changelog(res text, cols text[], maxshow int DEFAULT 5)
+RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	rowexpr text;
+	q text;
+	n int8;
+	n_seq int8;
+	n_nullseq int8;
+	n_badw int8;
+	n_plus int8;
+	n_minus int8;
+	n_neg int8;
+	n_over int8;
+	rec record;
+BEGIN
+	SELECT 'row(' || string_agg('t.' || quote_ident(c), ', ') || ')::text' INTO rowexpr FROM unnest(cols) c;
+	EXECUTE format($q$SELECT count(*), count(DISTINCT t._seq), count(*) FILTER (WHERE t._seq IS NULL),
+			count(*) FILTER (WHERE t._weight IS NULL OR t._weight NOT IN (-1, 1)),
+			count(*) FILTER (WHERE t._weight = 1), count(*) FILTER (WHERE t._weight = -1)
+		FROM %s t$q$, res)
+		INTO n, n_seq, n_nullseq, n_badw, n_plus, n_minus;
+	q := format($q$
+		WITH c AS (
+			SELECT %1$s AS x, t._seq, t._weight,
+				sum(t._weight) OVER (PARTITION BY %1$s ORDER BY t._seq ROWS UNBOUNDED PRECEDING) AS run
+			FROM %2$s t)
+		SELECT x, _seq, _weight, run FROM c WHERE run < 0 OR run > 1$q$, rowexpr, res);
+	EXECUTE format('SELECT count(DISTINCT x) FILTER (WHERE run < 0), count(DISTINCT x) FILTER (WHERE run > 1) FROM (%s) d', q)
+		INTO n_neg, n_over;
+	RETURN NEXT CASE WHEN n_seq = n AND n_nullseq = 0 AND n_badw = 0 AND n_neg = 0 AND n_over = 0
+		THEN 'OK' ELSE 'FAIL' END;
+	RETURN NEXT format('changelog rows %s (+1: %s, -1: %s), distinct _seq %s, NULL _seq %s, weights not +1/-1 %s, '
+		'rows retracted before being added %s, rows added twice %s',
+		n, n_plus, n_minus, n_seq, n_nullseq, n_badw, n_neg, n_over);
+	FOR rec IN EXECUTE format($q$SELECT _seq, count(*) AS cnt FROM %s GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT %s$q$,
+			res, maxshow) LOOP
+		RETURN NEXT format('_seq %s appears %s times', rec._seq, rec.cnt);
+	END LOOP;
+	FOR rec IN EXECUTE q || format(' ORDER BY _seq LIMIT %s', maxshow) LOOP
+		RETURN NEXT format('row %s: _weight %s at _seq %s makes its running weight %s', rec.x, rec._weight, rec._seq, rec.run);
 	END LOOP;
 END
 $$;

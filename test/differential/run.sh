@@ -7,12 +7,13 @@
 # breaks).  Deterministic: events come from gen.sql (fixed seed).
 #
 # What happens:
-#   1. drop leftovers; CREATE STREAM diff_ev and thirteen continuous views in
+#   1. drop leftovers; CREATE STREAM diff_ev and seventeen continuous views in
 #      one laminar.execute call: stateless, keyed and global aggregates,
 #      TUMBLE (with and without offset), HOP (FROM and LaminarDB's GROUP BY
 #      spelling), CUMULATE, SESSION (both spellings; gaps 3 s, 500 ms, 4 s);
-#      EMIT ON UPDATE / ON WINDOW CLOSE / AFTER WATERMARK / FINAL; ALLOW
-#      LATENESS 4, 6 and 8 s;
+#      EMIT ON UPDATE / ON WINDOW CLOSE / AFTER WATERMARK / FINAL / CHANGES
+#      (HOP and SESSION) / EVERY; ALLOW LATENESS 4, 6 and 8 s; LATE DATA TO
+#      diff_late (made by the view);
 #   2. gen.sql generates ~33k events in 23 transactions (diff_gen); each
 #      transaction is sent to the stream (INSERT ... SELECT, multi-row INSERT
 #      VALUES, COPY FROM STDIN csv / text, or a mix of all three inside one
@@ -24,7 +25,8 @@
 #      compared with its oracle query over diff_oracle (lib.sql): exact for
 #      everything (numerics as text, display scale included) except float8
 #      columns (relative 1e-9); column names and types are compared with a
-#      CREATE TABLE AS of the oracle query; laminar.views counters are checked.
+#      CREATE TABLE AS of the oracle query (a changelog: plus _weight smallint,
+#      _seq bigint); laminar.views counters are checked.
 #      Which windows a result table holds, with W the watermark after the
 #      committed transactions and L the view's ALLOW LATENESS (late: ts <
 #      W_batch - L): ON UPDATE every window of the non-late events; AFTER
@@ -34,7 +36,18 @@
 #      session iff ts >= previous ts + gap, bounds [min(ts), max(ts) + gap);
 #      ON UPDATE holds every session's current row (merged sessions replace
 #      their rows), ON WINDOW CLOSE / FINAL the sessions with
-#      window_end + L <= W;
+#      window_end + L <= W.  EMIT EVERY (period 2 s; every flush writes it)
+#      holds what ON UPDATE would.  EMIT CHANGES (diff_v14, diff_v15): the
+#      net changelog, SELECT cols, sum(_weight) FROM v GROUP BY cols HAVING
+#      sum(_weight) <> 0, must equal the ON UPDATE answer with every net
+#      weight exactly 1 (keys unique: no stale row beside its group's new
+#      one); and the changelog must be well-formed: _seq distinct, _weight
+#      +1 or -1, per distinct row the running sum of _weight in _seq order
+#      stays 0 or 1 (every -1 follows a +1 of the same row; nothing added
+#      twice).  LATE DATA TO diff_late (diff_v17, lateness 6 s): exactly the
+#      events with ts < W_batch - 6 s (NULL ts is never late: README, "Late
+#      data"), as a multiset of the stream's columns, and each with
+#      _watermark = W_batch;
 #   4. drop everything (set DIFF_KEEP=1 to keep the tables for debugging).
 #
 # Environment:
@@ -69,7 +82,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/laminar-diff.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 
 START=$(date +%s)
-PLAN=69
+PLAN=103
 T=0
 
 # ------------------------------------------------------------------ helpers
@@ -126,7 +139,8 @@ elapsed() { echo "$(($(date +%s) - START))s"; }
 # ------------------------------------------------------------ definitions
 VIEWS="diff_v1_stateless diff_v2_keyed diff_v3_global diff_v4_win diff_v5_close
 	diff_v6_hop diff_v7_cumulate diff_v8_hop_awm diff_v9_final diff_v10_update_late
-	diff_v11_session diff_v12_session_close diff_v13_session_final"
+	diff_v11_session diff_v12_session_close diff_v13_session_final
+	diff_v14_changes diff_v15_session_changes diff_v16_every diff_v17_late"
 
 # SESSION gaps (diff_v11..13) are chosen so that sessions really merge
 # across transactions in this data (gen.sql's jitter reorders events by up
@@ -196,7 +210,27 @@ CREATE MATERIALIZED VIEW diff_v13_session_final AS
     SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
     FROM SESSION(diff_ev, ts, INTERVAL '4 seconds')
     GROUP BY k, window_start, window_end
-    EMIT FINAL ALLOW LATENESS INTERVAL '6 seconds'
+    EMIT FINAL ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v14_changes AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM HOP(diff_ev, ts, INTERVAL '5 seconds', INTERVAL '10 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT CHANGES ALLOW LATENESS INTERVAL '4 seconds';
+CREATE MATERIALIZED VIEW diff_v15_session_changes AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_ev
+    GROUP BY k, SESSION(ts, INTERVAL '4 seconds')
+    EMIT CHANGES ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v16_every AS
+    SELECT grp, window_start, count(*) AS n, sum(v) AS sv, max(amount) AS hi
+    FROM diff_ev
+    GROUP BY grp, TUMBLE(ts, INTERVAL '10 seconds', INTERVAL '5 seconds')
+    EMIT EVERY INTERVAL '2 seconds' ALLOW LATENESS INTERVAL '8 seconds';
+CREATE MATERIALIZED VIEW diff_v17_late AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds')
+    GROUP BY k, window_start, window_end
+    ALLOW LATENESS INTERVAL '6 seconds' LATE DATA TO diff_late
 EOF
 
 # Oracle queries: the same SELECTs over diff_oracle (every committed event)
@@ -255,9 +289,43 @@ O13="SELECT * FROM (
       FROM diff_win_session('4 seconds', '6 seconds', 'k')
       GROUP BY k, window_start, window_end) x
     WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
+# EMIT CHANGES (diff_v14, diff_v15): the result compared is the net
+# changelog, R14 / R15: every distinct row of the view's columns whose
+# _weight sum is not 0, with that sum as _net; the oracle is the ON UPDATE
+# answer with _net = 1 (so a row of net weight 2 or -1, or a stale row left
+# beside its group's new one, fails).  T14 / T15: the changelog's columns.
+O14_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_hop('5 seconds', '10 seconds', '0', '4 seconds')
+      GROUP BY k, window_start, window_end"
+O14="SELECT *, 1::bigint AS _net FROM ($O14_CORE) x"
+T14="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O14_CORE) x"
+R14="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
+      FROM diff_v14_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
+O15_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_session('4 seconds', '6 seconds', 'k')
+      GROUP BY k, window_start, window_end"
+O15="SELECT *, 1::bigint AS _net FROM ($O15_CORE) x"
+T15="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O15_CORE) x"
+R15="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
+      FROM diff_v15_session_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
+# EMIT EVERY: after laminar.flush() the same as ON UPDATE
+O16="SELECT grp, window_start, count(*) AS n, sum(v) AS sv, max(amount) AS hi
+    FROM diff_win_tumble('10 seconds', '5 seconds', '8 seconds')
+    GROUP BY grp, window_start"
+O17="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_tumble('10 seconds', '0', '6 seconds')
+    GROUP BY k, window_start, window_end"
+# LATE DATA TO diff_late (diff_v17_late, lateness 6 s): exactly the events
+# late for 6 s (ts < W_b - 6 s; NULL ts never late), as a multiset of the
+# stream's columns (OL), and with _watermark = W_b, the watermark of the
+# event's transaction (OLW)
+OL="SELECT k, grp, amount, v, payload, ts FROM diff_oracle_late('6 seconds') WHERE late"
+OLW="SELECT k, grp, amount, v, payload, ts, w AS _watermark FROM diff_oracle_late('6 seconds') WHERE late"
+RL="(SELECT k, grp, amount, v, payload, ts FROM diff_late)"
 
 # name|oracle|keys (SQL text[] literal; NULL = compare as multisets)
 view_spec() {
+	V_RES=$1 V_TORA=
 	case $1 in
 	diff_v1_stateless) V_ORA=$O1 V_KEYS=NULL V_DESC="stateless filter/projection (multiset)" ;;
 	diff_v2_keyed) V_ORA=$O2 V_KEYS="'{k}'" V_DESC="running aggregates GROUP BY k" ;;
@@ -274,19 +342,36 @@ view_spec() {
 	diff_v11_session) V_ORA=$O11 V_KEYS="'{k,window_start,window_end}'" V_DESC="SESSION gap 3s by k EMIT ON UPDATE (merged sessions replace their rows)" ;;
 	diff_v12_session_close) V_ORA=$O12 V_KEYS="'{grp,window_start,window_end}'" V_DESC="GROUP BY grp, SESSION(ts, 500ms) EMIT ON WINDOW CLOSE, count(DISTINCT k)" ;;
 	diff_v13_session_final) V_ORA=$O13 V_KEYS="'{k,window_start,window_end}'" V_DESC="SESSION gap 4s by k EMIT FINAL ALLOW LATENESS 6s" ;;
+	diff_v14_changes) V_ORA=$O14 V_RES=$R14 V_TORA=$T14 V_KEYS="'{k,window_start,window_end}'" V_DESC="HOP 5s/10s EMIT CHANGES ALLOW LATENESS 4s: net changelog = ON UPDATE, each net weight 1" ;;
+	diff_v15_session_changes) V_ORA=$O15 V_RES=$R15 V_TORA=$T15 V_KEYS="'{k,window_start,window_end}'" V_DESC="GROUP BY k, SESSION(ts, 4s) EMIT CHANGES ALLOW LATENESS 6s: net changelog = ON UPDATE, each net weight 1" ;;
+	diff_v16_every) V_ORA=$O16 V_KEYS="'{grp,window_start}'" V_DESC="GROUP BY grp, TUMBLE(ts, 10s, 5s) EMIT EVERY 2s ALLOW LATENESS 8s, after flush = ON UPDATE" ;;
+	diff_v17_late) V_ORA=$O17 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s ALLOW LATENESS 6s LATE DATA TO diff_late" ;;
 	esac
 }
 
 check_rows() { # view label
 	view_spec "$1"
-	check "$2: $1 $V_DESC" -v "res=$1" -v "ora=$V_ORA" \
+	check "$2: $1 $V_DESC" -v "res=$V_RES" -v "ora=$V_ORA" \
 		<<<"SELECT * FROM diff_check_rows(:'res', :'ora', $V_KEYS::text[])"
 }
 
 check_types() { # view
 	view_spec "$1"
-	check "final: $1 column names and types" -v "res=$1" -v "ora=$V_ORA" \
+	check "final: $1 column names and types" -v "res=$1" -v "ora=${V_TORA:-$V_ORA}" \
 		<<<"SELECT * FROM diff_check_types(:'res', :'ora')"
+}
+
+# the checks beyond a view's rows, at every checkpoint: the changelogs'
+# form, and the late-data table (its rows; its rows with _watermark)
+check_extra() { # label
+	check "$1: diff_v14_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
+		<<<"SELECT * FROM diff_check_changelog('diff_v14_changes', '{k,window_start,window_end,n,s}')"
+	check "$1: diff_v15_session_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
+		<<<"SELECT * FROM diff_check_changelog('diff_v15_session_changes', '{k,window_start,window_end,n,s}')"
+	check "$1: diff_late (LATE DATA TO of diff_v17_late) = the events late for 6 s, stream columns (multiset; NULL ts never late)" \
+		-v "res=$RL" -v "ora=$OL" <<<"SELECT * FROM diff_check_rows(:'res', :'ora', NULL)"
+	check "$1: diff_late _watermark = the watermark each late event's transaction saw (multiset with the stream columns)" \
+		-v "res=diff_late" -v "ora=$OLW" <<<"SELECT * FROM diff_check_rows(:'res', :'ora', NULL)"
 }
 
 cleanup() {
@@ -298,9 +383,11 @@ cleanup() {
 	psqlx -c "SELECT laminar.execute('DROP STREAM IF EXISTS diff_ev CASCADE')" >/dev/null 2>&1
 	psqlx >/dev/null 2>&1 <<-'EOF'
 		DROP VIEW IF EXISTS diff_oracle_tumble, diff_oracle_w;
+		DROP TABLE IF EXISTS diff_late;
 		DROP TABLE IF EXISTS diff_oracle, diff_gen, diff_batches;
 		DROP FUNCTION IF EXISTS diff_final_w(), diff_float_eq(float8, float8), diff_cols(regclass),
 			diff_check_types(text, text), diff_check_rows(text, text, text[], int),
+			diff_check_changelog(text, text[], int),
 			diff_oracle_late(interval), diff_win_tumble(interval, interval, interval),
 			diff_win_hop(interval, interval, interval, interval),
 			diff_win_cumulate(interval, interval, interval, interval),
@@ -341,6 +428,10 @@ setup() {
 	for v in $VIEWS; do
 		psqlx -c "DROP TABLE IF EXISTS $v" >/dev/null 2>&1
 	done
+	# the LATE DATA TO table of diff_v17_late, made by the view: one left
+	# by an earlier run (DIFF_KEEP=1, or killed before its cleanup) would
+	# be accepted by the CREATE and add its rows to this run's
+	run_sql -c "DROP TABLE IF EXISTS diff_late" || return 1
 	run_sql -f "$HERE/gen.sql" || return 1
 	run_sql -f "$HERE/lib.sql" || return 1
 	run_sql -v "ddl=$DDL" <<<"SELECT laminar.execute(:'ddl')" || return 1
@@ -350,6 +441,8 @@ setup() {
 		run_sql -c "SELECT to_regclass('$v') IS NOT NULL" || return 1
 		[ "$OUT" = t ] || missing="$missing $v"
 	done
+	run_sql -c "SELECT to_regclass('diff_late') IS NOT NULL" || return 1
+	[ "$OUT" = t ] || missing="$missing diff_late (LATE DATA TO)"
 	if [ -n "$missing" ]; then
 		ERR="laminar.execute returned '$SETUP_TAGS' but no result table for:$missing"
 		return 1
@@ -359,10 +452,10 @@ setup() {
 
 SETUP_TAGS=
 if setup; then
-	ok "setup: CREATE STREAM + 13 views via laminar.execute"
+	ok "setup: CREATE STREAM + 17 views via laminar.execute"
 	diag "laminar.execute: $SETUP_TAGS" 2
 else
-	notok "setup: CREATE STREAM + 13 views via laminar.execute" "error: $ERR"
+	notok "setup: CREATE STREAM + 17 views via laminar.execute" "error: $ERR"
 	skip_rest "not run: setup failed"
 	cleanup
 	exit 0
@@ -461,6 +554,7 @@ for c in $CHECKPOINTS; do
 	for v in $VIEWS; do
 		check_rows "$v" "after batch $c"
 	done
+	check_extra "after batch $c"
 	NEXT=$((c + 1))
 done
 
@@ -472,6 +566,9 @@ for v in $VIEWS; do
 	check_types "$v"
 	check_rows "$v" final
 done
+check "final: diff_late (LATE DATA TO) column names and types: the stream's columns, _watermark timestamptz" \
+	-v "res=diff_late" -v "ora=$OLW" <<<"SELECT * FROM diff_check_types(:'res', :'ora')"
+check_extra final
 
 # ------------------------------------------------------- 6. monitoring
 # oracle counts: late (non-NULL ts below its batch's watermark) and NULL ts,
@@ -543,6 +640,11 @@ check_counter diff_v11_session late_events "$LATE_ALL" "diff_v11_session late_ev
 check_counter diff_v12_session_close late_events "$LATE_ALL" "diff_v12_session_close late_events = oracle count of late events"
 check_counter diff_v12_session_close null_time_events "$NULL_ALL" "diff_v12_session_close null_time_events = oracle count of NULL-ts events"
 check_counter diff_v13_session_final late_events "$LATE_L6" "diff_v13_session_final late_events = oracle count of events with ts < watermark - 6 s"
+check_counter diff_v14_changes late_events "$LATE_L4" "diff_v14_changes late_events = oracle count of events with ts < watermark - 4 s (once per event)"
+check_counter diff_v15_session_changes late_events "$LATE_L6" "diff_v15_session_changes late_events = oracle count of events with ts < watermark - 6 s"
+check_counter diff_v16_every late_events "$LATE_L8" "diff_v16_every late_events = oracle count of events with ts < watermark - 8 s"
+check_counter diff_v17_late late_events "$LATE_L6" "diff_v17_late late_events = oracle count of events with ts < watermark - 6 s (= rows of diff_late)"
+check_counter diff_v17_late null_time_events "$NULL_ALL" "diff_v17_late null_time_events = oracle count of NULL-ts events (none in diff_late)"
 
 # informational only (not part of the spec being tested)
 if run_sql -c "SELECT format('stream watermark %s (oracle %s)', watermark, diff_final_w()) FROM laminar.streams WHERE stream = 'diff_ev'::regclass"; then
