@@ -1134,14 +1134,14 @@ lm_cat_view_insert(const LmViewCatalog *v)
 	if (!has_window_kind &&
 		(v->window.kind > LM_WINDOW_TUMBLE || v->slide_iv || v->offset_iv ||
 		 OidIsValid(v->late_relid) || v->lateness_iv || v->emit > LM_EMIT_ON_WINDOW_CLOSE))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("this materialized view needs laminar 0.3.0"),
-				 errdetail(
-					 "HOP and CUMULATE windows, window offsets, ALLOW LATENESS, EMIT "
-					 "AFTER WATERMARK, EMIT FINAL, EVERY and CHANGES are stored in catalog columns "
-					 "that this database does not have yet."),
-				 errhint("Run ALTER EXTENSION laminar UPDATE.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("this materialized view needs laminar 0.3.0"),
+			 errdetail("HOP, CUMULATE and SESSION windows, window offsets, ALLOW LATENESS, LATE "
+					   "DATA TO, EMIT AFTER WATERMARK, EMIT FINAL, EVERY and CHANGES are stored in "
+					   "catalog columns that this database does not have yet."),
+			 errhint("Run ALTER EXTENSION laminar UPDATE.")));
 
 	(void) lm_cat_connect();
 	if (lm_cat_write(

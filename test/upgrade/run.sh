@@ -49,7 +49,7 @@ if [ ${#chain[@]} -ge 3 ]; then
 	walks+=("${chain[-2]}")
 fi
 
-echo "1..$((2 + ${#walks[@]} * 7))"
+echo "1..$((2 + ${#walks[@]} * 8))"
 if [ "${chain[-1]}" = "$default" ]; then
 	ok "upgrade scripts lead from $first to $default: ${chain[*]}"
 else
@@ -85,6 +85,15 @@ SQL
 	else
 		not_ok "install of $w, with a stream and two views" "$(cat "$log")"
 	fi
+	# the 0.3.0 library on the old catalog refuses what needs 0.3.0's columns
+	got=$("${PSQL[@]}" -At -d "$db" -c "CREATE FUNCTION pg_temp.st(q text) RETURNS text LANGUAGE plpgsql AS \$f\$
+	    BEGIN PERFORM laminar.execute(q); RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END \$f\$" \
+		-c "SELECT string_agg(pg_temp.st(q), ' ' ORDER BY n) FROM (VALUES
+	      (1, 'CREATE MATERIALIZED VIEW up_h AS SELECT window_start, count(*) FROM HOP(up_s, ts, INTERVAL ''1 second'', INTERVAL ''2 seconds'') GROUP BY window_start'),
+	      (2, 'CREATE MATERIALIZED VIEW up_x AS SELECT k, window_start, count(*) FROM SESSION(up_s, ts, INTERVAL ''1 second'') GROUP BY k, window_start'),
+	      (3, 'CREATE MATERIALIZED VIEW up_c AS SELECT k, count(*) FROM up_s GROUP BY k EMIT CHANGES'),
+	      (4, 'CREATE STREAM up_i (k int8, ts timestamptz, WATERMARK FOR ts AS ts) WITH (idle_timeout = ''5s'')')) AS t(n, q)" 2>&1)
+	is "$w: HOP, SESSION, EMIT CHANGES and idle_timeout need the update (55000)" "$got" "55000 55000 55000 55000"
 	# walk the chain from $w, one ALTER EXTENSION UPDATE TO per step
 	steps_ok=1
 	started=0
