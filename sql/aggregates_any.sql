@@ -127,3 +127,6 @@ SELECT laminar.execute($$ CREATE MATERIALIZED VIEW ag_bad AS SELECT k, percentil
 SELECT laminar.execute('DROP STREAM ag CASCADE');
 DROP TABLE ag_ev, ag_all;
 DROP FUNCTION ag_check(), ag_send(int), ag_step(int);
+-- the next run (the snapshot cycle reuses this database) creates them again
+DROP EXTENSION hll;
+DROP EXTENSION tdigest;

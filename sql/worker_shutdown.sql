@@ -22,12 +22,17 @@ INSERT INTO sd VALUES (1, '2026-01-01 00:00:01+00'), (2, '2026-01-01 00:00:02+00
 INSERT INTO sd VALUES (1, '2026-01-01 00:00:15+00');
 -- a reload wakes the workers for a pass: it applies the events (closing a
 -- window does not wait for the emit cadence) but the next emit is a minute
--- away
+-- away.  sd_upd is spread over the workers by k, sd_close sits on one
+-- worker, which may be another one: wait for both views' counters, and for
+-- the closed window's row (a pass publishes its counters just before it
+-- commits what it wrote).
 DO $$
 BEGIN
   FOR i IN 1..200 LOOP
     PERFORM pg_reload_conf();
-    EXIT WHEN (SELECT events_in = 5 FROM laminar.views WHERE view = 'sd_upd'::regclass);
+    EXIT WHEN (SELECT bool_and(events_in = 5) FROM laminar.views
+                WHERE view IN ('sd_upd'::regclass, 'sd_close'::regclass))
+          AND EXISTS (SELECT 1 FROM sd_close);
     PERFORM pg_sleep(0.05);
   END LOOP;
 END $$;
