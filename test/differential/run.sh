@@ -7,13 +7,14 @@
 # breaks).  Deterministic: events come from gen.sql (fixed seed).
 #
 # What happens:
-#   1. drop leftovers; CREATE STREAM diff_ev and seventeen continuous views in
+#   1. drop leftovers; CREATE STREAM diff_ev and twenty-nine continuous views in
 #      one laminar.execute call: stateless, keyed and global aggregates,
 #      TUMBLE (with and without offset), HOP (FROM and LaminarDB's GROUP BY
 #      spelling), CUMULATE, SESSION (both spellings; gaps 3 s, 500 ms, 4 s);
 #      EMIT ON UPDATE / ON WINDOW CLOSE / AFTER WATERMARK / FINAL / CHANGES
 #      (HOP and SESSION) / EVERY; ALLOW LATENESS 4, 6 and 8 s; LATE DATA TO
-#      diff_late (made by the view);
+#      diff_late (made by the view); diff_v18..29 complete the matrix of
+#      window kind x EMIT mode, so that each of the 24 pairs has a view;
 #   2. gen.sql generates ~33k events in 23 transactions (diff_gen); each
 #      transaction is sent to the stream (INSERT ... SELECT, multi-row INSERT
 #      VALUES, COPY FROM STDIN csv / text, or a mix of all three inside one
@@ -82,7 +83,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/laminar-diff.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 
 START=$(date +%s)
-PLAN=103
+PLAN=169
 T=0
 
 # ------------------------------------------------------------------ helpers
@@ -140,7 +141,10 @@ elapsed() { echo "$(($(date +%s) - START))s"; }
 VIEWS="diff_v1_stateless diff_v2_keyed diff_v3_global diff_v4_win diff_v5_close
 	diff_v6_hop diff_v7_cumulate diff_v8_hop_awm diff_v9_final diff_v10_update_late
 	diff_v11_session diff_v12_session_close diff_v13_session_final
-	diff_v14_changes diff_v15_session_changes diff_v16_every diff_v17_late"
+	diff_v14_changes diff_v15_session_changes diff_v16_every diff_v17_late
+	diff_v18_tumble_awm diff_v19_tumble_changes diff_v20_hop_close diff_v21_hop_final
+	diff_v22_hop_every diff_v23_cum_update diff_v24_cum_awm diff_v25_cum_final
+	diff_v26_cum_every diff_v27_cum_changes diff_v28_session_awm diff_v29_session_every"
 
 # SESSION gaps (diff_v11..13) are chosen so that sessions really merge
 # across transactions in this data (gen.sql's jitter reorders events by up
@@ -230,7 +234,66 @@ CREATE MATERIALIZED VIEW diff_v17_late AS
     SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
     FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds')
     GROUP BY k, window_start, window_end
-    ALLOW LATENESS INTERVAL '6 seconds' LATE DATA TO diff_late
+    ALLOW LATENESS INTERVAL '6 seconds' LATE DATA TO diff_late;
+CREATE MATERIALIZED VIEW diff_v18_tumble_awm AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv, min(amount) AS lo
+    FROM TUMBLE(diff_ev, ts, INTERVAL '10 seconds', INTERVAL '-4 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v19_tumble_changes AS
+    SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_ev
+    GROUP BY grp, TUMBLE(ts, INTERVAL '10 seconds')
+    EMIT CHANGES;
+CREATE MATERIALIZED VIEW diff_v20_hop_close AS
+    SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
+    FROM HOP(diff_ev, ts, INTERVAL '5 seconds', INTERVAL '15 seconds')
+    GROUP BY grp, window_start, window_end
+    EMIT ON WINDOW CLOSE;
+CREATE MATERIALIZED VIEW diff_v21_hop_final AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM HOP(diff_ev, ts, INTERVAL '2 seconds', INTERVAL '5 seconds', INTERVAL '1 second')
+    GROUP BY k, window_start, window_end
+    EMIT FINAL ALLOW LATENESS INTERVAL '4 seconds';
+CREATE MATERIALIZED VIEW diff_v22_hop_every AS
+    SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
+    FROM diff_ev
+    GROUP BY k, HOP(ts, INTERVAL '3 seconds', INTERVAL '9 seconds')
+    EMIT EVERY INTERVAL '2 seconds';
+CREATE MATERIALIZED VIEW diff_v23_cum_update AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM CUMULATE(diff_ev, ts, INTERVAL '2 seconds', INTERVAL '10 seconds')
+    GROUP BY k, window_start, window_end;
+CREATE MATERIALIZED VIEW diff_v24_cum_awm AS
+    SELECT grp, window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM diff_ev
+    GROUP BY grp, CUMULATE(ts, INTERVAL '5 seconds', INTERVAL '20 seconds', INTERVAL '2 seconds')
+    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '4 seconds';
+CREATE MATERIALIZED VIEW diff_v25_cum_final AS
+    SELECT k, window_start, window_end, count(*) AS n, max(amount) AS hi
+    FROM CUMULATE(diff_ev, ts, INTERVAL '3 seconds', INTERVAL '12 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT FINAL ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v26_cum_every AS
+    SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM CUMULATE(diff_ev, ts, INTERVAL '5 seconds', INTERVAL '15 seconds')
+    GROUP BY grp, window_start, window_end
+    EMIT EVERY INTERVAL '2 seconds' ALLOW LATENESS INTERVAL '8 seconds';
+CREATE MATERIALIZED VIEW diff_v27_cum_changes AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM CUMULATE(diff_ev, ts, INTERVAL '5 seconds', INTERVAL '15 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT CHANGES ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v28_session_awm AS
+    SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM SESSION(diff_ev, ts, INTERVAL '3 seconds')
+    GROUP BY k, window_start, window_end
+    EMIT AFTER WATERMARK ALLOW LATENESS INTERVAL '6 seconds';
+CREATE MATERIALIZED VIEW diff_v29_session_every AS
+    SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
+    FROM diff_ev
+    GROUP BY grp, SESSION(ts, INTERVAL '500 milliseconds')
+    EMIT EVERY INTERVAL '2 seconds' ALLOW LATENESS INTERVAL '4 seconds'
 EOF
 
 # Oracle queries: the same SELECTs over diff_oracle (every committed event)
@@ -315,6 +378,64 @@ O16="SELECT grp, window_start, count(*) AS n, sum(v) AS sv, max(amount) AS hi
 O17="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
     FROM diff_win_tumble('10 seconds', '0', '6 seconds')
     GROUP BY k, window_start, window_end"
+# The rest of the window x EMIT matrix (diff_v18..29): the same oracles,
+# one view per combination not covered above
+O18="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv, min(amount) AS lo
+      FROM diff_win_tumble('10 seconds', '-4 seconds', '6 seconds')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O19_CORE="SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_tumble('10 seconds', '0', '0')
+      GROUP BY grp, window_start, window_end"
+O19="SELECT *, 1::bigint AS _net FROM ($O19_CORE) x"
+T19="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O19_CORE) x"
+R19="(SELECT grp, window_start, window_end, n, s, sum(_weight) AS _net
+      FROM diff_v19_tumble_changes GROUP BY grp, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
+O20="SELECT * FROM (
+      SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
+      FROM diff_win_hop('5 seconds', '15 seconds', '0', '0')
+      GROUP BY grp, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O21="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_hop('2 seconds', '5 seconds', '1 second', '4 seconds')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end + interval '4 seconds' <= (SELECT diff_final_w())"
+O22="SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
+    FROM diff_win_hop('3 seconds', '9 seconds', '0', '0')
+    GROUP BY k, window_start, window_end"
+O23="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_cumulate('2 seconds', '10 seconds', '0', '0')
+    GROUP BY k, window_start, window_end"
+O24="SELECT * FROM (
+      SELECT grp, window_start, window_end, count(*) AS n, sum(v) AS sv
+      FROM diff_win_cumulate('5 seconds', '20 seconds', '2 seconds', '4 seconds')
+      GROUP BY grp, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O25="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, max(amount) AS hi
+      FROM diff_win_cumulate('3 seconds', '12 seconds', '0', '6 seconds')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
+O26="SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_cumulate('5 seconds', '15 seconds', '0', '8 seconds')
+    GROUP BY grp, window_start, window_end"
+O27_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+      FROM diff_win_cumulate('5 seconds', '15 seconds', '0', '6 seconds')
+      GROUP BY k, window_start, window_end"
+O27="SELECT *, 1::bigint AS _net FROM ($O27_CORE) x"
+T27="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O27_CORE) x"
+R27="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
+      FROM diff_v27_cum_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
+O28="SELECT * FROM (
+      SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv
+      FROM diff_win_session('3 seconds', '6 seconds', 'k')
+      GROUP BY k, window_start, window_end) x
+    WHERE window_end <= (SELECT diff_final_w())"
+O29="SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
+    FROM diff_win_session('500 milliseconds', '4 seconds', 'grp')
+    GROUP BY grp, window_start, window_end"
 # LATE DATA TO diff_late (diff_v17_late, lateness 6 s): exactly the events
 # late for 6 s (ts < W_b - 6 s; NULL ts never late), as a multiset of the
 # stream's columns (OL), and with _watermark = W_b, the watermark of the
@@ -346,6 +467,18 @@ view_spec() {
 	diff_v15_session_changes) V_ORA=$O15 V_RES=$R15 V_TORA=$T15 V_KEYS="'{k,window_start,window_end}'" V_DESC="GROUP BY k, SESSION(ts, 4s) EMIT CHANGES ALLOW LATENESS 6s: net changelog = ON UPDATE, each net weight 1" ;;
 	diff_v16_every) V_ORA=$O16 V_KEYS="'{grp,window_start}'" V_DESC="GROUP BY grp, TUMBLE(ts, 10s, 5s) EMIT EVERY 2s ALLOW LATENESS 8s, after flush = ON UPDATE" ;;
 	diff_v17_late) V_ORA=$O17 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s ALLOW LATENESS 6s LATE DATA TO diff_late" ;;
+	diff_v18_tumble_awm) V_ORA=$O18 V_KEYS="'{k,window_start,window_end}'" V_DESC="TUMBLE 10s offset -4s EMIT AFTER WATERMARK ALLOW LATENESS 6s" ;;
+	diff_v19_tumble_changes) V_ORA=$O19 V_RES=$R19 V_TORA=$T19 V_KEYS="'{grp,window_start,window_end}'" V_DESC="GROUP BY grp, TUMBLE(ts, 10s) EMIT CHANGES (no lateness): net changelog = ON UPDATE, each net weight 1" ;;
+	diff_v20_hop_close) V_ORA=$O20 V_KEYS="'{grp,window_start,window_end}'" V_DESC="HOP 5s/15s EMIT ON WINDOW CLOSE" ;;
+	diff_v21_hop_final) V_ORA=$O21 V_KEYS="'{k,window_start,window_end}'" V_DESC="HOP 2s/5s offset 1s EMIT FINAL ALLOW LATENESS 4s" ;;
+	diff_v22_hop_every) V_ORA=$O22 V_KEYS="'{k,window_start,window_end}'" V_DESC="GROUP BY k, HOP(ts, 3s, 9s) EMIT EVERY 2s, after flush = ON UPDATE" ;;
+	diff_v23_cum_update) V_ORA=$O23 V_KEYS="'{k,window_start,window_end}'" V_DESC="CUMULATE 2s/10s EMIT ON UPDATE" ;;
+	diff_v24_cum_awm) V_ORA=$O24 V_KEYS="'{grp,window_start,window_end}'" V_DESC="GROUP BY grp, CUMULATE(ts, 5s, 20s, offset 2s) EMIT AFTER WATERMARK ALLOW LATENESS 4s" ;;
+	diff_v25_cum_final) V_ORA=$O25 V_KEYS="'{k,window_start,window_end}'" V_DESC="CUMULATE 3s/12s EMIT FINAL ALLOW LATENESS 6s" ;;
+	diff_v26_cum_every) V_ORA=$O26 V_KEYS="'{grp,window_start,window_end}'" V_DESC="CUMULATE 5s/15s EMIT EVERY 2s ALLOW LATENESS 8s, after flush = ON UPDATE" ;;
+	diff_v27_cum_changes) V_ORA=$O27 V_RES=$R27 V_TORA=$T27 V_KEYS="'{k,window_start,window_end}'" V_DESC="CUMULATE 5s/15s EMIT CHANGES ALLOW LATENESS 6s: net changelog = ON UPDATE, each net weight 1" ;;
+	diff_v28_session_awm) V_ORA=$O28 V_KEYS="'{k,window_start,window_end}'" V_DESC="SESSION gap 3s by k EMIT AFTER WATERMARK ALLOW LATENESS 6s" ;;
+	diff_v29_session_every) V_ORA=$O29 V_KEYS="'{grp,window_start,window_end}'" V_DESC="GROUP BY grp, SESSION(ts, 500ms) EMIT EVERY 2s ALLOW LATENESS 4s, after flush = ON UPDATE" ;;
 	esac
 }
 
@@ -368,6 +501,10 @@ check_extra() { # label
 		<<<"SELECT * FROM diff_check_changelog('diff_v14_changes', '{k,window_start,window_end,n,s}')"
 	check "$1: diff_v15_session_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
 		<<<"SELECT * FROM diff_check_changelog('diff_v15_session_changes', '{k,window_start,window_end,n,s}')"
+	check "$1: diff_v19_tumble_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
+		<<<"SELECT * FROM diff_check_changelog('diff_v19_tumble_changes', '{grp,window_start,window_end,n,s}')"
+	check "$1: diff_v27_cum_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
+		<<<"SELECT * FROM diff_check_changelog('diff_v27_cum_changes', '{k,window_start,window_end,n,s}')"
 	check "$1: diff_late (LATE DATA TO of diff_v17_late) = the events late for 6 s, stream columns (multiset; NULL ts never late)" \
 		-v "res=$RL" -v "ora=$OL" <<<"SELECT * FROM diff_check_rows(:'res', :'ora', NULL)"
 	check "$1: diff_late _watermark = the watermark each late event's transaction saw (multiset with the stream columns)" \
@@ -452,10 +589,10 @@ setup() {
 
 SETUP_TAGS=
 if setup; then
-	ok "setup: CREATE STREAM + 17 views via laminar.execute"
+	ok "setup: CREATE STREAM + 29 views via laminar.execute"
 	diag "laminar.execute: $SETUP_TAGS" 2
 else
-	notok "setup: CREATE STREAM + 17 views via laminar.execute" "error: $ERR"
+	notok "setup: CREATE STREAM + 29 views via laminar.execute" "error: $ERR"
 	skip_rest "not run: setup failed"
 	cleanup
 	exit 0
@@ -645,6 +782,19 @@ check_counter diff_v15_session_changes late_events "$LATE_L6" "diff_v15_session_
 check_counter diff_v16_every late_events "$LATE_L8" "diff_v16_every late_events = oracle count of events with ts < watermark - 8 s"
 check_counter diff_v17_late late_events "$LATE_L6" "diff_v17_late late_events = oracle count of events with ts < watermark - 6 s (= rows of diff_late)"
 check_counter diff_v17_late null_time_events "$NULL_ALL" "diff_v17_late null_time_events = oracle count of NULL-ts events (none in diff_late)"
+
+check_counter diff_v18_tumble_awm late_events "$LATE_L6" "diff_v18_tumble_awm late_events = oracle count of events with ts < watermark - 6 s"
+check_counter diff_v19_tumble_changes late_events "$LATE_ALL" "diff_v19_tumble_changes late_events = oracle count of late events"
+check_counter diff_v20_hop_close late_events "$LATE_ALL" "diff_v20_hop_close late_events = oracle count of late events (once per event)"
+check_counter diff_v21_hop_final late_events "$LATE_L4" "diff_v21_hop_final late_events = oracle count of events with ts < watermark - 4 s (once per event)"
+check_counter diff_v22_hop_every late_events "$LATE_ALL" "diff_v22_hop_every late_events = oracle count of late events (once per event)"
+check_counter diff_v23_cum_update late_events "$LATE_ALL" "diff_v23_cum_update late_events = oracle count of late events (once per event)"
+check_counter diff_v24_cum_awm late_events "$LATE_L4" "diff_v24_cum_awm late_events = oracle count of events with ts < watermark - 4 s (once per event)"
+check_counter diff_v25_cum_final late_events "$LATE_L6" "diff_v25_cum_final late_events = oracle count of events with ts < watermark - 6 s (once per event)"
+check_counter diff_v26_cum_every late_events "$LATE_L8" "diff_v26_cum_every late_events = oracle count of events with ts < watermark - 8 s (once per event)"
+check_counter diff_v27_cum_changes late_events "$LATE_L6" "diff_v27_cum_changes late_events = oracle count of events with ts < watermark - 6 s (once per event)"
+check_counter diff_v28_session_awm late_events "$LATE_L6" "diff_v28_session_awm late_events = oracle count of events with ts < watermark - 6 s"
+check_counter diff_v29_session_every late_events "$LATE_L4" "diff_v29_session_every late_events = oracle count of events with ts < watermark - 4 s"
 
 # informational only (not part of the spec being tested)
 if run_sql -c "SELECT format('stream watermark %s (oracle %s)', watermark, diff_final_w()) FROM laminar.streams WHERE stream = 'diff_ev'::regclass"; then
