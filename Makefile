@@ -36,6 +36,7 @@ OBJS = \
 	src/worker/view.o \
 	src/worker/launcher.o \
 	src/worker/worker.o \
+	src/worker/lock.o \
 	src/worker/affinity.o \
 	src/monitor.o
 
@@ -50,7 +51,7 @@ REGRESS_CORE = ddl errors malformed aggregates aggregates_any having windows win
 REGRESS_SECURITY = security_execute security_spi security_owner
 REGRESS_CRASHES = crashes_watermark crashes_result_type crashes_stream_parent crashes_result_alter
 REGRESS_DATA = data_times data_composite data_temp data_names data_legacy_size
-REGRESS_ROBUST = robust_skip robust_visibility robust_timeout robust_limits
+REGRESS_ROBUST = robust_skip robust_visibility robust_timeout robust_limits robust_locks
 REGRESS_ORDER = order_streams order_restart
 REGRESS_OPS = ops_dump
 REGRESS_CATALOG = catalog_inputs

@@ -31,6 +31,7 @@
 #include "postgres.h"
 
 #include "port/atomics.h"
+#include "storage/lockdefs.h"
 #include "storage/lwlock.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
@@ -226,6 +227,9 @@ PGDLLEXPORT void lm_launcher_main(Datum arg);
 PGDLLEXPORT void lm_worker_main(Datum arg);
 extern void lm_launcher_register(void);
 extern void lm_worker_absorb(void);
+/* worker/lock.c: a user table's lock, taken as a stream worker should */
+extern bool lm_worker_polls_locks;
+extern void lm_worker_lock_table(Oid relid, LOCKMODE mode);
 extern void lm_affinity_apply(int worker, char *placement, Size len, int *cpu, int *numa_node,
 							  bool *pinned);
 

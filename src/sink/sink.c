@@ -268,10 +268,13 @@ lm_sink_has_arbiter(LmSink *v, Relation rel)
 static void
 lm_sink_check(LmSink *v, LOCKMODE lockmode, bool writing)
 {
-	Relation rel = try_table_open(v->d.result_relid, lockmode);
+	Relation rel;
 	TupleDesc desc;
 	char *target;
 
+	if (lockmode != NoLock)
+		lm_worker_lock_table(v->d.result_relid, lockmode); /* worker/lock.c */
+	rel = try_table_open(v->d.result_relid, lockmode);
 	if (rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -537,6 +540,7 @@ lm_sink_direct_begin(LmSink *v, LmSinkDirect *d)
 
 	if (!v->returning)
 		return false;
+	lm_worker_lock_table(v->d.result_relid, RowExclusiveLock); /* worker/lock.c */
 	rel = table_open(v->d.result_relid, RowExclusiveLock);
 	constr = RelationGetDescr(rel)->constr;
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relam != HEAP_TABLE_AM_OID ||

@@ -809,7 +809,7 @@ lm_worker_check_owner(LmView *v)
 {
 	Oid owner;
 
-	LockRelationOid(v->result_relid, RowExclusiveLock);
+	lm_worker_lock_table(v->result_relid, RowExclusiveLock);
 	owner = lm_cat_view_role(v->result_relid);
 	if (!OidIsValid(owner))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
@@ -865,6 +865,9 @@ lm_worker_compile(LmViewCatalog *cat)
 	lm_worker_hold_begin(NULL);
 	PG_TRY();
 	{
+		/* compiling opens both: lock them as a worker should (lock.c) */
+		lm_worker_lock_table(cat->result_relid, AccessShareLock);
+		lm_worker_lock_table(cat->stream_relid, AccessShareLock);
 		v = lm_view_compile(cat, lm_worker.cxt);
 	}
 	PG_CATCH();
@@ -2094,6 +2097,7 @@ lm_worker_main(Datum arg)
 	char placement[LM_ERRMSG_LEN];
 
 	lm_worker.me = DatumGetInt32(arg);
+	lm_worker_polls_locks = true; /* worker/lock.c */
 	/*
 	 * SIGTERM (smart and fast shutdown, pg_terminate_backend, laminar's pause
 	 * around DROP DATABASE) only sets ShutdownRequestPending, as in
