@@ -58,9 +58,9 @@ bool lm_worker_polls_locks = false;
 /* what stands between a worker and a lock it asked for (lm_lock_obstacle) */
 typedef enum LmLockObstacle
 {
-	LM_LOCK_HOLDERS,  /* other transactions hold it: poll on */
-	LM_LOCK_CYCLE,	  /* ... and one of them waits for a lock we hold */
-	LM_LOCK_QUEUE	  /* nobody holds a conflicting lock: a waiter is ahead */
+	LM_LOCK_HOLDERS, /* other transactions hold it: poll on */
+	LM_LOCK_CYCLE,	 /* ... and one of them waits for a lock we hold */
+	LM_LOCK_QUEUE	 /* nobody holds a conflicting lock: a waiter is ahead */
 } LmLockObstacle;
 
 /*
