@@ -11,8 +11,8 @@ SELECT laminar.execute($$
 $$);
 ALTER SYSTEM SET laminar.flush_interval = '60s';
 SELECT pg_reload_conf();
--- the workers read the new setting at their next pass: flush() makes one,
--- and its emit makes the next one due a minute later
+-- the workers read the new setting at their next pass (flush() makes one):
+-- the next emit is due a minute after the last one
 INSERT INTO sd VALUES (1, '2026-01-01 00:00:00+00'), (2, '2026-01-01 00:00:00+00');
 SELECT pg_sleep(0.5);
 SELECT laminar.flush();

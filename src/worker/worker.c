@@ -195,6 +195,7 @@ typedef struct LmWorker
 	/* the emit cadence (lm_worker_step_emit) */
 	int64 next_emit;	/* when results are written next (lm_clock_now_us) */
 	int64 last_emit_us; /* how long the last emit took */
+	int64 last_emit_at; /* when it started (0: none yet) */
 } LmWorker;
 
 static LmWorker lm_worker = {
@@ -2190,6 +2191,8 @@ lm_worker_main(Datum arg)
 	PG_END_TRY();
 }
 
+static int64 lm_worker_emit_gap(int64 took_us);
+
 /*
  * lm_worker_step_config handles what arrived since the last pass: pending
  * interrupts (a laminar.view_timeout kill, postmaster death is handled by
@@ -2206,6 +2209,14 @@ lm_worker_step_config(void)
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
 		lm_worker_arm_timer();
+		/*
+		 * A new laminar.flush_interval (or max_flush_delay) counts from the
+		 * last emit: raised from 10 ms to a minute, the next emit is a
+		 * minute after the last one, not 10 ms after it.
+		 */
+		if (lm_worker.last_emit_at != 0)
+			lm_worker.next_emit =
+				lm_worker.last_emit_at + lm_worker_emit_gap(lm_worker.last_emit_us);
 	}
 	if (pg_atomic_read_u32(&lm_shared->paused))
 		proc_exit(0);
@@ -2324,6 +2335,7 @@ lm_worker_step_emit(void)
 		return;
 	lm_worker_each_view(lm_worker_emit_view, lm_worker_emit_needed);
 	lm_worker.last_emit_us = Max(lm_clock_now_us() - now, 0);
+	lm_worker.last_emit_at = now;
 	lm_worker.next_emit = now + lm_worker_emit_gap(lm_worker.last_emit_us);
 	lm_worker.dirty = false;
 }
