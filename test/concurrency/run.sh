@@ -219,6 +219,22 @@ bp_resume() { [ -n "$bp_pids" ] && kill -CONT $bp_pids 2>/dev/null; true; }
 trap 'bp_resume; rm -rf "$WORK"' EXIT
 psql_cmd -c "SELECT laminar.execute('CREATE STREAM bp_s (k int8, pad text); CREATE MATERIALIZED VIEW bp_v AS SELECT k % 4 AS b, count(*) AS n FROM bp_s GROUP BY 1')" >/dev/null
 bp_insert="INSERT INTO bp_s SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g"
+# Stop the workers only while they sleep between passes: a worker stopped
+# in the middle of one (loading bp_v, reading the catalog) may hold a buffer
+# or shared-memory LWLock the INSERTs below need, and they would wait for it
+# until the harness's timeout (seen once in five runs).  A long flush
+# interval makes them sleep 10 s between passes; flush() has them load bp_v
+# and finish a pass first.
+psql_cmd -c "ALTER SYSTEM SET laminar.flush_interval = '20s'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+psql_cmd -c "SELECT laminar.flush('60s')" >/dev/null
+psql_cmd -c "DO \$\$ BEGIN
+	FOR i IN 1..100 LOOP
+		EXIT WHEN (SELECT bool_and(a.state = 'idle' AND a.wait_event_type = 'Extension')
+		             FROM laminar.workers w JOIN pg_stat_activity a USING (pid));
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END \$\$" >/dev/null
 if kill -STOP $bp_pids 2>/dev/null; then
 	out=$(psql_cmd -c "SET laminar.backpressure = 'error'" -c "$bp_insert" 2>&1)
 	case $out in
@@ -242,6 +258,7 @@ else
 	ok "backpressure tests skipped # SKIP"
 	ok "backpressure tests skipped # SKIP"
 fi
+psql_cmd -c "ALTER SYSTEM RESET laminar.flush_interval" -c "SELECT pg_reload_conf()" >/dev/null
 check "laminar.flush() after backpressure" psql_cmd -c "SELECT laminar.flush('60s')"
 is "only the committed 20000 events counted (failed transactions count nothing)" \
 	"$(psql_cmd -c "SELECT coalesce(sum(n), 0) FROM bp_v" 2>&1)" "20000"
