@@ -193,9 +193,8 @@ typedef struct LmWorker
 	bool stopping;	  /* SIGTERM: this pass is the last one */
 
 	/* the emit cadence (lm_worker_step_emit) */
-	int64 next_emit;	/* when results are written next (lm_clock_now_us) */
-	int64 last_emit_us; /* how long the last emit took */
-	int64 last_emit_at; /* when it started (0: none yet) */
+	int64 last_emit_at; /* when the last emit started (lm_clock_now_us; 0: none) */
+	int64 last_emit_us; /* how long it took */
 } LmWorker;
 
 static LmWorker lm_worker = {
@@ -2172,7 +2171,6 @@ lm_worker_main(Datum arg)
 			lm_worker.staging[p].skip = true;
 
 	ereport(LOG, (errmsg("laminar worker %d started: %s", lm_worker.me, placement)));
-	lm_worker.next_emit = lm_clock_now_us();
 
 	/* an error that escapes a view ends the process: show it first */
 	PG_TRY();
@@ -2191,8 +2189,6 @@ lm_worker_main(Datum arg)
 	PG_END_TRY();
 }
 
-static int64 lm_worker_emit_gap(int64 took_us);
-
 /*
  * lm_worker_step_config handles what arrived since the last pass: pending
  * interrupts (a laminar.view_timeout kill, postmaster death is handled by
@@ -2209,14 +2205,6 @@ lm_worker_step_config(void)
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
 		lm_worker_arm_timer();
-		/*
-		 * A new laminar.flush_interval (or max_flush_delay) counts from the
-		 * last emit: raised from 10 ms to a minute, the next emit is a
-		 * minute after the last one, not 10 ms after it.
-		 */
-		if (lm_worker.last_emit_at != 0)
-			lm_worker.next_emit =
-				lm_worker.last_emit_at + lm_worker_emit_gap(lm_worker.last_emit_us);
 	}
 	if (pg_atomic_read_u32(&lm_shared->paused))
 		proc_exit(0);
@@ -2306,6 +2294,19 @@ lm_worker_emit_gap(int64 took_us)
 }
 
 /*
+ * lm_worker_next_emit returns when the next emit is due: lm_worker_emit_gap
+ * after the start of the last one, from the settings in force now, so that
+ * a reload changing laminar.flush_interval re-times it (raised from 10 ms to
+ * a minute, the next emit is a minute after the last, not 10 ms).  Before
+ * the first emit it is due at once.
+ */
+static int64
+lm_worker_next_emit(void)
+{
+	return lm_worker.last_emit_at + lm_worker_emit_gap(lm_worker.last_emit_us);
+}
+
+/*
  * lm_worker_step_emit writes the views' changed results when they are due
  * (lm_worker_emit_gap after the last emit), when flush() asked, or on the
  * last pass; each view in its own subtransaction, a budget of rows at a
@@ -2331,12 +2332,11 @@ lm_worker_step_emit(void)
 	}
 	if (!lm_worker.dirty)
 		return;
-	if (now < lm_worker.next_emit && !lm_worker.flush_asked && !lm_worker.stopping)
+	if (now < lm_worker_next_emit() && !lm_worker.flush_asked && !lm_worker.stopping)
 		return;
 	lm_worker_each_view(lm_worker_emit_view, lm_worker_emit_needed);
 	lm_worker.last_emit_us = Max(lm_clock_now_us() - now, 0);
 	lm_worker.last_emit_at = now;
-	lm_worker.next_emit = now + lm_worker_emit_gap(lm_worker.last_emit_us);
 	lm_worker.dirty = false;
 }
 
@@ -2413,7 +2413,7 @@ lm_worker_step_wait(void)
 	if (ShutdownRequestPending)
 		return;
 	if (lm_worker.dirty)
-		timeout = Min(timeout, Max(1, (lm_worker.next_emit - lm_clock_now_us()) / 1000));
+		timeout = Min(timeout, Max(1, (lm_worker_next_emit() - lm_clock_now_us()) / 1000));
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
 					 PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);

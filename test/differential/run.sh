@@ -296,6 +296,25 @@ CREATE MATERIALIZED VIEW diff_v29_session_every AS
     EMIT EVERY INTERVAL '2 seconds' ALLOW LATENESS INTERVAL '4 seconds'
 EOF
 
+# Oracle helpers.  written QUERY [L]: the windows of QUERY's answer that an
+# ON WINDOW CLOSE or AFTER WATERMARK view (no L) or an EMIT FINAL view with
+# ALLOW LATENESS L has written by now (window_end [+ L] <= the watermark).
+written() {
+	printf 'SELECT * FROM (\n      %s) x\n    WHERE window_end%s <= (SELECT diff_final_w())' \
+		"$1" "${2:+ + interval '$2'}"
+}
+# changelog N VIEW COLS CORE: for an EMIT CHANGES view, the result compared
+# (R<N>): every distinct row of COLS whose _weight sum is not 0, with that
+# sum as _net; its oracle (O<N>): the ON UPDATE answer CORE with _net = 1 (so
+# a row of net weight 2 or -1, or a stale row left beside its group's new
+# one, fails); T<N>: the changelog's columns, for the type check.
+changelog() {
+	printf -v "O$1" 'SELECT *, 1::bigint AS _net FROM (%s) x' "$4"
+	printf -v "T$1" 'SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM (%s) x' "$4"
+	printf -v "R$1" '(SELECT %s, sum(_weight) AS _net\n      FROM %s GROUP BY %s HAVING sum(_weight) <> 0)' \
+		"$3" "$2" "$3"
+}
+
 # Oracle queries: the same SELECTs over diff_oracle (every committed event)
 # or diff_oracle_tumble / diff_win_tumble / diff_win_hop / diff_win_cumulate /
 # diff_win_session (non-late events with non-NULL ts, one row per window,
@@ -312,65 +331,43 @@ O4="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s,
     FROM diff_oracle_tumble
     WHERE amount IS NOT NULL OR v > 0
     GROUP BY k, window_start, window_end"
-O5="SELECT * FROM (
-      SELECT (payload->>'tag') AS tag, lower(grp) AS g, window_start, window_end,
-             count(*) AS n, sum((payload->>'n')::int) AS pn
-      FROM diff_oracle_tumble
-      GROUP BY 1, 2, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
+O5=$(written "SELECT (payload->>'tag') AS tag, lower(grp) AS g, window_start, window_end,
+           count(*) AS n, sum((payload->>'n')::int) AS pn
+    FROM diff_oracle_tumble
+    GROUP BY 1, 2, window_start, window_end")
 O6="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS mx
     FROM diff_win_hop('4 seconds', '10 seconds', '0', '0')
     GROUP BY k, window_start, window_end"
-O7="SELECT * FROM (
-      SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_cumulate('5 seconds', '20 seconds', '0', '0')
-      GROUP BY grp, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O8="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_hop('3 seconds', '7 seconds', '0', '4 seconds')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O9="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, avg(v) AS av
-      FROM diff_win_tumble('10 seconds', '3 seconds', '6 seconds')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
+O7=$(written "SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_cumulate('5 seconds', '20 seconds', '0', '0')
+    GROUP BY grp, window_start, window_end")
+O8=$(written "SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_hop('3 seconds', '7 seconds', '0', '4 seconds')
+    GROUP BY k, window_start, window_end")
+O9=$(written "SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, avg(v) AS av
+    FROM diff_win_tumble('10 seconds', '3 seconds', '6 seconds')
+    GROUP BY k, window_start, window_end" '6 seconds')
 O10="SELECT window_start, window_end, count(*) AS n, sum(v) AS sv
     FROM diff_win_tumble('10 seconds', '0', '8 seconds')
     GROUP BY window_start, window_end"
 O11="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s, max(v) AS hi
     FROM diff_win_session('3 seconds', '0', 'k')
     GROUP BY k, window_start, window_end"
-O12="SELECT * FROM (
-      SELECT grp, window_start, window_end, count(*) AS n, count(DISTINCT k) AS nk
-      FROM diff_win_session('500 milliseconds', '0', 'grp')
-      GROUP BY grp, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O13="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
-      FROM diff_win_session('4 seconds', '6 seconds', 'k')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
-# EMIT CHANGES (diff_v14, diff_v15): the result compared is the net
-# changelog, R14 / R15: every distinct row of the view's columns whose
-# _weight sum is not 0, with that sum as _net; the oracle is the ON UPDATE
-# answer with _net = 1 (so a row of net weight 2 or -1, or a stale row left
-# beside its group's new one, fails).  T14 / T15: the changelog's columns.
-O14_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_hop('5 seconds', '10 seconds', '0', '4 seconds')
-      GROUP BY k, window_start, window_end"
-O14="SELECT *, 1::bigint AS _net FROM ($O14_CORE) x"
-T14="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O14_CORE) x"
-R14="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
-      FROM diff_v14_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
-O15_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_session('4 seconds', '6 seconds', 'k')
-      GROUP BY k, window_start, window_end"
-O15="SELECT *, 1::bigint AS _net FROM ($O15_CORE) x"
-T15="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O15_CORE) x"
-R15="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
-      FROM diff_v15_session_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
+O12=$(written "SELECT grp, window_start, window_end, count(*) AS n, count(DISTINCT k) AS nk
+    FROM diff_win_session('500 milliseconds', '0', 'grp')
+    GROUP BY grp, window_start, window_end")
+O13=$(written "SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
+    FROM diff_win_session('4 seconds', '6 seconds', 'k')
+    GROUP BY k, window_start, window_end" '6 seconds')
+# EMIT CHANGES (diff_v14, diff_v15; changelog above)
+changelog 14 diff_v14_changes "k, window_start, window_end, n, s" \
+	"SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_hop('5 seconds', '10 seconds', '0', '4 seconds')
+    GROUP BY k, window_start, window_end"
+changelog 15 diff_v15_session_changes "k, window_start, window_end, n, s" \
+	"SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_session('4 seconds', '6 seconds', 'k')
+    GROUP BY k, window_start, window_end"
 # EMIT EVERY: after laminar.flush() the same as ON UPDATE
 O16="SELECT grp, window_start, count(*) AS n, sum(v) AS sv, max(amount) AS hi
     FROM diff_win_tumble('10 seconds', '5 seconds', '8 seconds')
@@ -380,59 +377,41 @@ O17="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
     GROUP BY k, window_start, window_end"
 # The rest of the window x EMIT matrix (diff_v18..29): the same oracles,
 # one view per combination not covered above
-O18="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv, min(amount) AS lo
-      FROM diff_win_tumble('10 seconds', '-4 seconds', '6 seconds')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O19_CORE="SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_tumble('10 seconds', '0', '0')
-      GROUP BY grp, window_start, window_end"
-O19="SELECT *, 1::bigint AS _net FROM ($O19_CORE) x"
-T19="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O19_CORE) x"
-R19="(SELECT grp, window_start, window_end, n, s, sum(_weight) AS _net
-      FROM diff_v19_tumble_changes GROUP BY grp, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
-O20="SELECT * FROM (
-      SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
-      FROM diff_win_hop('5 seconds', '15 seconds', '0', '0')
-      GROUP BY grp, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O21="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_hop('2 seconds', '5 seconds', '1 second', '4 seconds')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end + interval '4 seconds' <= (SELECT diff_final_w())"
+O18=$(written "SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv, min(amount) AS lo
+    FROM diff_win_tumble('10 seconds', '-4 seconds', '6 seconds')
+    GROUP BY k, window_start, window_end")
+changelog 19 diff_v19_tumble_changes "grp, window_start, window_end, n, s" \
+	"SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_tumble('10 seconds', '0', '0')
+    GROUP BY grp, window_start, window_end"
+O20=$(written "SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
+    FROM diff_win_hop('5 seconds', '15 seconds', '0', '0')
+    GROUP BY grp, window_start, window_end")
+O21=$(written "SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_hop('2 seconds', '5 seconds', '1 second', '4 seconds')
+    GROUP BY k, window_start, window_end" '4 seconds')
 O22="SELECT k, window_start, window_end, count(*) AS n, avg(v) AS av
     FROM diff_win_hop('3 seconds', '9 seconds', '0', '0')
     GROUP BY k, window_start, window_end"
 O23="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
     FROM diff_win_cumulate('2 seconds', '10 seconds', '0', '0')
     GROUP BY k, window_start, window_end"
-O24="SELECT * FROM (
-      SELECT grp, window_start, window_end, count(*) AS n, sum(v) AS sv
-      FROM diff_win_cumulate('5 seconds', '20 seconds', '2 seconds', '4 seconds')
-      GROUP BY grp, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
-O25="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, max(amount) AS hi
-      FROM diff_win_cumulate('3 seconds', '12 seconds', '0', '6 seconds')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end + interval '6 seconds' <= (SELECT diff_final_w())"
+O24=$(written "SELECT grp, window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM diff_win_cumulate('5 seconds', '20 seconds', '2 seconds', '4 seconds')
+    GROUP BY grp, window_start, window_end")
+O25=$(written "SELECT k, window_start, window_end, count(*) AS n, max(amount) AS hi
+    FROM diff_win_cumulate('3 seconds', '12 seconds', '0', '6 seconds')
+    GROUP BY k, window_start, window_end" '6 seconds')
 O26="SELECT grp, window_start, window_end, count(*) AS n, sum(amount) AS s
     FROM diff_win_cumulate('5 seconds', '15 seconds', '0', '8 seconds')
     GROUP BY grp, window_start, window_end"
-O27_CORE="SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
-      FROM diff_win_cumulate('5 seconds', '15 seconds', '0', '6 seconds')
-      GROUP BY k, window_start, window_end"
-O27="SELECT *, 1::bigint AS _net FROM ($O27_CORE) x"
-T27="SELECT *, 1::smallint AS _weight, 1::bigint AS _seq FROM ($O27_CORE) x"
-R27="(SELECT k, window_start, window_end, n, s, sum(_weight) AS _net
-      FROM diff_v27_cum_changes GROUP BY k, window_start, window_end, n, s HAVING sum(_weight) <> 0)"
-O28="SELECT * FROM (
-      SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv
-      FROM diff_win_session('3 seconds', '6 seconds', 'k')
-      GROUP BY k, window_start, window_end) x
-    WHERE window_end <= (SELECT diff_final_w())"
+changelog 27 diff_v27_cum_changes "k, window_start, window_end, n, s" \
+	"SELECT k, window_start, window_end, count(*) AS n, sum(amount) AS s
+    FROM diff_win_cumulate('5 seconds', '15 seconds', '0', '6 seconds')
+    GROUP BY k, window_start, window_end"
+O28=$(written "SELECT k, window_start, window_end, count(*) AS n, sum(v) AS sv
+    FROM diff_win_session('3 seconds', '6 seconds', 'k')
+    GROUP BY k, window_start, window_end")
 O29="SELECT grp, window_start, window_end, count(*) AS n, max(v) AS mx
     FROM diff_win_session('500 milliseconds', '4 seconds', 'grp')
     GROUP BY grp, window_start, window_end"
@@ -497,14 +476,11 @@ check_types() { # view
 # the checks beyond a view's rows, at every checkpoint: the changelogs'
 # form, and the late-data table (its rows; its rows with _watermark)
 check_extra() { # label
-	check "$1: diff_v14_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
-		<<<"SELECT * FROM diff_check_changelog('diff_v14_changes', '{k,window_start,window_end,n,s}')"
-	check "$1: diff_v15_session_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
-		<<<"SELECT * FROM diff_check_changelog('diff_v15_session_changes', '{k,window_start,window_end,n,s}')"
-	check "$1: diff_v19_tumble_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
-		<<<"SELECT * FROM diff_check_changelog('diff_v19_tumble_changes', '{grp,window_start,window_end,n,s}')"
-	check "$1: diff_v27_cum_changes changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
-		<<<"SELECT * FROM diff_check_changelog('diff_v27_cum_changes', '{k,window_start,window_end,n,s}')"
+	local c
+	for c in diff_v14_changes:k diff_v15_session_changes:k diff_v19_tumble_changes:grp diff_v27_cum_changes:k; do
+		check "$1: ${c%%:*} changelog: _seq distinct, _weight +1/-1, every -1 after its +1, no row added twice" \
+			<<<"SELECT * FROM diff_check_changelog('${c%%:*}', '{${c#*:},window_start,window_end,n,s}')"
+	done
 	check "$1: diff_late (LATE DATA TO of diff_v17_late) = the events late for 6 s, stream columns (multiset; NULL ts never late)" \
 		-v "res=$RL" -v "ora=$OL" <<<"SELECT * FROM diff_check_rows(:'res', :'ora', NULL)"
 	check "$1: diff_late _watermark = the watermark each late event's transaction saw (multiset with the stream columns)" \
